@@ -1,0 +1,401 @@
+//! The instructor's commands: each opens the store, does one thing, and prints what it did. Errors become a
+//! one-line message on stderr and a non-zero exit (in `main`).
+
+use std::io::Read;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+
+use crate::{
+    config::{
+        Cli, Command, CommentCommand, Config, ListFormat, OnOff, PostCommand, ServeArgs,
+        SiteCommand, UserCommand,
+    },
+    demo,
+    domain::{
+        calendar::{self, SiteZone},
+        comment::{Comment, CommentStatus, Moderation},
+        permalink,
+        post::{Post, PostKind, PostStatus, SourceFormat, effective_status},
+        slug,
+        user::{Role, hash_password, is_valid_email},
+    },
+    startup::Application,
+    store::{CommentFilter, NewPost, NewUser, Site, Store, StoreError},
+};
+
+/// `colloquy` with no command: `serve` with its flags taken from the environment alone.
+#[derive(Parser)]
+struct ServeFromEnvironment {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Serve(ServeFromEnvironment::parse_from(["colloquy"]).serve));
+    match command {
+        Command::Serve(serve) => {
+            let application = Application::build(Config {
+                database_url: cli.database_url,
+                serve,
+            })
+            .await?;
+            println!(
+                "colloquy listening on http://127.0.0.1:{}/",
+                application.port()
+            );
+            application.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let store = Store::connect(&cli.database_url).await?;
+            store.migrate().await?;
+            println!("the {} database is up to date", store.backend_name());
+            Ok(())
+        }
+        Command::User(command) => {
+            let (store, site) = open(&cli.database_url, &cli.site).await?;
+            user_command(&store, &site, command).await
+        }
+        Command::Post(command) => {
+            let (store, site) = open(&cli.database_url, &cli.site).await?;
+            post_command(&store, &site, command).await
+        }
+        Command::Comment(command) => {
+            let (store, site) = open(&cli.database_url, &cli.site).await?;
+            comment_command(&store, &site, command).await
+        }
+        Command::Site(command) => {
+            let (store, site) = open(&cli.database_url, &cli.site).await?;
+            site_command(&store, &site, command).await
+        }
+    }
+}
+
+async fn open(database_url: &str, site_slug: &str) -> anyhow::Result<(Store, Site)> {
+    let store = Store::connect(database_url).await?;
+    store.migrate().await?;
+    let site = if site_slug == demo::MAIN_SITE {
+        demo::ensure_main_site(&store).await?
+    } else {
+        match store.site_by_slug(site_slug).await {
+            Err(StoreError::NotFound) => bail!("there is no site '{site_slug}'"),
+            other => other?,
+        }
+    };
+    Ok((store, site))
+}
+
+async fn user_command(store: &Store, site: &Site, command: UserCommand) -> anyhow::Result<()> {
+    let UserCommand::Add {
+        email,
+        name,
+        role,
+        password_stdin,
+    } = command;
+    let role: Role = role.parse()?;
+    let (email, name) = (email.trim(), name.trim());
+    if !is_valid_email(email) {
+        bail!("'{email}' is not a valid email address");
+    }
+    if name.is_empty() {
+        bail!("the name is empty");
+    }
+    let password_hash = if password_stdin {
+        let mut password = String::new();
+        std::io::stdin()
+            .read_line(&mut password)
+            .context("reading the password from standard input")?;
+        Some(hash_password(password.trim_end_matches(['\r', '\n']))?)
+    } else {
+        None
+    };
+    let now = calendar::now();
+    let user = match store
+        .create_user(
+            &NewUser {
+                email,
+                name,
+                password_hash: password_hash.as_deref(),
+            },
+            now,
+        )
+        .await
+    {
+        Err(StoreError::Conflict(_)) => bail!("an account with the email {email} exists already"),
+        other => other?,
+    };
+    store.set_role(site.id, user.id, role, now).await?;
+    println!(
+        "created user {} <{}> as {role} of {}",
+        user.id, user.email, site.slug
+    );
+    Ok(())
+}
+
+async fn post_command(store: &Store, site: &Site, command: PostCommand) -> anyhow::Result<()> {
+    let zone = site.settings.zone();
+    match command {
+        PostCommand::Add {
+            author,
+            title,
+            categories,
+            tags,
+            status,
+            slug: given_slug,
+            date,
+            kind,
+            parent,
+            excerpt,
+            comments,
+        } => {
+            let kind: PostKind = kind.parse().map_err(anyhow::Error::msg)?;
+            let requested: PostStatus = status.parse().map_err(anyhow::Error::msg)?;
+            if requested == PostStatus::Trash {
+                bail!("a new post cannot start in the trash");
+            }
+            let Some(writer) = store.user_by_email(&author).await? else {
+                bail!("no account has the email {author}")
+            };
+            let role = store.role_on(site.id, writer.id).await?;
+            let Some(role) = role.filter(|role| *role != Role::Subscriber) else {
+                bail!(
+                    "{author} is not a writer on the site {} (needs contributor, author, editor or administrator)",
+                    site.slug
+                )
+            };
+            let title = title.trim();
+            if title.is_empty() {
+                bail!("the title is empty");
+            }
+            if let Some(given) = &given_slug {
+                if !slug::is_valid_given(given) {
+                    bail!(
+                        "'{given}' is not a usable slug: lower-case letters, digits and dashes, not a reserved word or a number"
+                    );
+                }
+            }
+            let parent_id = match (kind, parent) {
+                (_, None) => None,
+                (PostKind::Post, Some(_)) => bail!("only pages have a parent"),
+                (PostKind::Page, Some(id)) => match store.post_by_id(site.id, id).await? {
+                    Some(parent) if parent.kind == PostKind::Page => Some(parent.id),
+                    _ => bail!("there is no page with the id {id}"),
+                },
+            };
+            let mut body = String::new();
+            std::io::stdin()
+                .read_to_string(&mut body)
+                .context("reading the body from standard input")?;
+            if body.trim().is_empty() {
+                bail!("the body is empty: give the post's Markdown on standard input");
+            }
+            let now = calendar::now();
+            let published_at = match &date {
+                Some(text) => calendar::parse_rfc3339(text).with_context(|| {
+                    format!("'{text}' is not an RFC 3339 date such as 2026-09-01T09:00:00Z")
+                })?,
+                None => now,
+            };
+            let mut status = effective_status(requested, published_at, now);
+            if !role.can_publish()
+                && matches!(
+                    status,
+                    PostStatus::Publish | PostStatus::Future | PostStatus::Private
+                )
+            {
+                eprintln!("{author} is a contributor: the post goes to review (pending)");
+                status = PostStatus::Pending;
+            }
+            let comments_open = comments.map_or(kind == PostKind::Post, |choice| {
+                matches!(choice, OnOff::Open)
+            });
+            let post = store
+                .create_post(
+                    &NewPost {
+                        site_id: site.id,
+                        author_id: writer.id,
+                        kind,
+                        status,
+                        title,
+                        source: &body,
+                        format: SourceFormat::Markdown,
+                        excerpt: excerpt.as_deref().unwrap_or_default(),
+                        slug: given_slug.as_deref(),
+                        parent_id,
+                        comments_open,
+                        published_at,
+                        categories: &categories,
+                        tags: &tags,
+                    },
+                    now,
+                )
+                .await
+                .map_err(|error| match error {
+                    StoreError::Conflict(message) => anyhow::anyhow!(message),
+                    other => other.into(),
+                })?;
+            println!("{}", link_of(store, &post, &zone).await?);
+            Ok(())
+        }
+        PostCommand::Slug { id, slug: new_slug } => {
+            if !slug::is_valid_given(&new_slug) {
+                bail!(
+                    "'{new_slug}' is not a usable slug: lower-case letters, digits and dashes, not a reserved word or a number"
+                );
+            }
+            let post = match store
+                .change_slug(site.id, id, &new_slug, calendar::now())
+                .await
+            {
+                Err(StoreError::NotFound) => bail!("there is no post with the id {id}"),
+                Err(StoreError::Conflict(message)) => bail!(message),
+                other => other?,
+            };
+            println!("{}", link_of(store, &post, &zone).await?);
+            Ok(())
+        }
+    }
+}
+
+/// The public path of a published post, or its short link (`/?p=ID`) while it is not public.
+async fn link_of(store: &Store, post: &Post, zone: &SiteZone) -> anyhow::Result<String> {
+    if !post.is_public() {
+        return Ok(format!("/?p={}", post.id));
+    }
+    let lineage = if post.kind == PostKind::Page {
+        store.page_lineage(post).await?
+    } else {
+        Vec::new()
+    };
+    Ok(permalink::permalink(post, zone, &lineage))
+}
+
+async fn comment_command(
+    store: &Store,
+    site: &Site,
+    command: CommentCommand,
+) -> anyhow::Result<()> {
+    let (id, action) = match command {
+        CommentCommand::List {
+            status,
+            post,
+            format,
+        } => {
+            let status = match status.as_str() {
+                "all" => None,
+                other => Some(other.parse::<CommentStatus>()?),
+            };
+            let comments = store
+                .list_comments(
+                    site.id,
+                    CommentFilter {
+                        status,
+                        post_id: post,
+                    },
+                )
+                .await?;
+            match format {
+                ListFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&comments_json(&comments, &site.settings.zone()))?
+                ),
+                ListFormat::Table => print_table(&comments),
+            }
+            return Ok(());
+        }
+        CommentCommand::Approve { id } => (id, Moderation::Approve),
+        CommentCommand::Unapprove { id } => (id, Moderation::Unapprove),
+        CommentCommand::Spam { id } => (id, Moderation::Spam),
+        CommentCommand::Trash { id } => (id, Moderation::Trash),
+        CommentCommand::Restore { id } => (id, Moderation::Restore),
+    };
+    let comment = match store
+        .moderate_comment(site.id, id, action, calendar::now())
+        .await
+    {
+        Err(StoreError::NotFound) => bail!("there is no comment with the id {id}"),
+        Err(StoreError::Conflict(message)) => bail!(message),
+        other => other?,
+    };
+    println!("comment {} is now {}", comment.id, comment.status);
+    Ok(())
+}
+
+fn comments_json(comments: &[Comment], zone: &SiteZone) -> serde_json::Value {
+    comments
+        .iter()
+        .map(|comment| {
+            serde_json::json!({
+                "id": comment.id,
+                "post_id": comment.post_id,
+                "parent_id": comment.parent_id,
+                "status": comment.status.as_str(),
+                "author": comment.author_name,
+                "email": comment.author_email,
+                "url": comment.author_url,
+                "ip": comment.author_ip,
+                "content": comment.content,
+                "created_at": zone.iso(comment.created_at),
+            })
+        })
+        .collect()
+}
+
+fn print_table(comments: &[Comment]) {
+    println!(
+        "{:>6}  {:>6}  {:>6}  {:<8}  {:<24}  {:<32}  TEXT",
+        "ID", "POST", "PARENT", "STATUS", "AUTHOR", "EMAIL"
+    );
+    for comment in comments {
+        let text: String = comment
+            .content
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(50)
+            .collect();
+        println!(
+            "{:>6}  {:>6}  {:>6}  {:<8}  {:<24}  {:<32}  {text}",
+            comment.id,
+            comment.post_id,
+            comment
+                .parent_id
+                .map_or_else(|| "-".to_owned(), |id| id.to_string()),
+            comment.status.as_str(),
+            comment.author_name.chars().take(24).collect::<String>(),
+            comment.author_email.chars().take(32).collect::<String>(),
+        );
+    }
+}
+
+async fn site_command(store: &Store, site: &Site, command: SiteCommand) -> anyhow::Result<()> {
+    match command {
+        SiteCommand::Set { key, value } => {
+            let mut settings = site.settings.clone();
+            let stored = settings.set(&key, &value)?;
+            store.save_setting(site.id, &key, &stored).await?;
+            println!("{key} = {stored}");
+        }
+        SiteCommand::Get { key: Some(key) } => {
+            let Some(value) = site.settings.get(&key) else {
+                bail!(crate::domain::settings::SettingError::UnknownKey(key))
+            };
+            println!("{value}");
+        }
+        SiteCommand::Get { key: None } => {
+            for key in crate::domain::settings::KEYS {
+                println!(
+                    "{key} = {}",
+                    site.settings
+                        .get(key)
+                        .unwrap_or_default()
+                        .replace('\n', "\\n")
+                );
+            }
+        }
+    }
+    Ok(())
+}

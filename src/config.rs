@@ -1,0 +1,190 @@
+//! Command line and environment: every setting has a `COLLOQUY_*` variable as well as a flag.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+/// colloquy: a course blog server.
+#[derive(Debug, Parser)]
+#[command(name = "colloquy", version, about, long_about = None)]
+pub struct Cli {
+    /// The database: sqlite://PATH (created when missing) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "COLLOQUY_DATABASE_URL",
+        default_value = "sqlite://colloquy.db"
+    )]
+    pub database_url: String,
+
+    /// The course site a command acts on.
+    #[arg(long, global = true, default_value = "main")]
+    pub site: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the course blog over HTTP (the default when no command is given).
+    Serve(ServeArgs),
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Write posts and pages.
+    #[command(subcommand)]
+    Post(PostCommand),
+    /// List and moderate comments.
+    #[command(subcommand)]
+    Comment(CommentCommand),
+    /// Read and change the site's settings.
+    #[command(subcommand)]
+    Site(SiteCommand),
+}
+
+/// How the server listens and presents itself.
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "COLLOQUY_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Public origin used in links that leave the page (feeds, mails, canonical links).
+    #[arg(long, env = "COLLOQUY_BASE_URL")]
+    pub base_url: Option<String>,
+
+    /// Load balancers (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client.
+    #[arg(long, env = "COLLOQUY_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
+    /// Key that signs cookies (at least 32 characters); generated and kept in the database when unset.
+    #[arg(long, env = "COLLOQUY_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// Do not create the demo course in an empty database.
+    #[arg(long, env = "COLLOQUY_NO_DEMO")]
+    pub no_demo: bool,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            base_url: None,
+            trusted_proxies: Vec::new(),
+            secret_key: None,
+            no_demo: false,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account and make it a member of the site.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// administrator, editor, author, contributor or subscriber.
+        #[arg(long)]
+        role: String,
+        /// Read a password from standard input (otherwise the account has none yet).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PostCommand {
+    /// Create a post or page; the Markdown body is read from standard input. Prints the new permalink path.
+    Add {
+        /// Email of the author's account.
+        #[arg(long)]
+        author: String,
+        #[arg(long)]
+        title: String,
+        /// A category by name (created when new); repeat for several.
+        #[arg(long = "category")]
+        categories: Vec<String>,
+        /// A tag by name (created when new); repeat for several.
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// publish, draft, pending or private; publish with a future --date schedules.
+        #[arg(long, default_value = "publish")]
+        status: String,
+        #[arg(long)]
+        slug: Option<String>,
+        /// Publication date and time, RFC 3339 (2026-09-01T09:00:00Z); now when omitted.
+        #[arg(long)]
+        date: Option<String>,
+        /// post or page.
+        #[arg(long = "type", default_value = "post")]
+        kind: String,
+        /// The parent page's id (pages only).
+        #[arg(long)]
+        parent: Option<i64>,
+        /// A written excerpt; the first 55 words are used when omitted.
+        #[arg(long)]
+        excerpt: Option<String>,
+        /// Open or close the discussion (posts are open, pages closed, by default).
+        #[arg(long)]
+        comments: Option<OnOff>,
+    },
+    /// Change a post's slug; its old URL keeps answering with a redirect. Prints the new permalink path.
+    Slug { id: i64, slug: String },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum OnOff {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommentCommand {
+    /// List comments, newest first.
+    List {
+        /// pending, approved, spam, trash or all.
+        #[arg(long, default_value = "all")]
+        status: String,
+        #[arg(long)]
+        post: Option<i64>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+    /// Approve a comment.
+    Approve { id: i64 },
+    /// Send a comment back to the moderation queue.
+    Unapprove { id: i64 },
+    /// Mark a comment as spam.
+    Spam { id: i64 },
+    /// Move a comment to the trash.
+    Trash { id: i64 },
+    /// Take a comment back out of the trash.
+    Restore { id: i64 },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Change a setting (title, tagline, timezone, discussion settings).
+    Set { key: String, value: String },
+    /// Show one setting, or all of them.
+    Get { key: Option<String> },
+}
+
+/// What the server needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub serve: ServeArgs,
+}

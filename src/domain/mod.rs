@@ -1,0 +1,12 @@
+//! The domain: plain types and the rules of a course blog. Nothing here knows about SQL or HTTP.
+
+pub mod avatar;
+pub mod calendar;
+pub mod comment;
+pub mod markup;
+pub mod permalink;
+pub mod post;
+pub mod settings;
+pub mod slug;
+pub mod thread;
+pub mod user;

@@ -1,0 +1,265 @@
+//! Posts, pages and their terms (PRODUCT.md §6): kinds, statuses, and the rules about when a post is public and
+//! when its discussion is open.
+
+use std::{fmt, str::FromStr};
+
+use super::{markup, markup::SafeHtml, settings::SiteSettings};
+
+/// Dated posts (in the feed and archives) and static pages (hierarchical, undated URLs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostKind {
+    Post,
+    Page,
+}
+
+impl PostKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Post => "post",
+            Self::Page => "page",
+        }
+    }
+}
+
+impl FromStr for PostKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "post" => Ok(Self::Post),
+            "page" => Ok(Self::Page),
+            other => Err(format!("unknown post type '{other}' (post or page)")),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostStatus {
+    Draft,
+    Pending,
+    /// Scheduled: becomes `Publish` at its date.
+    Future,
+    Publish,
+    Private,
+    Trash,
+}
+
+impl PostStatus {
+    pub const ALL: [Self; 6] = [
+        Self::Draft,
+        Self::Pending,
+        Self::Future,
+        Self::Publish,
+        Self::Private,
+        Self::Trash,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Pending => "pending",
+            Self::Future => "future",
+            Self::Publish => "publish",
+            Self::Private => "private",
+            Self::Trash => "trash",
+        }
+    }
+}
+
+impl fmt::Display for PostStatus {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PostStatus {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+            .ok_or_else(|| {
+                format!("unknown status '{text}' (draft, pending, future, publish, private, trash)")
+            })
+    }
+}
+
+/// The status a post gets when its writer asks for `requested` with the date `published_at`:
+/// publishing with a date still to come schedules it.
+pub fn effective_status(requested: PostStatus, published_at: i64, now: i64) -> PostStatus {
+    match requested {
+        PostStatus::Publish if published_at > now => PostStatus::Future,
+        PostStatus::Future if published_at <= now => PostStatus::Publish,
+        other => other,
+    }
+}
+
+/// How a post's body was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceFormat {
+    Markdown,
+    Html,
+}
+
+impl SourceFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Markdown => "markdown",
+            Self::Html => "html",
+        }
+    }
+}
+
+/// A post or page as stored.
+#[derive(Clone, Debug)]
+pub struct Post {
+    pub id: i64,
+    pub site_id: i64,
+    pub author_id: i64,
+    pub kind: PostKind,
+    pub status: PostStatus,
+    pub slug: String,
+    pub title: String,
+    pub source: String,
+    pub content_html: SafeHtml,
+    /// The excerpt as written; empty when none was.
+    pub excerpt: String,
+    /// Plain-text summary: the written excerpt, or the first 55 words of the body.
+    pub summary: String,
+    pub parent_id: Option<i64>,
+    pub comments_open: bool,
+    pub published_at: i64,
+    pub modified_at: i64,
+}
+
+impl Post {
+    pub fn is_public(&self) -> bool {
+        self.status == PostStatus::Publish
+    }
+
+    /// Step 1 of the comment pipeline: whether the discussion still takes comments.
+    pub fn accepts_comments(&self, settings: &SiteSettings, now: i64) -> bool {
+        let days = i64::from(settings.close_comments_days_old);
+        self.comments_open
+            && (days == 0 || self.kind == PostKind::Page || now - self.published_at < days * 86_400)
+    }
+}
+
+/// The stored forms of a body: sanitized HTML and the plain-text summary.
+pub struct RenderedBody {
+    pub html: SafeHtml,
+    pub summary: String,
+}
+
+/// Number of words in an automatic excerpt (WordPress's default).
+pub const EXCERPT_WORDS: usize = 55;
+
+pub fn render_body(source: &str, format: SourceFormat, excerpt: &str) -> RenderedBody {
+    let html = match format {
+        SourceFormat::Markdown => markup::markdown_to_html(source),
+        SourceFormat::Html => markup::markdown_to_html(&format!("<div>\n{source}\n</div>")),
+    };
+    let summary = if excerpt.trim().is_empty() {
+        markup::excerpt(&markup::html_to_text(html.as_str()), EXCERPT_WORDS)
+    } else {
+        excerpt.trim().to_owned()
+    };
+    RenderedBody { html, summary }
+}
+
+/// Categories (hierarchical) and tags (flat).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Taxonomy {
+    Category,
+    Tag,
+}
+
+impl Taxonomy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Category => "category",
+            Self::Tag => "post_tag",
+        }
+    }
+}
+
+/// A category or tag.
+#[derive(Clone, Debug)]
+pub struct Term {
+    pub id: i64,
+    pub taxonomy: Taxonomy,
+    pub slug: String,
+    pub name: String,
+    pub parent_id: Option<i64>,
+}
+
+/// The category every post has when it names none.
+pub const DEFAULT_CATEGORY: &str = "Uncategorized";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publishing_with_a_future_date_schedules() {
+        assert_eq!(
+            effective_status(PostStatus::Publish, 200, 100),
+            PostStatus::Future
+        );
+        assert_eq!(
+            effective_status(PostStatus::Publish, 100, 100),
+            PostStatus::Publish
+        );
+        assert_eq!(
+            effective_status(PostStatus::Future, 50, 100),
+            PostStatus::Publish
+        );
+        assert_eq!(
+            effective_status(PostStatus::Draft, 200, 100),
+            PostStatus::Draft
+        );
+    }
+
+    #[test]
+    fn summary_is_the_written_excerpt_or_the_first_words() {
+        let long = "word ".repeat(80);
+        let body = render_body(&long, SourceFormat::Markdown, "");
+        assert_eq!(body.summary.split_whitespace().count(), EXCERPT_WORDS + 1);
+        assert!(body.summary.ends_with("[…]"));
+        assert_eq!(
+            render_body(&long, SourceFormat::Markdown, " Short. ").summary,
+            "Short."
+        );
+    }
+
+    fn post(published_at: i64, kind: PostKind) -> Post {
+        Post {
+            id: 1,
+            site_id: 1,
+            author_id: 1,
+            kind,
+            status: PostStatus::Publish,
+            slug: "p".into(),
+            title: "P".into(),
+            source: String::new(),
+            content_html: SafeHtml::default(),
+            excerpt: String::new(),
+            summary: String::new(),
+            parent_id: None,
+            comments_open: true,
+            published_at,
+            modified_at: published_at,
+        }
+    }
+
+    #[test]
+    fn old_posts_close_when_the_site_says_so() {
+        let mut settings = SiteSettings::default();
+        let now = 100 * 86_400;
+        assert!(post(0, PostKind::Post).accepts_comments(&settings, now));
+        settings.close_comments_days_old = 30;
+        assert!(!post(0, PostKind::Post).accepts_comments(&settings, now));
+        assert!(post(now - 86_400, PostKind::Post).accepts_comments(&settings, now));
+    }
+}

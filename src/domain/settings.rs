@@ -1,0 +1,244 @@
+//! A site's settings: title, time zone and the discussion settings of PRODUCT.md §5, with their defaults.
+//!
+//! Stored as text pairs; every value is checked here before it is stored, so what is stored always reads back.
+
+use super::calendar::SiteZone;
+
+/// Every setting of a site, typed, with WordPress's defaults where WordPress has one.
+#[derive(Clone, Debug)]
+pub struct SiteSettings {
+    pub title: String,
+    pub tagline: String,
+    pub timezone: String,
+    pub posts_per_page: u32,
+    /// Hold every comment for moderation.
+    pub comment_moderation: bool,
+    /// Hold a comment with this many links or more; 0 turns the rule off.
+    pub comment_max_links: u32,
+    pub moderation_keys: String,
+    pub disallowed_keys: String,
+    /// A public commenter needs an earlier approved comment to be approved at once.
+    pub comment_previously_approved: bool,
+    /// Seconds between two comments from one address or email; 0 turns the check off.
+    pub comment_flood_interval: u32,
+    pub thread_comments_depth: u32,
+    pub comments_per_page: u32,
+    /// Close comments on posts older than this many days; 0 keeps them open.
+    pub close_comments_days_old: u32,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        Self {
+            title: "A course blog".into(),
+            tagline: String::new(),
+            timezone: "UTC".into(),
+            posts_per_page: 10,
+            comment_moderation: false,
+            comment_max_links: 2,
+            moderation_keys: String::new(),
+            disallowed_keys: String::new(),
+            comment_previously_approved: true,
+            comment_flood_interval: 15,
+            thread_comments_depth: 5,
+            comments_per_page: 50,
+            close_comments_days_old: 0,
+        }
+    }
+}
+
+/// Why a setting could not be set.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingError {
+    #[error("unknown setting '{0}' (known: {known})", known = KEYS.join(", "))]
+    UnknownKey(String),
+    #[error("'{key}' {expected}, not '{value}'")]
+    BadValue {
+        key: String,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// The names of all settings, in the order `site get` lists them.
+pub const KEYS: &[&str] = &[
+    "title",
+    "tagline",
+    "timezone",
+    "posts_per_page",
+    "comment_moderation",
+    "comment_max_links",
+    "moderation_keys",
+    "disallowed_keys",
+    "comment_previously_approved",
+    "comment_flood_interval",
+    "thread_comments_depth",
+    "comments_per_page",
+    "close_comments_days_old",
+];
+
+impl SiteSettings {
+    /// Reads stored pairs over the defaults. A stored value that no longer reads keeps the default.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut settings = Self::default();
+        for (key, value) in pairs {
+            if let Err(error) = settings.set(key, value) {
+                tracing::warn!(%error, "ignoring a stored setting");
+            }
+        }
+        settings
+    }
+
+    /// Checks and sets one setting; returns the value in the form it is stored in.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<String, SettingError> {
+        let bad = |expected| SettingError::BadValue {
+            key: key.into(),
+            value: value.into(),
+            expected,
+        };
+        let number = |low: u32, high: u32, expected| {
+            value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (low..=high).contains(n))
+                .ok_or_else(|| bad(expected))
+        };
+        let flag =
+            || parse_flag(value).ok_or_else(|| bad("is on or off (true/false, yes/no, 1/0)"));
+        match key {
+            "title" => {
+                let title = value.trim();
+                if title.is_empty() || title.chars().count() > 200 {
+                    return Err(bad("is between 1 and 200 characters"));
+                }
+                self.title = title.into();
+            }
+            "tagline" => {
+                if value.chars().count() > 300 {
+                    return Err(bad("is at most 300 characters"));
+                }
+                self.tagline = value.trim().into();
+            }
+            "timezone" => {
+                let name = value.trim();
+                SiteZone::named(name)
+                    .ok_or_else(|| bad("is an IANA time zone such as UTC or Europe/Paris"))?;
+                self.timezone = name.into();
+            }
+            "posts_per_page" => self.posts_per_page = number(1, 100, "is a number from 1 to 100")?,
+            "comment_moderation" => self.comment_moderation = flag()?,
+            "comment_max_links" => {
+                self.comment_max_links = number(0, 1000, "is a number from 0 (off) to 1000")?
+            }
+            "moderation_keys" => self.moderation_keys = normalize_word_list(value),
+            "disallowed_keys" => self.disallowed_keys = normalize_word_list(value),
+            "comment_previously_approved" => self.comment_previously_approved = flag()?,
+            "comment_flood_interval" => {
+                self.comment_flood_interval =
+                    number(0, 86_400, "is a number of seconds from 0 (off) to 86400")?;
+            }
+            "thread_comments_depth" => {
+                self.thread_comments_depth = number(1, 10, "is a number from 1 to 10")?
+            }
+            "comments_per_page" => {
+                self.comments_per_page = number(5, 500, "is a number from 5 to 500")?
+            }
+            "close_comments_days_old" => {
+                self.close_comments_days_old =
+                    number(0, 36_500, "is a number of days, 0 for never")?;
+            }
+            _ => return Err(SettingError::UnknownKey(key.into())),
+        }
+        Ok(self.get(key).unwrap_or_default())
+    }
+
+    /// One setting as text; `None` for an unknown key.
+    pub fn get(&self, key: &str) -> Option<String> {
+        Some(match key {
+            "title" => self.title.clone(),
+            "tagline" => self.tagline.clone(),
+            "timezone" => self.timezone.clone(),
+            "posts_per_page" => self.posts_per_page.to_string(),
+            "comment_moderation" => self.comment_moderation.to_string(),
+            "comment_max_links" => self.comment_max_links.to_string(),
+            "moderation_keys" => self.moderation_keys.clone(),
+            "disallowed_keys" => self.disallowed_keys.clone(),
+            "comment_previously_approved" => self.comment_previously_approved.to_string(),
+            "comment_flood_interval" => self.comment_flood_interval.to_string(),
+            "thread_comments_depth" => self.thread_comments_depth.to_string(),
+            "comments_per_page" => self.comments_per_page.to_string(),
+            "close_comments_days_old" => self.close_comments_days_old.to_string(),
+            _ => return None,
+        })
+    }
+
+    pub fn zone(&self) -> SiteZone {
+        SiteZone::named(&self.timezone).unwrap_or_else(SiteZone::utc)
+    }
+}
+
+fn parse_flag(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// One word or phrase a line, as WordPress keeps its moderation and disallowed lists.
+fn normalize_word_list(value: &str) -> String {
+    value
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_wordpress_defaults() {
+        let settings = SiteSettings::default();
+        assert_eq!(settings.comment_flood_interval, 15);
+        assert_eq!(settings.comment_max_links, 2);
+        assert_eq!(settings.thread_comments_depth, 5);
+        assert!(settings.comment_previously_approved);
+    }
+
+    #[test]
+    fn values_are_checked_before_they_are_kept() {
+        let mut settings = SiteSettings::default();
+        assert_eq!(settings.set("comment_flood_interval", "0"), Ok("0".into()));
+        assert!(settings.set("comment_flood_interval", "-1").is_err());
+        assert!(settings.set("timezone", "Nowhere/Special").is_err());
+        assert_eq!(
+            settings.set("timezone", "Europe/Paris"),
+            Ok("Europe/Paris".into())
+        );
+        assert_eq!(settings.set("comment_moderation", "yes"), Ok("true".into()));
+        assert!(matches!(
+            settings.set("colour", "blue"),
+            Err(SettingError::UnknownKey(_))
+        ));
+    }
+
+    #[test]
+    fn word_lists_keep_one_phrase_a_line() {
+        let mut settings = SiteSettings::default();
+        let stored = settings.set("moderation_keys", "  casino \n\n cheap pills\n");
+        assert_eq!(stored, Ok("casino\ncheap pills".into()));
+    }
+
+    #[test]
+    fn stored_pairs_read_back_over_the_defaults() {
+        let settings =
+            SiteSettings::from_pairs([("title", "History 101"), ("comment_max_links", "5")]);
+        assert_eq!(settings.title, "History 101");
+        assert_eq!(settings.comment_max_links, 5);
+        assert_eq!(settings.posts_per_page, 10);
+    }
+}

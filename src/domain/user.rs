@@ -1,0 +1,161 @@
+//! People and their roles on a site (PRODUCT.md §1).
+
+use std::{fmt, str::FromStr};
+
+/// A member's role on one site, from most to least trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Administrator,
+    Editor,
+    Author,
+    Contributor,
+    Subscriber,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Self::Administrator,
+        Self::Editor,
+        Self::Author,
+        Self::Contributor,
+        Self::Subscriber,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Administrator => "administrator",
+            Self::Editor => "editor",
+            Self::Author => "author",
+            Self::Contributor => "contributor",
+            Self::Subscriber => "subscriber",
+        }
+    }
+
+    /// Staff moderate comments and see commenters' emails and addresses.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Self::Administrator | Self::Editor)
+    }
+
+    /// Whether this role may publish posts itself (a contributor's work goes to review).
+    pub fn can_publish(self) -> bool {
+        matches!(self, Self::Administrator | Self::Editor | Self::Author)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown role '{0}' (one of administrator, editor, author, contributor, subscriber)")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text)
+            .ok_or_else(|| UnknownRole(text.into()))
+    }
+}
+
+/// An account.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// The URL name of the author archive, `/author/NICENAME/`.
+    pub nicename: String,
+}
+
+/// Whether an email address is well-formed enough to deliver to: one `@`, a local part, and a domain with a
+/// dot, no spaces or angle brackets. (Full RFC 5322 allows more; no real mailbox needs it.)
+pub fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let plain = |part: &str| {
+        !part.is_empty()
+            && !part
+                .chars()
+                .any(|ch| ch.is_whitespace() || "<>()[],;:\\\"@".contains(ch))
+    };
+    plain(local)
+        && plain(domain)
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_read_from_their_names() {
+        assert_eq!("editor".parse(), Ok(Role::Editor));
+        assert!("teacher".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_administrators_and_editors_are_staff() {
+        let staff: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|role| role.is_staff())
+            .collect();
+        assert_eq!(staff, [Role::Administrator, Role::Editor]);
+    }
+
+    #[test]
+    fn emails_are_checked_for_shape() {
+        assert!(is_valid_email("ada@example.edu"));
+        assert!(is_valid_email("first.last+tag@mail.example.org"));
+        assert!(!is_valid_email("not-an-email"));
+        assert!(!is_valid_email("a@b"));
+        assert!(!is_valid_email("a b@example.org"));
+        assert!(!is_valid_email("a@@example.org"));
+        assert!(!is_valid_email("<a>@example.org"));
+    }
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PasswordError {
+    #[error("the password must be at least {MIN_PASSWORD_CHARS} characters")]
+    TooShort,
+    #[error("the password could not be hashed")]
+    Hashing,
+}
+
+/// Hashes a password with Argon2id and a random salt, in PHC string form.
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+    use argon2::password_hash::PasswordHasher;
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(PasswordError::TooShort);
+    }
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|_| PasswordError::Hashing)
+}
+
+#[cfg(test)]
+mod password_tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hashed_with_argon2id_and_short_ones_refused() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert_ne!(hash, hash_password("correct horse battery").unwrap());
+        assert_eq!(hash_password("short"), Err(PasswordError::TooShort));
+    }
+}

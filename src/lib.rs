@@ -1,0 +1,17 @@
+//! colloquy: a course blog server.
+//!
+//! The parts, from the outside in:
+//! - `web` answers HTTP: routes, thin handlers, askama templates, one error type mapped to responses once.
+//! - `domain` holds the plain types and rules (permalinks, slugs, the comment pipeline, roles, markup); it knows
+//!   nothing of SQL or HTTP, so every rule is tested on its own.
+//! - `store` holds all SQL, behind one `Store` whose backend (SQLite or PostgreSQL) the database URL picks.
+//! - `startup` builds the application from a `Config`; `cli` carries out the instructor's commands; `demo`
+//!   fills an empty database with a small course.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod startup;
+pub mod store;
+pub mod web;

@@ -1,0 +1,135 @@
+//! Building and running the server: connect, migrate, seed an empty database, bind, serve until stopped.
+
+use std::{net::SocketAddr, time::Duration};
+
+use anyhow::Context;
+use sha2::{Digest, Sha512};
+use tokio::net::TcpListener;
+
+use crate::{
+    config::Config,
+    demo,
+    domain::calendar,
+    store::Store,
+    web::{self, AppState, client_ip::TrustedProxies},
+};
+
+/// A bound, migrated, ready-to-serve colloquy.
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, migrates it, creates the demo course in an empty database (unless told not
+    /// to), and binds the listening socket.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = Store::connect(&config.database_url)
+            .await
+            .context("connecting to the database")?;
+        store.migrate().await.context("migrating the database")?;
+        let was_empty = store.is_empty().await?;
+        let site = demo::ensure_main_site(&store).await?;
+        if was_empty && !config.serve.no_demo {
+            let instructor = demo::create_demo_course(&store, &site)
+                .await
+                .context("creating the demo course")?;
+            println!(
+                "Created a demo course. Instructor account: {} with the password {} (shown this once).",
+                instructor.email, instructor.password
+            );
+        }
+        let cookie_key = cookie_key(&store, config.serve.secret_key.as_deref()).await?;
+        let trusted_proxies = TrustedProxies::parse(&config.serve.trusted_proxies)?;
+        let listener = TcpListener::bind(config.serve.bind)
+            .await
+            .with_context(|| format!("binding {}", config.serve.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState::new(store, cookie_key, trusted_proxies);
+        Ok(Self {
+            listener,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// Serves until SIGINT or SIGTERM, publishing scheduled posts as their time comes.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let scheduler = tokio::spawn(publish_scheduled_posts(self.state.store.clone()));
+        let store = self.state.store.clone();
+        let router = web::router(self.state);
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+        scheduler.abort();
+        store.close().await;
+        Ok(())
+    }
+}
+
+/// The key that signs cookies: from `COLLOQUY_SECRET_KEY`, or generated once and kept in the database so that
+/// every instance on one database shares it.
+async fn cookie_key(store: &Store, configured: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    let secret = match configured {
+        Some(secret) if secret.len() < 32 => {
+            anyhow::bail!("COLLOQUY_SECRET_KEY must be at least 32 characters")
+        }
+        Some(secret) => secret.to_owned(),
+        None => {
+            store
+                .secret("cookie_key", || hex::encode(rand::random::<[u8; 64]>()))
+                .await?
+        }
+    };
+    Ok(Sha512::digest(secret.as_bytes()).to_vec())
+}
+
+async fn publish_scheduled_posts(store: Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        match store.publish_due_posts(calendar::now()).await {
+            Ok(0) => {}
+            Ok(published) => tracing::info!(published, "published scheduled posts"),
+            Err(error) => tracing::warn!(%error, "could not publish scheduled posts"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,276 @@
+//! Comments: the atomic submit (duplicate and flood checks, then insert), threads, moderation.
+
+use crate::domain::comment::{Comment, CommentStatus, Moderation, flood_wait};
+
+use super::{
+    Store, StoreError, StoreResult,
+    records::{COMMENT_COLUMNS, CommentRow, convert_all},
+    with_pool,
+};
+
+/// A comment that passed the checks that need no database, ready to store.
+pub struct NewComment<'a> {
+    pub site_id: i64,
+    pub post_id: i64,
+    pub parent_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub author_name: &'a str,
+    pub author_email: &'a str,
+    pub author_url: Option<&'a str>,
+    pub author_ip: &'a str,
+    pub user_agent: &'a str,
+    pub content: &'a str,
+    pub content_html: &'a str,
+    pub status: CommentStatus,
+    pub created_at: i64,
+}
+
+/// The outcome of a submit.
+#[derive(Debug)]
+pub enum Submitted {
+    Stored(Comment),
+    /// The same text from the same person on the same post is already there.
+    Duplicate,
+    /// Too soon after the last comment from the same address or email.
+    Flood {
+        retry_after: u64,
+    },
+}
+
+/// Which comments `list_comments` returns.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CommentFilter {
+    pub status: Option<CommentStatus>,
+    pub post_id: Option<i64>,
+}
+
+impl Store {
+    /// Steps 4, 5 and 7 of the pipeline in one transaction: a duplicate or a flood stores nothing; otherwise the
+    /// comment is committed before this returns. `flood_interval` 0 skips the flood check.
+    pub async fn submit_comment(
+        &self,
+        new: &NewComment<'_>,
+        flood_interval: u32,
+    ) -> StoreResult<Submitted> {
+        let lock_keys = {
+            let mut keys = [
+                format!("flood:{}:ip:{}", new.site_id, new.author_ip),
+                format!(
+                    "flood:{}:email:{}",
+                    new.site_id,
+                    new.author_email.to_lowercase()
+                ),
+            ];
+            keys.sort();
+            keys
+        };
+        let row: CommentRow = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin().await?;
+            if let Some(lock) = dialect.advisory_lock {
+                for key in &lock_keys {
+                    sqlx::query(lock).bind(key).execute(&mut *tx).await?;
+                }
+            }
+            let duplicate: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM comments
+                 WHERE post_id = $1 AND content = $2 AND status <> 'trash'
+                   AND (lower(author_email) = lower($3) OR user_id = $4)
+                 LIMIT 1",
+            )
+            .bind(new.post_id)
+            .bind(new.content)
+            .bind(new.author_email)
+            .bind(new.user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if duplicate.is_some() {
+                return Ok(Submitted::Duplicate);
+            }
+            if flood_interval > 0 {
+                let by_address: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND author_ip = $2",
+                )
+                .bind(new.site_id)
+                .bind(new.author_ip)
+                .fetch_one(&mut *tx)
+                .await?;
+                let by_email: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND lower(author_email) = lower($2)",
+                )
+                .bind(new.site_id)
+                .bind(new.author_email)
+                .fetch_one(&mut *tx)
+                .await?;
+                if let Some(retry_after) =
+                    flood_wait(by_address.max(by_email), new.created_at, flood_interval)
+                {
+                    return Ok(Submitted::Flood { retry_after });
+                }
+            }
+            let row: CommentRow = sqlx::query_as(&format!(
+                "INSERT INTO comments (site_id, post_id, parent_id, user_id, author_name, author_email, author_url,
+                                       author_ip, user_agent, content, content_html, status, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                 RETURNING {COMMENT_COLUMNS}"
+            ))
+            .bind(new.site_id)
+            .bind(new.post_id)
+            .bind(new.parent_id)
+            .bind(new.user_id)
+            .bind(new.author_name)
+            .bind(new.author_email)
+            .bind(new.author_url)
+            .bind(new.author_ip)
+            .bind(new.user_agent)
+            .bind(new.content)
+            .bind(new.content_html)
+            .bind(new.status.as_str())
+            .bind(new.created_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            row
+        });
+        Ok(Submitted::Stored(Comment::try_from(row)?))
+    }
+
+    pub async fn comment_by_id(&self, site_id: i64, id: i64) -> StoreResult<Option<Comment>> {
+        let row: Option<CommentRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 AND id = $2"
+            ))
+            .bind(site_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(Comment::try_from).transpose()
+    }
+
+    /// The approved comments of a post, plus those of `held_ids` that are still awaiting moderation (a visitor's
+    /// own held comments).
+    pub async fn visible_comments(
+        &self,
+        post_id: i64,
+        held_ids: &[i64],
+    ) -> StoreResult<Vec<Comment>> {
+        let held: Vec<String> = (0..held_ids.len()).map(|n| format!("${}", n + 2)).collect();
+        let own_held = if held.is_empty() {
+            String::new()
+        } else {
+            format!(" OR (status = 'pending' AND id IN ({}))", held.join(", "))
+        };
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE post_id = $1 AND (status = 'approved'{own_held})
+             ORDER BY created_at, id"
+        );
+        let rows: Vec<CommentRow> = with_pool!(self, reader, |pool| {
+            let mut query = sqlx::query_as(&sql).bind(post_id);
+            for id in held_ids {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await
+        })?;
+        convert_all(rows)
+    }
+
+    /// Whether a public commenter's email has an approved comment anywhere on the site.
+    pub async fn has_approved_comment_from(&self, site_id: i64, email: &str) -> StoreResult<bool> {
+        let found: Option<i64> = with_pool!(self, reader, |pool| {
+            sqlx::query_scalar(
+                "SELECT id FROM comments WHERE site_id = $1 AND lower(author_email) = lower($2) AND status = 'approved' LIMIT 1",
+            )
+            .bind(site_id)
+            .bind(email)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(found.is_some())
+    }
+
+    /// Comments of a site for moderators, newest first.
+    pub async fn list_comments(
+        &self,
+        site_id: i64,
+        filter: CommentFilter,
+    ) -> StoreResult<Vec<Comment>> {
+        let mut sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1");
+        let mut next = 2;
+        if filter.status.is_some() {
+            sql.push_str(&format!(" AND status = ${next}"));
+            next += 1;
+        }
+        if filter.post_id.is_some() {
+            sql.push_str(&format!(" AND post_id = ${next}"));
+        }
+        sql.push_str(" ORDER BY created_at DESC, id DESC");
+        let rows: Vec<CommentRow> = with_pool!(self, reader, |pool| {
+            let mut query = sqlx::query_as(&sql).bind(site_id);
+            if let Some(status) = filter.status {
+                query = query.bind(status.as_str());
+            }
+            if let Some(post_id) = filter.post_id {
+                query = query.bind(post_id);
+            }
+            query.fetch_all(pool).await
+        })?;
+        convert_all(rows)
+    }
+
+    /// Applies a moderation action and returns the comment as it now stands. Restoring a comment that is not in
+    /// the trash is a `Conflict`.
+    pub async fn moderate_comment(
+        &self,
+        site_id: i64,
+        id: i64,
+        action: Moderation,
+        now: i64,
+    ) -> StoreResult<Comment> {
+        let row: CommentRow = with_pool!(self, writer, |pool| {
+            let mut tx = pool.begin().await?;
+            let (status, before_trash, trashed_at): (String, Option<String>, Option<i64>) = sqlx::query_as(
+                "SELECT status, status_before_trash, trashed_at FROM comments WHERE site_id = $1 AND id = $2",
+            )
+            .bind(site_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            let in_trash = status == CommentStatus::Trash.as_str();
+            let (status, before_trash, trashed_at) = match action {
+                Moderation::Approve => (CommentStatus::Approved.as_str().to_owned(), None, None),
+                Moderation::Unapprove => (CommentStatus::Pending.as_str().to_owned(), None, None),
+                Moderation::Spam => (CommentStatus::Spam.as_str().to_owned(), None, None),
+                Moderation::Trash if in_trash => (status, before_trash, trashed_at),
+                Moderation::Trash => (
+                    CommentStatus::Trash.as_str().to_owned(),
+                    Some(status),
+                    Some(now),
+                ),
+                Moderation::Restore if !in_trash => {
+                    return Err(StoreError::Conflict(format!(
+                        "comment {id} is not in the trash"
+                    )));
+                }
+                Moderation::Restore => (
+                    before_trash.unwrap_or_else(|| CommentStatus::Pending.as_str().to_owned()),
+                    None,
+                    None,
+                ),
+            };
+            let row: CommentRow = sqlx::query_as(&format!(
+                "UPDATE comments SET status = $1, status_before_trash = $2, trashed_at = $3 WHERE id = $4
+                 RETURNING {COMMENT_COLUMNS}"
+            ))
+            .bind(&status)
+            .bind(before_trash)
+            .bind(trashed_at)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            row
+        });
+        Comment::try_from(row)
+    }
+}

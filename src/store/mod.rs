@@ -1,0 +1,208 @@
+//! The store: every SQL statement of colloquy, behind one API that speaks the domain.
+//!
+//! `Store` is a closed enum over the two backends. Most statements are the same text on both (both take `$1`
+//! parameters, `RETURNING`, `ON CONFLICT`), so a method is written once and `with_pool!` compiles its body for
+//! each backend's pool; where the dialects differ, `Dialect` carries the backend's own SQL.
+//! Transactions stay inside the methods. On SQLite all writes go through one connection, so writers queue in
+//! the application instead of meeting "database is locked".
+
+mod comments;
+mod postgres;
+mod posts;
+mod records;
+mod sites;
+mod sqlite;
+mod terms;
+mod users;
+
+pub use comments::{CommentFilter, NewComment, Submitted};
+pub use posts::{ListFilter, NewPost, PostCard, PostPage};
+pub use sites::Site;
+pub use users::NewUser;
+
+/// What went wrong in the store, in terms a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("bad database URL: {0}")]
+    BadUrl(String),
+    #[error("stored data does not read back: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::Database(database) if database.is_unique_violation() => {
+                Self::Conflict(database.message().to_owned())
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Self::Unavailable(error)
+            }
+            _ => Self::Other(error),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The SQL that differs between the backends.
+pub(crate) struct Dialect {
+    /// Serialises a transaction against others on the same key (flood checks); `None` where writes are already
+    /// serialised.
+    pub advisory_lock: Option<&'static str>,
+}
+
+/// The store: SQLite or PostgreSQL, chosen by the database URL at run time.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(sqlite::SqliteBackend),
+    Postgres(postgres::PostgresBackend),
+}
+
+/// Runs `$body` with `$pool` bound to the backend's reader or writer pool and `$dialect` to its `Dialect`.
+macro_rules! with_pool {
+    ($store:expr, $role:ident, |$pool:ident, $dialect:ident| $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite(backend) => {
+                let $pool = &backend.$role;
+                let $dialect = &$crate::store::sqlite::DIALECT;
+                let _ = $dialect;
+                $body
+            }
+            $crate::store::Store::Postgres(backend) => {
+                let $pool = &backend.$role;
+                let $dialect = &$crate::store::postgres::DIALECT;
+                let _ = $dialect;
+                $body
+            }
+        }
+    };
+    ($store:expr, $role:ident, |$pool:ident| $body:expr) => {
+        with_pool!($store, $role, |$pool, _dialect| $body)
+    };
+}
+pub(crate) use with_pool;
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created when missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite(sqlite::SqliteBackend::connect(url).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(
+                postgres::PostgresBackend::connect(url).await?,
+            ))
+        } else {
+            Err(StoreError::BadUrl(format!(
+                "'{url}' is neither sqlite://PATH nor postgres://…"
+            )))
+        }
+    }
+
+    /// Applies the backend's pending migrations.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Self::Sqlite(backend) => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&backend.writer)
+                    .await?
+            }
+            Self::Postgres(backend) => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&backend.writer)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        with_pool!(self, reader, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A named secret, made by `make` and stored the first time it is asked for. Every instance on one
+    /// database gets the same value, whichever made it.
+    pub async fn secret(&self, name: &str, make: impl FnOnce() -> String) -> StoreResult<String> {
+        let candidate = make();
+        with_pool!(self, writer, |pool| {
+            sqlx::query(
+                "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(&candidate)
+            .execute(pool)
+            .await?;
+            sqlx::query_scalar::<_, String>("SELECT value FROM secrets WHERE name = $1")
+                .bind(name)
+                .fetch_one(pool)
+                .await
+        })
+        .map_err(StoreError::from)
+    }
+
+    /// Closes every connection, letting SQLite check its write-ahead log back into the database file.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(backend) => {
+                backend.reader.close().await;
+                backend.writer.close().await;
+            }
+            Self::Postgres(backend) => backend.writer.close().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    fn versions(folder: &str) -> BTreeSet<String> {
+        std::fs::read_dir(format!(
+            "{}/migrations/{folder}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|entry| {
+                    entry
+                        .file_name()
+                        .to_str()
+                        .and_then(|name| name.split('_').next())
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migration_versions() {
+        let sqlite = versions("sqlite");
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, versions("postgres"));
+    }
+}

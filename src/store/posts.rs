@@ -1,0 +1,473 @@
+//! Posts and pages: writing them, finding them by URL, listing them for the home page and archives.
+
+use crate::domain::{
+    post::{Post, PostKind, PostStatus, SourceFormat, Taxonomy, Term, render_body},
+    slug,
+};
+
+use super::{
+    Store, StoreError, StoreResult,
+    records::{CardRow, POST_COLUMNS, POST_LIST_COLUMNS, PostRow, convert_all},
+    with_pool,
+};
+
+/// A post or page to create.
+pub struct NewPost<'a> {
+    pub site_id: i64,
+    pub author_id: i64,
+    pub kind: PostKind,
+    pub status: PostStatus,
+    pub title: &'a str,
+    pub source: &'a str,
+    pub format: SourceFormat,
+    pub excerpt: &'a str,
+    /// A slug chosen by the writer (already checked to be in slug form); made from the title when `None`.
+    pub slug: Option<&'a str>,
+    pub parent_id: Option<i64>,
+    pub comments_open: bool,
+    pub published_at: i64,
+    pub categories: &'a [String],
+    pub tags: &'a [String],
+}
+
+/// A post with what a listing or its own page shows around it.
+#[derive(Clone, Debug)]
+pub struct PostCard {
+    pub post: Post,
+    pub author_name: String,
+    pub author_nicename: String,
+    pub comment_count: i64,
+    pub terms: Vec<Term>,
+}
+
+/// One page of a listing and the size of the whole listing.
+pub struct PostPage {
+    pub cards: Vec<PostCard>,
+    pub total: i64,
+}
+
+/// Which published posts a listing shows.
+#[derive(Clone, Debug)]
+pub enum ListFilter {
+    All,
+    /// Posts in any of these terms (a category and its descendants, or a tag).
+    Terms(Vec<i64>),
+    Author(i64),
+    /// Published in `[start, end)`, Unix seconds.
+    Range(i64, i64),
+}
+
+impl ListFilter {
+    /// The filter's SQL condition, numbering its parameters from `$2` (`$1` is the site), and its values.
+    fn condition(&self) -> (String, Vec<i64>) {
+        match self {
+            Self::All => (String::new(), Vec::new()),
+            Self::Terms(ids) => {
+                let placeholders: Vec<String> =
+                    (0..ids.len()).map(|n| format!("${}", n + 2)).collect();
+                let condition = format!(
+                    " AND p.id IN (SELECT pt.post_id FROM post_terms pt WHERE pt.term_id IN ({}))",
+                    if placeholders.is_empty() {
+                        "NULL".to_owned()
+                    } else {
+                        placeholders.join(", ")
+                    }
+                );
+                (condition, ids.clone())
+            }
+            Self::Author(id) => (" AND p.author_id = $2".into(), vec![*id]),
+            Self::Range(start, end) => (
+                " AND p.published_at >= $2 AND p.published_at < $3".into(),
+                vec![*start, *end],
+            ),
+        }
+    }
+}
+
+const CARD_SELECT: &str = "u.name AS author_name, u.nicename AS author_nicename, \
+     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved') AS comment_count \
+     FROM posts p JOIN users u ON u.id = p.author_id";
+
+impl Store {
+    /// Creates a post or page with a slug unique in its site, and its categories and tags (creating those that
+    /// do not exist yet). A post without a category gets the default one.
+    pub async fn create_post(&self, new: &NewPost<'_>, now: i64) -> StoreResult<Post> {
+        let body = render_body(new.source, new.format, new.excerpt);
+        let default_category = [crate::domain::post::DEFAULT_CATEGORY.to_owned()];
+        let categories = match (new.kind, new.categories.is_empty()) {
+            (PostKind::Post, true) => &default_category[..],
+            (PostKind::Post, false) => new.categories,
+            (PostKind::Page, _) => &[],
+        };
+        let terms: Vec<(Taxonomy, &String)> = categories
+            .iter()
+            .map(|name| (Taxonomy::Category, name))
+            .chain(
+                new.tags
+                    .iter()
+                    .filter(|_| new.kind == PostKind::Post)
+                    .map(|name| (Taxonomy::Tag, name)),
+            )
+            .collect();
+        let base_slug = slug::slugify(new.title);
+        let id: i64 = with_pool!(self, writer, |pool| {
+            let mut tx = pool.begin().await?;
+            let slug_taken = "SELECT id FROM posts WHERE site_id = $1 AND slug = $2";
+            let chosen = match new.slug {
+                Some(given) => {
+                    let taken: Option<i64> = sqlx::query_scalar(slug_taken)
+                        .bind(new.site_id)
+                        .bind(given)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if taken.is_some() {
+                        return Err(StoreError::Conflict(format!(
+                            "the slug '{given}' is taken on this site"
+                        )));
+                    }
+                    given.to_owned()
+                }
+                None => {
+                    let mut attempt = 1;
+                    loop {
+                        let candidate = slug::candidate(&base_slug, new.kind.as_str(), attempt);
+                        let taken: Option<i64> = sqlx::query_scalar(slug_taken)
+                            .bind(new.site_id)
+                            .bind(&candidate)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        if taken.is_none() {
+                            break candidate;
+                        }
+                        attempt += 1;
+                    }
+                }
+            };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO posts (site_id, author_id, kind, status, slug, title, source, source_format, content_html,
+                                    excerpt, summary, parent_id, comments_open, published_at, created_at, modified_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+            )
+            .bind(new.site_id)
+            .bind(new.author_id)
+            .bind(new.kind.as_str())
+            .bind(new.status.as_str())
+            .bind(&chosen)
+            .bind(new.title)
+            .bind(new.source)
+            .bind(new.format.as_str())
+            .bind(body.html.as_str())
+            .bind(new.excerpt.trim())
+            .bind(&body.summary)
+            .bind(new.parent_id)
+            .bind(new.comments_open)
+            .bind(new.published_at)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (taxonomy, name) in &terms {
+                let name = name.trim();
+                let existing: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM terms WHERE site_id = $1 AND taxonomy = $2 AND (lower(name) = lower($3) OR slug = $4)
+                     ORDER BY id LIMIT 1",
+                )
+                .bind(new.site_id)
+                .bind(taxonomy.as_str())
+                .bind(name)
+                .bind(slug::slugify(name))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let term_id = match existing {
+                    Some(term_id) => term_id,
+                    None => {
+                        let base = slug::slugify(name);
+                        let mut attempt = 1;
+                        let term_slug = loop {
+                            let candidate = slug::candidate(&base, "term", attempt);
+                            let taken: Option<i64> =
+                                sqlx::query_scalar("SELECT id FROM terms WHERE site_id = $1 AND taxonomy = $2 AND slug = $3")
+                                    .bind(new.site_id)
+                                    .bind(taxonomy.as_str())
+                                    .bind(&candidate)
+                                    .fetch_optional(&mut *tx)
+                                    .await?;
+                            if taken.is_none() {
+                                break candidate;
+                            }
+                            attempt += 1;
+                        };
+                        sqlx::query_scalar(
+                            "INSERT INTO terms (site_id, taxonomy, slug, name) VALUES ($1, $2, $3, $4) RETURNING id",
+                        )
+                        .bind(new.site_id)
+                        .bind(taxonomy.as_str())
+                        .bind(&term_slug)
+                        .bind(name)
+                        .fetch_one(&mut *tx)
+                        .await?
+                    }
+                };
+                sqlx::query("INSERT INTO post_terms (post_id, term_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(term_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            id
+        });
+        self.post_by_id(new.site_id, id)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn post_by_id(&self, site_id: i64, id: i64) -> StoreResult<Option<Post>> {
+        let row: Option<PostRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {POST_COLUMNS} FROM posts p WHERE p.site_id = $1 AND p.id = $2"
+            ))
+            .bind(site_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(Post::try_from).transpose()
+    }
+
+    /// A post or page with its author, comment count and terms, found by its current slug.
+    pub async fn card_by_slug(
+        &self,
+        site_id: i64,
+        kind: PostKind,
+        slug: &str,
+    ) -> StoreResult<Option<PostCard>> {
+        let row: Option<CardRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {POST_COLUMNS}, {CARD_SELECT} WHERE p.site_id = $1 AND p.kind = $2 AND p.slug = $3"
+            ))
+            .bind(site_id)
+            .bind(kind.as_str())
+            .bind(slug)
+            .fetch_optional(pool)
+            .await
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(self.with_terms(vec![row]).await?.pop())
+    }
+
+    /// The post that used to be at `slug` before its slug changed.
+    pub async fn post_by_old_slug(&self, site_id: i64, slug: &str) -> StoreResult<Option<Post>> {
+        let row: Option<PostRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {POST_COLUMNS} FROM post_old_slugs o JOIN posts p ON p.id = o.post_id
+                 WHERE o.site_id = $1 AND o.slug = $2"
+            ))
+            .bind(site_id)
+            .bind(slug)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(Post::try_from).transpose()
+    }
+
+    /// Gives a post a new slug; the old one keeps answering (with a redirect). `Conflict` when it is taken.
+    pub async fn change_slug(
+        &self,
+        site_id: i64,
+        post_id: i64,
+        new_slug: &str,
+        now: i64,
+    ) -> StoreResult<Post> {
+        with_pool!(self, writer, |pool| {
+            let mut tx = pool.begin().await?;
+            let old: String =
+                sqlx::query_scalar("SELECT slug FROM posts WHERE site_id = $1 AND id = $2")
+                    .bind(site_id)
+                    .bind(post_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+            if old != new_slug {
+                let taken: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM posts WHERE site_id = $1 AND slug = $2")
+                        .bind(site_id)
+                        .bind(new_slug)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if taken.is_some() {
+                    return Err(StoreError::Conflict(format!(
+                        "the slug '{new_slug}' is taken on this site"
+                    )));
+                }
+                sqlx::query("UPDATE posts SET slug = $1, modified_at = $2 WHERE id = $3")
+                    .bind(new_slug)
+                    .bind(now)
+                    .bind(post_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO post_old_slugs (site_id, slug, post_id) VALUES ($1, $2, $3)
+                     ON CONFLICT (site_id, slug) DO UPDATE SET post_id = excluded.post_id",
+                )
+                .bind(site_id)
+                .bind(&old)
+                .bind(post_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM post_old_slugs WHERE site_id = $1 AND slug = $2")
+                    .bind(site_id)
+                    .bind(new_slug)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        self.post_by_id(site_id, post_id)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// One page of published posts, newest first.
+    pub async fn list_published(
+        &self,
+        site_id: i64,
+        filter: &ListFilter,
+        page: u32,
+        per_page: u32,
+    ) -> StoreResult<PostPage> {
+        let (condition, values) = filter.condition();
+        let listed =
+            format!("WHERE p.site_id = $1 AND p.kind = 'post' AND p.status = 'publish'{condition}");
+        let limit_at = values.len() + 2;
+        let list_sql = format!(
+            "SELECT {POST_LIST_COLUMNS}, {CARD_SELECT} {listed}
+             ORDER BY p.published_at DESC, p.id DESC LIMIT ${limit_at} OFFSET ${}",
+            limit_at + 1
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM posts p {listed}");
+        let offset = i64::from(page.saturating_sub(1)) * i64::from(per_page);
+        let (rows, total): (Vec<CardRow>, i64) = with_pool!(self, reader, |pool| {
+            let mut count = sqlx::query_scalar(&count_sql).bind(site_id);
+            let mut list = sqlx::query_as(&list_sql).bind(site_id);
+            for value in &values {
+                count = count.bind(value);
+                list = list.bind(value);
+            }
+            let total: i64 = count.fetch_one(pool).await?;
+            let rows = list
+                .bind(i64::from(per_page))
+                .bind(offset)
+                .fetch_all(pool)
+                .await?;
+            (rows, total)
+        });
+        Ok(PostPage {
+            cards: self.with_terms(rows).await?,
+            total,
+        })
+    }
+
+    async fn with_terms(&self, rows: Vec<CardRow>) -> StoreResult<Vec<PostCard>> {
+        let ids: Vec<i64> = rows.iter().map(|row| row.post.id()).collect();
+        let mut terms = self.terms_of_posts(&ids).await?;
+        rows.into_iter()
+            .map(|row| {
+                let post = Post::try_from(row.post)?;
+                let (mine, rest): (Vec<_>, Vec<_>) = terms
+                    .drain(..)
+                    .partition(|(post_id, _)| *post_id == post.id);
+                terms = rest;
+                Ok(PostCard {
+                    post,
+                    author_name: row.author_name,
+                    author_nicename: row.author_nicename,
+                    comment_count: row.comment_count,
+                    terms: mine.into_iter().map(|(_, term)| term).collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// The published posts just before (older) and after (newer) a post.
+    pub async fn adjacent_posts(&self, post: &Post) -> StoreResult<(Option<Post>, Option<Post>)> {
+        let around = |older: bool| {
+            let (comparison, order) = if older { ("<", "DESC") } else { (">", "ASC") };
+            format!(
+                "SELECT {POST_LIST_COLUMNS} FROM posts p
+                 WHERE p.site_id = $1 AND p.kind = 'post' AND p.status = 'publish'
+                   AND (p.published_at {comparison} $2 OR (p.published_at = $2 AND p.id {comparison} $3))
+                 ORDER BY p.published_at {order}, p.id {order} LIMIT 1"
+            )
+        };
+        let (older, newer) = (around(true), around(false));
+        let (previous, next): (Option<PostRow>, Option<PostRow>) =
+            with_pool!(self, reader, |pool| {
+                let previous = sqlx::query_as(&older)
+                    .bind(post.site_id)
+                    .bind(post.published_at)
+                    .bind(post.id)
+                    .fetch_optional(pool)
+                    .await?;
+                let next = sqlx::query_as(&newer)
+                    .bind(post.site_id)
+                    .bind(post.published_at)
+                    .bind(post.id)
+                    .fetch_optional(pool)
+                    .await?;
+                (previous, next)
+            });
+        Ok((
+            previous.map(Post::try_from).transpose()?,
+            next.map(Post::try_from).transpose()?,
+        ))
+    }
+
+    /// Published top-level pages, for the site's navigation.
+    pub async fn top_level_pages(&self, site_id: i64) -> StoreResult<Vec<Post>> {
+        let rows: Vec<PostRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {POST_LIST_COLUMNS} FROM posts p
+                 WHERE p.site_id = $1 AND p.kind = 'page' AND p.status = 'publish' AND p.parent_id IS NULL
+                 ORDER BY lower(p.title)"
+            ))
+            .bind(site_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        convert_all(rows)
+    }
+
+    /// A page and its ancestors, outermost first.
+    pub async fn page_lineage(&self, page: &Post) -> StoreResult<Vec<Post>> {
+        let mut lineage = vec![page.clone()];
+        let mut next = page.parent_id;
+        while let Some(parent_id) = next {
+            if lineage.len() > 32 || lineage.iter().any(|known| known.id == parent_id) {
+                return Err(StoreError::Corrupt(format!(
+                    "page {} has a cycle of parents",
+                    page.id
+                )));
+            }
+            let parent = self
+                .post_by_id(page.site_id, parent_id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            next = parent.parent_id;
+            lineage.push(parent);
+        }
+        lineage.reverse();
+        Ok(lineage)
+    }
+
+    /// Publishes scheduled posts whose time has come; returns how many.
+    pub async fn publish_due_posts(&self, now: i64) -> StoreResult<u64> {
+        let done = with_pool!(self, writer, |pool| {
+            sqlx::query("UPDATE posts SET status = 'publish' WHERE status = 'future' AND published_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(done)
+    }
+}

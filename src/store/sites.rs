@@ -1,0 +1,95 @@
+//! Sites and their settings.
+
+use crate::domain::settings::SiteSettings;
+
+use super::{Store, StoreError, StoreResult, with_pool};
+
+/// A course site with its settings.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub id: i64,
+    pub slug: String,
+    pub settings: SiteSettings,
+}
+
+impl Store {
+    /// Whether the database holds no site yet (a fresh install).
+    pub async fn is_empty(&self) -> StoreResult<bool> {
+        let count: i64 = with_pool!(self, reader, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sites"
+        )
+        .fetch_one(pool)
+        .await)?;
+        Ok(count == 0)
+    }
+
+    /// Creates a site with its title; `Conflict` when the slug is taken.
+    pub async fn create_site(&self, slug: &str, title: &str, now: i64) -> StoreResult<Site> {
+        let id: i64 = with_pool!(self, writer, |pool| {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO sites (slug, created_at) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(slug)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO site_settings (site_id, key, value) VALUES ($1, 'title', $2)")
+                .bind(id)
+                .bind(title)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            id
+        });
+        self.site_by_id(id).await
+    }
+
+    pub async fn site_by_slug(&self, slug: &str) -> StoreResult<Site> {
+        let id: Option<i64> = with_pool!(self, reader, |pool| {
+            sqlx::query_scalar("SELECT id FROM sites WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(pool)
+                .await
+        })?;
+        self.site_by_id(id.ok_or(StoreError::NotFound)?).await
+    }
+
+    pub async fn site_by_id(&self, id: i64) -> StoreResult<Site> {
+        let (slug, pairs) = with_pool!(self, reader, |pool| {
+            let slug: String = sqlx::query_scalar("SELECT slug FROM sites WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
+            let pairs: Vec<(String, String)> =
+                sqlx::query_as("SELECT key, value FROM site_settings WHERE site_id = $1")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?;
+            (slug, pairs)
+        });
+        let settings = SiteSettings::from_pairs(
+            pairs
+                .iter()
+                .map(|(key, value)| (key.as_str(), value.as_str())),
+        );
+        Ok(Site { id, slug, settings })
+    }
+
+    /// Stores one setting's value (already checked by `SiteSettings::set`).
+    pub async fn save_setting(&self, site_id: i64, key: &str, value: &str) -> StoreResult<()> {
+        with_pool!(self, writer, |pool| {
+            sqlx::query(
+                "INSERT INTO site_settings (site_id, key, value) VALUES ($1, $2, $3)
+                 ON CONFLICT (site_id, key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(site_id)
+            .bind(key)
+            .bind(value)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(())
+    }
+}

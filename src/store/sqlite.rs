@@ -1,0 +1,49 @@
+//! The SQLite backend: one file in WAL mode, a pool of readers and a single writer connection.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use super::{Dialect, StoreError, StoreResult};
+
+pub(crate) static DIALECT: Dialect = Dialect {
+    advisory_lock: None,
+};
+
+#[derive(Clone)]
+pub struct SqliteBackend {
+    pub(crate) reader: SqlitePool,
+    pub(crate) writer: SqlitePool,
+}
+
+impl SqliteBackend {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|error| StoreError::BadUrl(format!("{url}: {error}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // With WAL, NORMAL loses nothing when the process is killed: a commit is in the OS's hands before
+            // the call returns. Only a power cut can take the last transactions back.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(StoreError::Unavailable)?;
+        let readers = std::thread::available_parallelism()
+            .map_or(4, |cores| cores.get() * 2)
+            .clamp(2, 16);
+        let reader = SqlitePoolOptions::new()
+            .max_connections(u32::try_from(readers).unwrap_or(4))
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Unavailable)?;
+        Ok(Self { reader, writer })
+    }
+}

@@ -1,0 +1,77 @@
+//! Categories and tags.
+
+use crate::domain::post::{Taxonomy, Term};
+
+use super::{
+    Store, StoreResult,
+    records::{PostTermRow, TERM_COLUMNS, TermRow, convert_all},
+    with_pool,
+};
+
+impl Store {
+    pub async fn term_by_slug(
+        &self,
+        site_id: i64,
+        taxonomy: Taxonomy,
+        slug: &str,
+    ) -> StoreResult<Option<Term>> {
+        let row: Option<TermRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!("SELECT {TERM_COLUMNS} FROM terms t WHERE t.site_id = $1 AND t.taxonomy = $2 AND t.slug = $3"))
+                .bind(site_id)
+                .bind(taxonomy.as_str())
+                .bind(slug)
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(Term::try_from).transpose()
+    }
+
+    pub async fn term_by_id(&self, site_id: i64, id: i64) -> StoreResult<Option<Term>> {
+        let row: Option<TermRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {TERM_COLUMNS} FROM terms t WHERE t.site_id = $1 AND t.id = $2"
+            ))
+            .bind(site_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(Term::try_from).transpose()
+    }
+
+    /// Every category of a site, by name.
+    pub async fn categories(&self, site_id: i64) -> StoreResult<Vec<Term>> {
+        let rows: Vec<TermRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {TERM_COLUMNS} FROM terms t WHERE t.site_id = $1 AND t.taxonomy = 'category' ORDER BY lower(t.name)"
+            ))
+            .bind(site_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        convert_all(rows)
+    }
+
+    /// The categories and tags of each of the given posts, as (post id, term) pairs ordered by name.
+    pub async fn terms_of_posts(&self, post_ids: &[i64]) -> StoreResult<Vec<(i64, Term)>> {
+        if post_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=post_ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT pt.post_id, {TERM_COLUMNS} FROM post_terms pt JOIN terms t ON t.id = pt.term_id
+             WHERE pt.post_id IN ({}) ORDER BY lower(t.name)",
+            placeholders.join(", ")
+        );
+        let rows: Vec<PostTermRow> = with_pool!(self, reader, |pool| {
+            let mut query = sqlx::query_as(&sql);
+            for id in post_ids {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await
+        })?;
+        rows.into_iter()
+            .map(|row| Ok((row.post_id, Term::try_from(row.term)?)))
+            .collect()
+    }
+}

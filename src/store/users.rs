@@ -1,0 +1,160 @@
+//! Accounts and site memberships.
+
+use crate::domain::{
+    slug,
+    user::{Role, User},
+};
+
+use super::{
+    Store, StoreError, StoreResult,
+    records::{USER_COLUMNS, UserRow},
+    with_pool,
+};
+
+/// An account to create.
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: Option<&'a str>,
+}
+
+impl Store {
+    /// Creates an account with a unique author-archive name; `Conflict` when the email has an account.
+    pub async fn create_user(&self, new: &NewUser<'_>, now: i64) -> StoreResult<User> {
+        let base = slug::slugify(new.name);
+        let row: UserRow = with_pool!(self, writer, |pool| {
+            let mut tx = pool.begin().await?;
+            let taken: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = lower($1)")
+                    .bind(new.email)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "an account with the email {} exists",
+                    new.email
+                )));
+            }
+            let mut attempt = 1;
+            let nicename = loop {
+                let candidate = slug::candidate(&base, "member", attempt);
+                let used: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM users WHERE nicename = $1")
+                        .bind(&candidate)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if used.is_none() {
+                    break candidate;
+                }
+                attempt += 1;
+            };
+            let row: UserRow = sqlx::query_as(&format!(
+                "INSERT INTO users (email, name, nicename, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
+                 RETURNING {USER_COLUMNS}"
+            ))
+            .bind(new.email)
+            .bind(new.name)
+            .bind(&nicename)
+            .bind(new.password_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            row
+        });
+        Ok(row.into())
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        let row: Option<UserRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1)"
+            ))
+            .bind(email.trim())
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row.map(User::from))
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> StoreResult<User> {
+        let row: UserRow = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+                .bind(id)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(row.into())
+    }
+
+    /// The member of a site with this author-archive name.
+    pub async fn member_by_nicename(
+        &self,
+        site_id: i64,
+        nicename: &str,
+    ) -> StoreResult<Option<User>> {
+        let row: Option<UserRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS} FROM users
+                 WHERE nicename = $2 AND id IN (SELECT user_id FROM memberships WHERE site_id = $1)"
+            ))
+            .bind(site_id)
+            .bind(nicename)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row.map(User::from))
+    }
+
+    /// Gives an account a role on a site, replacing any role it had there.
+    pub async fn set_role(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        role: Role,
+        now: i64,
+    ) -> StoreResult<()> {
+        with_pool!(self, writer, |pool| {
+            sqlx::query(
+                "INSERT INTO memberships (site_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (site_id, user_id) DO UPDATE SET role = excluded.role",
+            )
+            .bind(site_id)
+            .bind(user_id)
+            .bind(role.as_str())
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    pub async fn role_on(&self, site_id: i64, user_id: i64) -> StoreResult<Option<Role>> {
+        let role: Option<String> = with_pool!(self, reader, |pool| {
+            sqlx::query_scalar("SELECT role FROM memberships WHERE site_id = $1 AND user_id = $2")
+                .bind(site_id)
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        role.map(|role| {
+            role.parse()
+                .map_err(|error: crate::domain::user::UnknownRole| {
+                    StoreError::Corrupt(error.to_string())
+                })
+        })
+        .transpose()
+    }
+
+    /// The stored password hash of an account, if it has a password.
+    pub async fn password_hash(&self, user_id: i64) -> StoreResult<Option<String>> {
+        let hash: Option<Option<String>> = with_pool!(self, reader, |pool| {
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(hash.flatten())
+    }
+}

@@ -1,0 +1,47 @@
+//! Fixed resources: the stylesheet, identicon avatars, and the liveness probe.
+
+use axum::{
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::IntoResponse,
+};
+
+use crate::domain::avatar;
+
+use super::{AppState, error::WebError};
+
+/// `/healthz`: 200 when the database answers, 503 otherwise.
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(error) => {
+            tracing::warn!(%error, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    }
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/style.css"),
+    )
+}
+
+/// `/avatar/KEY.svg`: the identicon for an avatar key. Keys come from a salted hash, so this learns nothing.
+pub async fn avatar(Path(file): Path<String>) -> Result<impl IntoResponse, WebError> {
+    let key = file
+        .strip_suffix(".svg")
+        .filter(|key| avatar::is_key(key))
+        .ok_or(WebError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        avatar::identicon_svg(key),
+    ))
+}

@@ -1,0 +1,269 @@
+//! `POST /comments`: the "Leave a Reply" pipeline of PRODUCT.md §5, step by step. The rules are in
+//! `domain::comment`; the duplicate and flood checks and the insert happen in one store transaction.
+
+use axum::extract::State;
+use axum::{
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use crate::{
+    domain::{
+        calendar,
+        comment::{self, CommentInput, CommentStatus, Field, FieldError, Standing, Submission},
+        markup,
+        post::PostKind,
+    },
+    store::{NewComment, PostCard, Site, Submitted},
+};
+
+use super::{
+    AppState,
+    client_ip::ClientIp,
+    error::WebError,
+    form::StrictForm,
+    posts::{PostView, comment_location, render_post},
+    views::{CommentFormView, FieldView},
+    visitor::{Remembered, Visitor},
+};
+
+/// The comment form's fields, under their colloquy names or WordPress's.
+#[derive(Debug, Default, Deserialize)]
+pub struct CommentFields {
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default, alias = "comment_post_ID")]
+    post_id: String,
+    #[serde(default, alias = "comment_parent")]
+    parent: String,
+    #[serde(default, alias = "wp-comment-cookies-consent")]
+    remember: Option<String>,
+}
+
+pub async fn leave_reply(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    visitor: Visitor,
+    StrictForm(fields): StrictForm<CommentFields>,
+) -> Result<Response, WebError> {
+    let site = state.site().await?;
+    let now = calendar::now();
+
+    // 1. The post exists, is visible, and takes comments.
+    let post_id = fields
+        .post_id
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| WebError::NotFound)?;
+    let post = state
+        .store
+        .post_by_id(site.id, post_id)
+        .await?
+        .filter(|post| post.is_public())
+        .ok_or(WebError::NotFound)?;
+    if !post.accepts_comments(&site.settings, now) {
+        return Err(WebError::Forbidden(
+            "Sorry, comments are closed for this item.",
+        ));
+    }
+    let card = state
+        .store
+        .card_by_slug(site.id, post.kind, &post.slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let typed = CommentInput {
+        comment: fields.comment.clone(),
+        author: fields.author.clone(),
+        email: fields.email.clone(),
+        url: fields.url.clone(),
+        parent: fields.parent.clone(),
+    };
+    let redisplay = Redisplay {
+        state: &state,
+        site: &site,
+        visitor: &visitor,
+        fields: &fields,
+    };
+
+    // 2. Fields.
+    let valid = match comment::validate(&typed, None) {
+        Ok(valid) => valid,
+        Err(errors) => {
+            return redisplay
+                .show(card, StatusCode::UNPROCESSABLE_ENTITY, &errors, None)
+                .await;
+        }
+    };
+
+    // 3. The parent is an approved comment of the same post.
+    if let Some(parent_id) = valid.parent_id {
+        let parent = state.store.comment_by_id(site.id, parent_id).await?;
+        if !parent.is_some_and(|parent| {
+            parent.post_id == post.id && parent.status == CommentStatus::Approved
+        }) {
+            let notice = "The comment you replied to is not part of this discussion (it may have been removed).";
+            let error = FieldError {
+                field: Field::Parent,
+                message: notice.into(),
+            };
+            return redisplay
+                .show(card, StatusCode::UNPROCESSABLE_ENTITY, &[error], None)
+                .await;
+        }
+    }
+
+    // 6. Classification (it needs no lock, so it is decided before the transaction of 4, 5 and 7).
+    let rendered = markup::comment_to_html(&valid.text);
+    let approved_before = site.settings.comment_previously_approved
+        && state
+            .store
+            .has_approved_comment_from(site.id, &valid.email)
+            .await?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let ip_text = ip.to_string();
+    let verdict = comment::classify(
+        &site.settings,
+        &Submission {
+            comment: &valid,
+            rendered: &rendered,
+            ip: &ip_text,
+            user_agent,
+            standing: Standing::Public { approved_before },
+        },
+    );
+
+    // 4, 5 and 7: duplicate, flood, then stored durably before answering.
+    let new = NewComment {
+        site_id: site.id,
+        post_id: post.id,
+        parent_id: valid.parent_id,
+        user_id: None,
+        author_name: &valid.author,
+        author_email: &valid.email,
+        author_url: valid.url.as_deref(),
+        author_ip: &ip_text,
+        user_agent: &user_agent.chars().take(255).collect::<String>(),
+        content: &valid.text,
+        content_html: rendered.as_str(),
+        status: verdict.status(),
+        created_at: now,
+    };
+    let stored = match state
+        .store
+        .submit_comment(&new, site.settings.comment_flood_interval)
+        .await?
+    {
+        Submitted::Stored(stored) => stored,
+        Submitted::Duplicate => {
+            let notice = "Duplicate comment detected; it looks as though you’ve already said that!";
+            return redisplay
+                .show(card, StatusCode::CONFLICT, &[], Some(notice))
+                .await;
+        }
+        Submitted::Flood { retry_after } => {
+            let notice = format!(
+                "You are posting comments too quickly. Please wait {retry_after} seconds and send it again."
+            );
+            let mut response = redisplay
+                .show(card, StatusCode::TOO_MANY_REQUESTS, &[], Some(&notice))
+                .await?;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            return Ok(response);
+        }
+    };
+    tracing::info!(comment = stored.id, post = post.id, status = %stored.status, ?verdict, "comment stored");
+
+    let remember = fields.remember.is_some().then(|| Remembered {
+        author: valid.author.clone(),
+        email: valid.email.clone(),
+        url: valid.url.clone().unwrap_or_default(),
+    });
+    let visitor = match stored.status {
+        CommentStatus::Pending => visitor.hold(stored.id),
+        _ => visitor,
+    }
+    .remember(remember);
+    let target = match stored.status {
+        CommentStatus::Approved | CommentStatus::Pending => {
+            comment_location(&state, &site, &post, stored.id, &visitor.held).await?
+        }
+        CommentStatus::Spam | CommentStatus::Trash => {
+            super::posts::permalink_of(&state, &site, &post).await?
+        }
+    };
+    Ok((visitor.into_jars(), Redirect::to(&target)).into_response())
+}
+
+/// Draws the post page again with the form as it was typed and what was wrong with it.
+struct Redisplay<'a> {
+    state: &'a AppState,
+    site: &'a Site,
+    visitor: &'a Visitor,
+    fields: &'a CommentFields,
+}
+
+impl Redisplay<'_> {
+    async fn show(
+        &self,
+        card: PostCard,
+        status: StatusCode,
+        errors: &[FieldError],
+        notice: Option<&str>,
+    ) -> Result<Response, WebError> {
+        let field = |which: Field, value: &str| FieldView {
+            value: value.to_owned(),
+            error: errors
+                .iter()
+                .find(|error| error.field == which)
+                .map(|error| error.message.clone()),
+        };
+        let parent_error = errors
+            .iter()
+            .find(|error| error.field == Field::Parent)
+            .map(|error| error.message.clone());
+        let form = CommentFormView {
+            comment: field(Field::Comment, &self.fields.comment),
+            author: field(Field::Author, &self.fields.author),
+            email: field(Field::Email, &self.fields.email),
+            url: field(Field::Url, &self.fields.url),
+            parent: if parent_error.is_some() {
+                String::new()
+            } else {
+                self.fields.parent.trim().to_owned()
+            },
+            remember: self.fields.remember.is_some(),
+            notice: notice.map(str::to_owned).or(parent_error).or_else(|| {
+                (!errors.is_empty()).then(|| {
+                    "Your comment was not sent: please correct the marked fields.".to_owned()
+                })
+            }),
+            replying_to: None,
+        };
+        debug_assert!(card.post.kind == PostKind::Post || card.post.kind == PostKind::Page);
+        render_post(
+            self.state,
+            PostView {
+                site: self.site,
+                card,
+                comment_page: None,
+                form,
+                held: &self.visitor.held,
+                status,
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,86 @@
+//! The web layer's one error type and its mapping to HTTP, done once here.
+//!
+//! An error becomes a status and a short message for the reader; `themed_errors` in `web` then renders it in
+//! the site's theme. Internal causes are logged with their whole chain and never sent to the client.
+
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Render(#[from] askama::Error),
+}
+
+/// What the themed error page shows; carried from `into_response` to the theming middleware.
+#[derive(Clone, Debug)]
+pub struct ErrorPage {
+    pub heading: &'static str,
+    pub message: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match &self {
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "Nothing lives at this address. It may have moved; try the home page or an archive.".to_owned(),
+            ),
+            Self::Forbidden(reason) => (StatusCode::FORBIDDEN, "Not allowed", (*reason).to_owned()),
+            Self::BadRequest(reason) => (StatusCode::BAD_REQUEST, "Bad request", reason.clone()),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "What you sent is larger than this site accepts (1 MB for a form). Nothing was saved.".to_owned(),
+            ),
+            Self::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, "Not allowed", "This address only answers GET and HEAD.".to_owned())
+            }
+            Self::Store(StoreError::Unavailable(_)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Temporarily unavailable",
+                "The site cannot reach its database just now. Please try again in a moment.".to_owned(),
+            ),
+            Self::Store(_) | Self::Render(_) => {
+                tracing::error!(error = ?anyhow::Error::from(self), "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Sorry: the site failed to answer this request. The problem has been logged.".to_owned(),
+                )
+            }
+        };
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            message.clone(),
+        )
+            .into_response();
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        }
+        response
+            .extensions_mut()
+            .insert(ErrorPage { heading, message });
+        response
+    }
+}

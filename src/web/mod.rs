@@ -1,0 +1,178 @@
+//! The web layer: the router, shared state, and the frame every page is drawn in.
+//!
+//! Named routes answer the fixed addresses (`/healthz`, `/static/…`, `/avatar/…`, the comment form's target);
+//! every other GET goes to `pages::public_page`, which reads the path with `domain::permalink::parse`.
+
+mod assets;
+pub mod client_ip;
+mod comments;
+pub mod error;
+mod form;
+mod pages;
+mod posts;
+mod views;
+mod visitor;
+
+use std::{sync::Arc, time::Duration};
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, FromRef, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{Html, IntoResponse, Response},
+    routing::{get, post},
+};
+use axum_extra::extract::cookie::Key;
+use tower_http::{
+    timeout::TimeoutLayer,
+    trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use crate::{
+    demo::MAIN_SITE,
+    domain::permalink::{ArchiveKind, archive_path, page_path},
+    store::{Site, Store},
+};
+
+use self::{
+    client_ip::TrustedProxies,
+    error::{ErrorPage, WebError},
+    views::{Layout, Link, MessagePage},
+};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    cookie_key: Key,
+    avatar_salt: Arc<[u8]>,
+    trusted_proxies: Arc<TrustedProxies>,
+}
+
+impl AppState {
+    /// `key_material` is 64 bytes of secret from which the cookie key and the avatar salt are derived.
+    pub fn new(store: Store, key_material: Vec<u8>, trusted_proxies: TrustedProxies) -> Self {
+        use sha2::{Digest, Sha256};
+        let avatar_salt: Arc<[u8]> = Sha256::new()
+            .chain_update(b"avatar salt")
+            .chain_update(&key_material)
+            .finalize()
+            .to_vec()
+            .into();
+        Self {
+            store,
+            cookie_key: Key::from(&key_material),
+            avatar_salt,
+            trusted_proxies: Arc::new(trusted_proxies),
+        }
+    }
+
+    /// The site a request is for. (One site for now; PRODUCT.md §7's `/SLUG/` sites come with accounts.)
+    async fn site(&self) -> Result<Site, WebError> {
+        Ok(self.store.site_by_slug(MAIN_SITE).await?)
+    }
+
+    /// The frame of a page: site title and navigation.
+    async fn layout(&self, site: &Site, title: Option<&str>) -> Result<Layout, WebError> {
+        let pages = self.store.top_level_pages(site.id).await?;
+        let categories = self.store.categories(site.id).await?;
+        let site_title = site.settings.title.clone();
+        Ok(Layout {
+            title: title.map_or_else(
+                || site_title.clone(),
+                |title| format!("{title} – {site_title}"),
+            ),
+            site_title,
+            tagline: site.settings.tagline.clone(),
+            pages: pages
+                .iter()
+                .map(|page| Link {
+                    href: page_path([page.slug.as_str()]),
+                    text: page.title.clone(),
+                })
+                .collect(),
+            categories: categories
+                .iter()
+                .filter(|category| category.parent_id.is_none())
+                .map(|category| Link {
+                    href: archive_path(ArchiveKind::Category, &category.slug),
+                    text: category.name.clone(),
+                })
+                .collect(),
+        })
+    }
+}
+
+impl FromRef<AppState> for Key {
+    fn from_ref(state: &AppState) -> Self {
+        state.cookie_key.clone()
+    }
+}
+
+/// Renders a template into an HTML response with a status.
+fn render(status: StatusCode, template: &impl Template) -> Result<Response, WebError> {
+    Ok((status, Html(template.render()?)).into_response())
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(assets::healthz))
+        .route("/static/style.css", get(assets::stylesheet))
+        .route("/avatar/{file}", get(assets::avatar))
+        .route("/comments", post(comments::leave_reply))
+        .route("/wp-comments-post.php", post(comments::leave_reply))
+        .fallback(pages::public_page)
+        .layer(middleware::from_fn_with_state(state.clone(), themed_errors))
+        .layer(DefaultBodyLimit::max(form::MAX_FORM_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .on_request(DefaultOnRequest::new().level(Level::DEBUG))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// Draws error responses (those carrying an `ErrorPage`) in the site's theme.
+async fn themed_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
+    let status = response.status();
+    let themed = async {
+        let site = state.site().await?;
+        let layout = state.layout(&site, Some(page.heading)).await?;
+        render(
+            status,
+            &MessagePage {
+                layout,
+                heading: page.heading.to_owned(),
+                message: page.message.clone(),
+            },
+        )
+    };
+    match themed.await {
+        Ok(mut themed) => {
+            for name in [header::ALLOW, header::RETRY_AFTER] {
+                if let Some(value) = response.headers().get(&name) {
+                    themed.headers_mut().insert(name, value.clone());
+                }
+            }
+            themed
+        }
+        Err(error) => {
+            tracing::warn!(%error, "could not theme an error page");
+            response
+        }
+    }
+}
+
+/// `Cache-Control` for pages drawn for one visitor.
+const PRIVATE: HeaderValue = HeaderValue::from_static("private, no-store");

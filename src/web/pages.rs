@@ -1,0 +1,375 @@
+//! Every public GET that is not a fixed resource: the home page, archives, posts and pages, WordPress's short
+//! links (`/?p=ID`), and redirects from old or non-canonical addresses.
+
+use axum::{
+    extract::{RawQuery, State},
+    http::{Method, StatusCode, Uri},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use crate::{
+    domain::{
+        permalink::{self, ArchiveKind, Route, archive_path, date_archive_path, paged},
+        post::{PostKind, Taxonomy},
+    },
+    store::{ListFilter, PostCard, Site},
+};
+
+use super::{
+    AppState,
+    error::WebError,
+    posts::{PostView, permalink_of, render_post},
+    render,
+    views::{CommentFormView, FieldView, Link, ListPage, Pagination, PostSummaryView},
+    visitor::Visitor,
+};
+
+/// The query parameters the public pages read.
+#[derive(Debug, Default, Deserialize)]
+pub struct PublicQuery {
+    p: Option<String>,
+    page_id: Option<String>,
+    cat: Option<String>,
+    replytocom: Option<String>,
+}
+
+pub async fn public_page(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    RawQuery(raw_query): RawQuery,
+    visitor: Visitor,
+) -> Result<Response, WebError> {
+    if method != Method::GET && method != Method::HEAD {
+        return Err(WebError::MethodNotAllowed);
+    }
+    let query: PublicQuery = raw_query
+        .and_then(|raw| serde_urlencoded::from_str(&raw).ok())
+        .unwrap_or_default();
+    let site = state.site().await?;
+    let path = uri.path();
+    if path == "/" {
+        if let Some(target) = short_link(&state, &site, &query).await? {
+            return Ok(Redirect::permanent(&target).into_response());
+        }
+    }
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| WebError::NotFound)?;
+    let segments: Vec<&str> = decoded
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .collect();
+    if !path.ends_with('/') && segments.last().is_some_and(|last| !last.contains('.')) {
+        let with_slash = match uri.query() {
+            Some(query) => format!("{path}/?{query}"),
+            None => format!("{path}/"),
+        };
+        return Ok(Redirect::permanent(&with_slash).into_response());
+    }
+    if let [rest @ .., "page", "1"] = segments.as_slice() {
+        return Ok(
+            Redirect::permanent(&permalink::page_path(rest.iter().copied())).into_response(),
+        );
+    }
+    match permalink::parse(&segments).ok_or(WebError::NotFound)? {
+        Route::Home { page } => listing(&state, &site, ListFilter::All, "/", None, page).await,
+        Route::Archive { kind, slug, page } => archive(&state, &site, kind, &slug, page).await,
+        Route::DateArchive {
+            year,
+            month,
+            day,
+            page,
+        } => {
+            let zone = site.settings.zone();
+            let (start, end) = zone.range(year, month, day).ok_or(WebError::NotFound)?;
+            let heading = match (month, day) {
+                (Some(_), Some(_)) => format!("Day: {}", zone.long_date(start)),
+                (Some(_), None) => format!("Month: {}", zone.month_year(start)),
+                _ => format!("Year: {year}"),
+            };
+            let base = date_archive_path(year, month, day);
+            listing(
+                &state,
+                &site,
+                ListFilter::Range(start, end),
+                &base,
+                Some(heading),
+                page,
+            )
+            .await
+        }
+        Route::Post {
+            date,
+            slug,
+            comment_page,
+        } => {
+            let found = state
+                .store
+                .card_by_slug(site.id, PostKind::Post, &slug)
+                .await?;
+            let Some(card) = found.filter(|card| card.post.is_public()) else {
+                return redirect_old_slug(&state, &site, &slug).await;
+            };
+            let canonical = permalink_of(&state, &site, &card.post).await?;
+            if site.settings.zone().local_date(card.post.published_at) != date {
+                let target = match comment_page {
+                    Some(page) => permalink::comment_page_path(&canonical, page),
+                    None => canonical,
+                };
+                return Ok(Redirect::permanent(&target).into_response());
+            }
+            show_post(&state, &site, card, comment_page, &query, visitor).await
+        }
+        Route::Page { slugs } => {
+            let last = slugs.last().map(String::as_str).unwrap_or_default();
+            let found = state
+                .store
+                .card_by_slug(site.id, PostKind::Page, last)
+                .await?;
+            let Some(card) = found.filter(|card| card.post.is_public()) else {
+                return redirect_old_slug(&state, &site, last).await;
+            };
+            let canonical = permalink_of(&state, &site, &card.post).await?;
+            if canonical != permalink::page_path(slugs.iter().map(String::as_str)) {
+                return Ok(Redirect::permanent(&canonical).into_response());
+            }
+            show_post(&state, &site, card, None, &query, visitor).await
+        }
+    }
+}
+
+/// `/?p=ID`, `/?page_id=ID` and `/?cat=ID`, as WordPress links them: the canonical address, if there is one.
+async fn short_link(
+    state: &AppState,
+    site: &Site,
+    query: &PublicQuery,
+) -> Result<Option<String>, WebError> {
+    let id = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(|text| text.trim().parse::<i64>().map_err(|_| WebError::NotFound))
+            .transpose()
+    };
+    if let Some(post_id) = id(&query.p)?.or(id(&query.page_id)?) {
+        let post = state.store.post_by_id(site.id, post_id).await?;
+        let post = post
+            .filter(|post| post.is_public())
+            .ok_or(WebError::NotFound)?;
+        return Ok(Some(permalink_of(state, site, &post).await?));
+    }
+    if let Some(term_id) = id(&query.cat)? {
+        let term = state.store.term_by_id(site.id, term_id).await?;
+        let term = term
+            .filter(|term| term.taxonomy == Taxonomy::Category)
+            .ok_or(WebError::NotFound)?;
+        return Ok(Some(archive_path(ArchiveKind::Category, &term.slug)));
+    }
+    Ok(None)
+}
+
+/// A post or page that is not at `slug` may have been: answer with its new address, or 404.
+async fn redirect_old_slug(
+    state: &AppState,
+    site: &Site,
+    slug: &str,
+) -> Result<Response, WebError> {
+    let moved = state.store.post_by_old_slug(site.id, slug).await?;
+    let post = moved
+        .filter(|post| post.is_public())
+        .ok_or(WebError::NotFound)?;
+    Ok(Redirect::permanent(&permalink_of(state, site, &post).await?).into_response())
+}
+
+async fn show_post(
+    state: &AppState,
+    site: &Site,
+    card: PostCard,
+    comment_page: Option<u32>,
+    query: &PublicQuery,
+    visitor: Visitor,
+) -> Result<Response, WebError> {
+    let remembered = visitor.remembered.clone().unwrap_or_default();
+    let form = CommentFormView {
+        author: FieldView {
+            value: remembered.author,
+            error: None,
+        },
+        email: FieldView {
+            value: remembered.email,
+            error: None,
+        },
+        url: FieldView {
+            value: remembered.url,
+            error: None,
+        },
+        remember: visitor.remembered.is_some(),
+        parent: query
+            .replytocom
+            .clone()
+            .filter(|id| id.parse::<i64>().is_ok())
+            .unwrap_or_default(),
+        ..CommentFormView::default()
+    };
+    render_post(
+        state,
+        PostView {
+            site,
+            card,
+            comment_page,
+            form,
+            held: &visitor.held,
+            status: StatusCode::OK,
+        },
+    )
+    .await
+}
+
+async fn archive(
+    state: &AppState,
+    site: &Site,
+    kind: ArchiveKind,
+    slug: &str,
+    page: u32,
+) -> Result<Response, WebError> {
+    let (filter, heading) = match kind {
+        ArchiveKind::Category => {
+            let term = state
+                .store
+                .term_by_slug(site.id, Taxonomy::Category, slug)
+                .await?
+                .ok_or(WebError::NotFound)?;
+            let categories = state.store.categories(site.id).await?;
+            let mut family = vec![term.id];
+            let mut index = 0;
+            while let Some(parent) = family.get(index).copied() {
+                family.extend(
+                    categories
+                        .iter()
+                        .filter(|child| child.parent_id == Some(parent))
+                        .map(|child| child.id),
+                );
+                index += 1;
+            }
+            (
+                ListFilter::Terms(family),
+                format!("Category: {}", term.name),
+            )
+        }
+        ArchiveKind::Tag => {
+            let term = state
+                .store
+                .term_by_slug(site.id, Taxonomy::Tag, slug)
+                .await?
+                .ok_or(WebError::NotFound)?;
+            (
+                ListFilter::Terms(vec![term.id]),
+                format!("Tag: {}", term.name),
+            )
+        }
+        ArchiveKind::Author => {
+            let author = state
+                .store
+                .member_by_nicename(site.id, slug)
+                .await?
+                .ok_or(WebError::NotFound)?;
+            (
+                ListFilter::Author(author.id),
+                format!("Author: {}", author.name),
+            )
+        }
+    };
+    listing(
+        state,
+        site,
+        filter,
+        &archive_path(kind, slug),
+        Some(heading),
+        page,
+    )
+    .await
+}
+
+/// A paged list of published posts, newest first; a page past the end is a 404.
+async fn listing(
+    state: &AppState,
+    site: &Site,
+    filter: ListFilter,
+    base: &str,
+    heading: Option<String>,
+    page: u32,
+) -> Result<Response, WebError> {
+    let per_page = site.settings.posts_per_page;
+    let listed = state
+        .store
+        .list_published(site.id, &filter, page, per_page)
+        .await?;
+    let pages = u32::try_from((listed.total.max(0) as u64).div_ceil(u64::from(per_page)))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    if page > pages {
+        return Err(WebError::NotFound);
+    }
+    let zone = site.settings.zone();
+    let posts = listed
+        .cards
+        .into_iter()
+        .map(|card| {
+            let link = permalink::permalink(&card.post, &zone, &[]);
+            PostSummaryView {
+                comments: Link {
+                    href: format!(
+                        "{link}#{}",
+                        if card.comment_count == 0 {
+                            "respond"
+                        } else {
+                            "comments"
+                        }
+                    ),
+                    text: match card.comment_count {
+                        0 => "Leave a comment".to_owned(),
+                        1 => "1 Comment".to_owned(),
+                        count => format!("{count} Comments"),
+                    },
+                },
+                title: card.post.title,
+                permalink: link,
+                date: zone.long_date(card.post.published_at),
+                date_iso: zone.iso(card.post.published_at),
+                author: Link {
+                    href: archive_path(ArchiveKind::Author, &card.author_nicename),
+                    text: card.author_name,
+                },
+                summary: card.post.summary,
+                categories: card
+                    .terms
+                    .iter()
+                    .filter(|term| term.taxonomy == Taxonomy::Category)
+                    .map(|term| Link {
+                        href: archive_path(ArchiveKind::Category, &term.slug),
+                        text: term.name.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let title = match (&heading, page) {
+        (Some(heading), 1) => Some(heading.clone()),
+        (Some(heading), page) => Some(format!("{heading} – Page {page}")),
+        (None, 1) => None,
+        (None, page) => Some(format!("Page {page}")),
+    };
+    let page_view = ListPage {
+        layout: state.layout(site, title.as_deref()).await?,
+        heading,
+        posts,
+        pagination: Pagination {
+            newer: (page > 1).then(|| paged(base, page - 1)),
+            older: (page < pages).then(|| paged(base, page + 1)),
+            page,
+            pages,
+        },
+    };
+    render(StatusCode::OK, &page_view)
+}

@@ -1,0 +1,122 @@
+//! Templates and the view models they show: everything a page needs, already formatted, so templates only
+//! lay it out. Text is escaped by askama; only `SafeHtml` strings go in with `|safe`.
+
+use askama::Template;
+
+/// A link with its text.
+#[derive(Clone, Debug)]
+pub struct Link {
+    pub href: String,
+    pub text: String,
+}
+
+/// What every page's frame shows: site title, tagline, navigation.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub site_title: String,
+    pub tagline: String,
+    pub pages: Vec<Link>,
+    pub categories: Vec<Link>,
+    /// The page's `<title>`.
+    pub title: String,
+}
+
+/// A post in a listing.
+pub struct PostSummaryView {
+    pub title: String,
+    pub permalink: String,
+    pub date: String,
+    pub date_iso: String,
+    pub author: Link,
+    pub summary: String,
+    pub categories: Vec<Link>,
+    pub comments: Link,
+}
+
+/// Older/newer links of a paged listing.
+pub struct Pagination {
+    pub newer: Option<String>,
+    pub older: Option<String>,
+    pub page: u32,
+    pub pages: u32,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    /// "Category: Readings"; `None` on the home page.
+    pub heading: Option<String>,
+    pub posts: Vec<PostSummaryView>,
+    pub pagination: Pagination,
+}
+
+/// A comment in a thread, with the markup that places it in the nested lists.
+pub struct CommentView {
+    pub id: i64,
+    pub depth: u32,
+    pub author: String,
+    pub author_url: Option<String>,
+    pub avatar: String,
+    pub date: String,
+    pub date_iso: String,
+    pub content_html: String,
+    pub awaiting_moderation: bool,
+    pub reply_href: String,
+    pub opens_replies: bool,
+    /// `</ol></li>` once for every level of replies that ends after this comment.
+    pub closing_html: String,
+}
+
+/// A field of the comment form as it is shown: the typed value and its error, if any.
+#[derive(Clone, Debug, Default)]
+pub struct FieldView {
+    pub value: String,
+    pub error: Option<String>,
+}
+
+/// The "Leave a Reply" form as it is shown.
+#[derive(Clone, Debug, Default)]
+pub struct CommentFormView {
+    pub comment: FieldView,
+    pub author: FieldView,
+    pub email: FieldView,
+    pub url: FieldView,
+    pub parent: String,
+    pub remember: bool,
+    /// A message about the whole submission (duplicate, too fast, bad parent).
+    pub notice: Option<String>,
+    /// The name of the commenter being answered, when replying.
+    pub replying_to: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "post.html")]
+pub struct PostPage {
+    pub layout: Layout,
+    pub id: i64,
+    pub is_page: bool,
+    pub title: String,
+    pub permalink: String,
+    pub author: Link,
+    pub date: String,
+    pub date_iso: String,
+    pub content_html: String,
+    pub categories: Vec<Link>,
+    pub tags: Vec<Link>,
+    pub previous: Option<Link>,
+    pub next: Option<Link>,
+    pub comments_heading: Option<String>,
+    pub comments: Vec<CommentView>,
+    pub comment_pages: Option<Pagination>,
+    pub comments_open: bool,
+    pub form: CommentFormView,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub layout: Layout,
+    pub heading: String,
+    pub message: String,
+}
