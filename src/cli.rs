@@ -169,12 +169,12 @@ async fn post_command(store: &Store, site: &Site, command: PostCommand) -> anyho
             if title.is_empty() {
                 bail!("the title is empty");
             }
-            if let Some(given) = &given_slug {
-                if !slug::is_valid_given(given) {
-                    bail!(
-                        "'{given}' is not a usable slug: lower-case letters, digits and dashes, not a reserved word or a number"
-                    );
-                }
+            if let Some(given) = &given_slug
+                && !slug::is_valid_given(given)
+            {
+                bail!(
+                    "'{given}' is not a usable slug: lower-case letters, digits and dashes, not a reserved word or a number"
+                );
             }
             let parent_id = match (kind, parent) {
                 (_, None) => None,

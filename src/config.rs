@@ -99,6 +99,7 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per run")]
 pub enum PostCommand {
     /// Create a post or page; the Markdown body is read from standard input. Prints the new permalink path.
     Add {

@@ -510,8 +510,10 @@ mod tests {
             verdict(&settings, "https://a.example https://b.example", KNOWN),
             Verdict::TooManyLinks
         );
-        let mut unlimited = SiteSettings::default();
-        unlimited.comment_max_links = 0;
+        let unlimited = SiteSettings {
+            comment_max_links: 0,
+            ..SiteSettings::default()
+        };
         assert_eq!(
             verdict(
                 &unlimited,
@@ -524,9 +526,11 @@ mod tests {
 
     #[test]
     fn word_lists_hold_or_mark_as_spam() {
-        let mut settings = SiteSettings::default();
-        settings.moderation_keys = "essay mill".into();
-        settings.disallowed_keys = "casino\n203.0.113.66".into();
+        let settings = SiteSettings {
+            moderation_keys: "essay mill".into(),
+            disallowed_keys: "casino\n203.0.113.66".into(),
+            ..SiteSettings::default()
+        };
         assert_eq!(
             verdict(&settings, "Try this Essay Mill", KNOWN),
             Verdict::ModerationWord
@@ -543,8 +547,10 @@ mod tests {
 
     #[test]
     fn moderating_everything_holds_even_known_commenters() {
-        let mut settings = SiteSettings::default();
-        settings.comment_moderation = true;
+        let settings = SiteSettings {
+            comment_moderation: true,
+            ..SiteSettings::default()
+        };
         assert_eq!(verdict(&settings, "Hello", KNOWN), Verdict::ModerateAll);
         assert_eq!(
             verdict(&settings, "Hello", Standing::Trusted),

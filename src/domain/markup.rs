@@ -175,13 +175,13 @@ fn next_allowed_tag(text: &str) -> Option<(usize, usize, String, bool)> {
             .to_ascii_lowercase();
         let after_name = &after[name_start + name.len()..];
         let well_formed = after_name.starts_with(['>', ' ', '\t', '\n', '/']);
-        if COMMENT_TAGS.contains(&name.as_str()) && well_formed {
-            if let Some(length) = after
+        if COMMENT_TAGS.contains(&name.as_str())
+            && well_formed
+            && let Some(length) = after
                 .find('>')
                 .filter(|length| !after[..*length].contains('<'))
-            {
-                return Some((start, start + 1 + length + 1, name, closing));
-            }
+        {
+            return Some((start, start + 1 + length + 1, name, closing));
         }
         search_from = start + 1;
     }

@@ -209,6 +209,18 @@ pub fn comment_page_path(post_path: &str, page: u32) -> String {
     format!("{post_path}comment-page-{page}/")
 }
 
+/// The canonical path of a post (dated) or a page (`lineage`: the page and its ancestors, outermost first).
+pub fn permalink(
+    post: &super::post::Post,
+    zone: &super::calendar::SiteZone,
+    lineage: &[super::post::Post],
+) -> String {
+    match post.kind {
+        super::post::PostKind::Post => post_path(zone.local_date(post.published_at), &post.slug),
+        super::post::PostKind::Page => page_path(lineage.iter().map(|page| page.slug.as_str())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,17 +344,5 @@ mod tests {
         assert_eq!(paged("/category/news/", 1), "/category/news/");
         assert_eq!(paged("/category/news/", 2), "/category/news/page/2/");
         assert_eq!(date_archive_path(2026, Some(9), None), "/2026/09/");
-    }
-}
-
-/// The canonical path of a post (dated) or a page (`lineage`: the page and its ancestors, outermost first).
-pub fn permalink(
-    post: &super::post::Post,
-    zone: &super::calendar::SiteZone,
-    lineage: &[super::post::Post],
-) -> String {
-    match post.kind {
-        super::post::PostKind::Post => post_path(zone.local_date(post.published_at), &post.slug),
-        super::post::PostKind::Page => page_path(lineage.iter().map(|page| page.slug.as_str())),
     }
 }

@@ -3,8 +3,9 @@
 
 use axum::{
     extract::{RawQuery, State},
+    http::{HeaderValue, header},
     http::{Method, StatusCode, Uri},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 
@@ -49,10 +50,10 @@ pub async fn public_page(
         .unwrap_or_default();
     let site = state.site().await?;
     let path = uri.path();
-    if path == "/" {
-        if let Some(target) = short_link(&state, &site, &query).await? {
-            return Ok(Redirect::permanent(&target).into_response());
-        }
+    if path == "/"
+        && let Some(target) = short_link(&state, &site, &query).await?
+    {
+        return Ok(moved_permanently(&target));
     }
     let decoded = percent_encoding::percent_decode_str(path)
         .decode_utf8()
@@ -66,12 +67,12 @@ pub async fn public_page(
             Some(query) => format!("{path}/?{query}"),
             None => format!("{path}/"),
         };
-        return Ok(Redirect::permanent(&with_slash).into_response());
+        return Ok(moved_permanently(&with_slash));
     }
     if let [rest @ .., "page", "1"] = segments.as_slice() {
-        return Ok(
-            Redirect::permanent(&permalink::page_path(rest.iter().copied())).into_response(),
-        );
+        return Ok(moved_permanently(&permalink::page_path(
+            rest.iter().copied(),
+        )));
     }
     match permalink::parse(&segments).ok_or(WebError::NotFound)? {
         Route::Home { page } => listing(&state, &site, ListFilter::All, "/", None, page).await,
@@ -118,7 +119,7 @@ pub async fn public_page(
                     Some(page) => permalink::comment_page_path(&canonical, page),
                     None => canonical,
                 };
-                return Ok(Redirect::permanent(&target).into_response());
+                return Ok(moved_permanently(&target));
             }
             show_post(&state, &site, card, comment_page, &query, visitor).await
         }
@@ -133,10 +134,22 @@ pub async fn public_page(
             };
             let canonical = permalink_of(&state, &site, &card.post).await?;
             if canonical != permalink::page_path(slugs.iter().map(String::as_str)) {
-                return Ok(Redirect::permanent(&canonical).into_response());
+                return Ok(moved_permanently(&canonical));
             }
             show_post(&state, &site, card, None, &query, visitor).await
         }
+    }
+}
+
+/// A 301, as WordPress answers for moved and non-canonical addresses (axum's `Redirect::permanent` is a 308).
+fn moved_permanently(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(location) => (
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, location)],
+        )
+            .into_response(),
+        Err(_) => WebError::NotFound.into_response(),
     }
 }
 
@@ -179,7 +192,7 @@ async fn redirect_old_slug(
     let post = moved
         .filter(|post| post.is_public())
         .ok_or(WebError::NotFound)?;
-    Ok(Redirect::permanent(&permalink_of(state, site, &post).await?).into_response())
+    Ok(moved_permanently(&permalink_of(state, site, &post).await?))
 }
 
 async fn show_post(

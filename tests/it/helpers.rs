@@ -1,0 +1,384 @@
+//! `spawn_app()` and the helpers tests use to act as a person would: publish a post, leave a reply, look.
+
+use std::sync::Once;
+
+use colloquy::{
+    config::{Config, ServeArgs},
+    demo,
+    domain::{
+        calendar,
+        post::{Post, PostKind, PostStatus, SourceFormat},
+        user::Role,
+    },
+    startup::Application,
+    store::{NewPost, NewUser, Site, Store},
+};
+use reqwest::{Response, StatusCode, redirect::Policy};
+use scraper::{Html, Selector};
+
+/// A running colloquy on a fresh database of its own, and a browser-like client with a cookie jar.
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    pub site: Site,
+    _database: TestDatabase,
+}
+
+/// The environment variable that points the suite at PostgreSQL.
+pub const POSTGRES_URL_VARIABLE: &str = "COLLOQUY_TEST_DATABASE_URL";
+
+static ANNOUNCE_BACKEND: Once = Once::new();
+
+/// A fresh database: a temporary SQLite file, or a PostgreSQL schema of its own dropped afterwards.
+pub enum TestDatabase {
+    /// The folder is removed when the guard is dropped.
+    Sqlite {
+        _folder: tempfile::TempDir,
+    },
+    Postgres {
+        admin_url: String,
+        schema: String,
+    },
+}
+
+impl TestDatabase {
+    pub async fn create() -> (Self, String) {
+        match std::env::var(POSTGRES_URL_VARIABLE)
+            .ok()
+            .filter(|url| !url.is_empty())
+        {
+            Some(admin_url) => {
+                ANNOUNCE_BACKEND.call_once(|| {
+                    eprintln!("integration tests run on PostgreSQL ({POSTGRES_URL_VARIABLE})")
+                });
+                let schema = format!("test_{}", hex_id());
+                let admin = sqlx::PgPool::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&admin)
+                    .await
+                    .expect("create a test schema");
+                admin.close().await;
+                let separator = if admin_url.contains('?') { '&' } else { '?' };
+                let url = format!(
+                    "{admin_url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}"
+                );
+                (Self::Postgres { admin_url, schema }, url)
+            }
+            None => {
+                ANNOUNCE_BACKEND.call_once(|| {
+                    eprintln!("PostgreSQL tests skipped: {POSTGRES_URL_VARIABLE} is not set; integration tests run on SQLite")
+                });
+                let folder = tempfile::tempdir().expect("a temporary folder");
+                let url = format!("sqlite://{}", folder.path().join("colloquy.db").display());
+                (Self::Sqlite { _folder: folder }, url)
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, schema } = self {
+            let (admin_url, schema) = (admin_url.clone(), schema.clone());
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime");
+                runtime.block_on(async {
+                    if let Ok(admin) = sqlx::PgPool::connect(&admin_url).await {
+                        // The test's own connections may still hold locks (a transaction whose rollback waits for
+                        // the test's runtime, which this drop is blocking): end them first.
+                        let _ = sqlx::query(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                             WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                        )
+                        .bind(&schema)
+                        .execute(&admin)
+                        .await;
+                        let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                            .execute(&admin)
+                            .await;
+                        admin.close().await;
+                    }
+                });
+            });
+            let _ = dropped.join();
+        }
+    }
+}
+
+fn hex_id() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::rng().random::<u64>())
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (database, database_url) = TestDatabase::create().await;
+    let serve = ServeArgs {
+        bind: "127.0.0.1:0".parse().expect("an address"),
+        trusted_proxies: vec!["127.0.0.1".into()],
+        no_demo: true,
+        ..ServeArgs::default()
+    };
+    let application = Application::build(Config {
+        database_url: database_url.clone(),
+        serve,
+    })
+    .await
+    .expect("build the app");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let store = application.store().clone();
+    tokio::spawn(application.run_until_stopped());
+    let site = demo::ensure_main_site(&store).await.expect("the main site");
+    TestApp {
+        address,
+        store,
+        client: client(),
+        database_url,
+        site,
+        _database: database,
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects, so tests see every 301 and 303.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .expect("a client")
+}
+
+/// What a test post looks like; `TestApp::publish` fills the rest.
+pub struct PostSpec<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+    pub kind: PostKind,
+    pub status: PostStatus,
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    pub published_at: i64,
+    pub parent_id: Option<i64>,
+    pub comments_open: bool,
+}
+
+impl<'a> PostSpec<'a> {
+    pub fn post(title: &'a str) -> Self {
+        Self {
+            title,
+            body: "A paragraph of **Markdown**.",
+            kind: PostKind::Post,
+            status: PostStatus::Publish,
+            categories: Vec::new(),
+            tags: Vec::new(),
+            published_at: calendar::now() - 3_600,
+            parent_id: None,
+            comments_open: true,
+        }
+    }
+
+    pub fn page(title: &'a str) -> Self {
+        Self {
+            kind: PostKind::Page,
+            comments_open: false,
+            ..Self::post(title)
+        }
+    }
+}
+
+/// A form as a list of pairs.
+pub type Fields<'a> = Vec<(&'a str, String)>;
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GETs a page and returns its status and body.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let response = self.get(path).await;
+        let status = response.status();
+        (status, response.text().await.expect("a body"))
+    }
+
+    /// The account that writes test posts, made an author on first use.
+    pub async fn author(&self) -> colloquy::domain::user::User {
+        let email = "writer@example.edu";
+        if let Some(user) = self.store.user_by_email(email).await.expect("look up") {
+            return user;
+        }
+        let user = self
+            .store
+            .create_user(
+                &NewUser {
+                    email,
+                    name: "Wren Writer",
+                    password_hash: None,
+                },
+                calendar::now(),
+            )
+            .await
+            .expect("create the author");
+        self.store
+            .set_role(self.site.id, user.id, Role::Author, calendar::now())
+            .await
+            .expect("make an author");
+        user
+    }
+
+    pub async fn publish(&self, spec: PostSpec<'_>) -> Post {
+        let author = self.author().await;
+        self.store
+            .create_post(
+                &NewPost {
+                    site_id: self.site.id,
+                    author_id: author.id,
+                    kind: spec.kind,
+                    status: spec.status,
+                    title: spec.title,
+                    source: spec.body,
+                    format: SourceFormat::Markdown,
+                    excerpt: "",
+                    slug: None,
+                    parent_id: spec.parent_id,
+                    comments_open: spec.comments_open,
+                    published_at: spec.published_at,
+                    categories: &spec.categories,
+                    tags: &spec.tags,
+                },
+                calendar::now(),
+            )
+            .await
+            .expect("publish")
+    }
+
+    pub async fn publish_post(&self, title: &str) -> Post {
+        self.publish(PostSpec::post(title)).await
+    }
+
+    /// The permalink path of a published post (dated, UTC).
+    pub fn permalink(&self, post: &Post) -> String {
+        colloquy::domain::permalink::permalink(post, &self.site.settings.zone(), &[])
+    }
+
+    /// Changes a site setting as `colloquy site set` would.
+    pub async fn set(&self, key: &str, value: &str) {
+        let mut settings = self
+            .store
+            .site_by_id(self.site.id)
+            .await
+            .expect("the site")
+            .settings;
+        let stored = settings.set(key, value).expect("a valid setting");
+        self.store
+            .save_setting(self.site.id, key, &stored)
+            .await
+            .expect("save the setting");
+    }
+
+    /// The fields of a complete public comment on `post`, from a visitor named `name`.
+    pub fn reply_fields(post: &Post, name: &str, text: &str) -> Fields<'static> {
+        vec![
+            ("comment", text.to_owned()),
+            ("author", name.to_owned()),
+            (
+                "email",
+                format!("{}@example.org", name.to_lowercase().replace(' ', ".")),
+            ),
+            ("url", String::new()),
+            ("post_id", post.id.to_string()),
+            ("parent", "0".to_owned()),
+        ]
+    }
+
+    /// Sends the "Leave a Reply" form from the client address `ip` (through the trusted proxy header).
+    pub async fn leave_reply_from(
+        &self,
+        client: &reqwest::Client,
+        ip: &str,
+        fields: &Fields<'_>,
+    ) -> Response {
+        client
+            .post(self.url("/comments"))
+            .header("x-forwarded-for", ip)
+            .form(fields)
+            .send()
+            .await
+            .expect("POST the comment form")
+    }
+
+    pub async fn leave_reply(&self, ip: &str, fields: &Fields<'_>) -> Response {
+        self.leave_reply_from(&self.client, ip, fields).await
+    }
+
+    /// How many comments the post has, whatever their status.
+    pub async fn stored_comment_count(&self, post: &Post) -> usize {
+        self.store
+            .list_comments(
+                self.site.id,
+                colloquy::store::CommentFilter {
+                    status: None,
+                    post_id: Some(post.id),
+                },
+            )
+            .await
+            .expect("list comments")
+            .len()
+    }
+}
+
+/// The comment id at the end of a 303's `Location` (`…#comment-ID`).
+pub fn comment_id_of(response: &Response) -> i64 {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "expected a 303");
+    let location = response.headers()["location"].to_str().expect("a location");
+    location
+        .rsplit_once("#comment-")
+        .and_then(|(_, id)| id.parse().ok())
+        .unwrap_or_else(|| panic!("no comment anchor in {location}"))
+}
+
+/// Selects elements of a page with a CSS selector.
+pub fn select(html: &str, selector: &str) -> Vec<String> {
+    let document = Html::parse_document(html);
+    let selector = Selector::parse(selector).expect("a selector");
+    document
+        .select(&selector)
+        .map(|element| element.html())
+        .collect()
+}
+
+/// The text of the elements matching a selector.
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let document = Html::parse_document(html);
+    let selector = Selector::parse(selector).expect("a selector");
+    document
+        .select(&selector)
+        .map(|element| {
+            element
+                .text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// The value of an attribute on the first element matching a selector.
+pub fn attribute(html: &str, selector: &str, name: &str) -> Option<String> {
+    let document = Html::parse_document(html);
+    let selector = Selector::parse(selector).expect("a selector");
+    document
+        .select(&selector)
+        .next()
+        .and_then(|element| element.value().attr(name).map(str::to_owned))
+}

@@ -1,0 +1,15 @@
+//! colloquy's integration suite: the real server on a random port over a fresh database, spoken to over HTTP,
+//! and the real binary for the command line. SQLite always; PostgreSQL when `COLLOQUY_TEST_DATABASE_URL` is set.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails by panicking, with the reason"
+)]
+
+mod cli;
+mod comments;
+mod durability;
+mod helpers;
+mod pages;
+mod store;

@@ -1,0 +1,424 @@
+//! The store's conformance suite: every store method through the facade, on whichever backend the suite runs.
+
+use colloquy::{
+    domain::{
+        calendar,
+        comment::{CommentStatus, Moderation},
+        post::{PostKind, PostStatus},
+        user::Role,
+    },
+    store::{ListFilter, NewUser, StoreError},
+};
+
+use crate::helpers::{PostSpec, TestApp, comment_id_of, spawn_app};
+
+#[tokio::test]
+async fn secrets_are_made_once_and_shared() {
+    let app = spawn_app().await;
+    let first = app.store.secret("test", || "one".into()).await.unwrap();
+    let second = app.store.secret("test", || "two".into()).await.unwrap();
+    assert_eq!((first.as_str(), second.as_str()), ("one", "one"));
+}
+
+#[tokio::test]
+async fn sites_are_unique_by_slug_and_keep_their_settings() {
+    let app = spawn_app().await;
+    assert!(matches!(
+        app.store.create_site("main", "Again", 0).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let other = app
+        .store
+        .create_site("hist-220", "HIST 220", 0)
+        .await
+        .unwrap();
+    assert_eq!(other.settings.title, "HIST 220");
+    app.store
+        .save_setting(other.id, "comment_max_links", "7")
+        .await
+        .unwrap();
+    app.store
+        .save_setting(other.id, "comment_max_links", "8")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store
+            .site_by_slug("hist-220")
+            .await
+            .unwrap()
+            .settings
+            .comment_max_links,
+        8
+    );
+    assert!(matches!(
+        app.store.site_by_slug("nope").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(!app.store.is_empty().await.unwrap());
+}
+
+#[tokio::test]
+async fn accounts_are_unique_by_email_whatever_its_case() {
+    let app = spawn_app().await;
+    let now = calendar::now();
+    let ada = app
+        .store
+        .create_user(
+            &NewUser {
+                email: "Ada@Example.edu",
+                name: "Ada Lovelace",
+                password_hash: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let again = app
+        .store
+        .create_user(
+            &NewUser {
+                email: "ada@example.EDU",
+                name: "Ada",
+                password_hash: None,
+            },
+            now,
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))));
+    let namesake = app
+        .store
+        .create_user(
+            &NewUser {
+                email: "other@example.edu",
+                name: "Ada Lovelace",
+                password_hash: Some("hash"),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ada.nicename, "ada-lovelace");
+    assert_eq!(namesake.nicename, "ada-lovelace-2");
+    assert_eq!(
+        app.store
+            .user_by_email("ADA@example.edu")
+            .await
+            .unwrap()
+            .map(|user| user.id),
+        Some(ada.id)
+    );
+    assert_eq!(
+        app.store
+            .password_hash(namesake.id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("hash")
+    );
+    assert_eq!(app.store.password_hash(ada.id).await.unwrap(), None);
+    app.store
+        .set_role(app.site.id, ada.id, Role::Author, now)
+        .await
+        .unwrap();
+    app.store
+        .set_role(app.site.id, ada.id, Role::Editor, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store.role_on(app.site.id, ada.id).await.unwrap(),
+        Some(Role::Editor)
+    );
+    assert_eq!(
+        app.store.role_on(app.site.id, namesake.id).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        app.store
+            .member_by_nicename(app.site.id, "ada-lovelace")
+            .await
+            .unwrap()
+            .map(|user| user.id),
+        Some(ada.id)
+    );
+    assert!(
+        app.store
+            .member_by_nicename(app.site.id, "ada-lovelace-2")
+            .await
+            .unwrap()
+            .is_none(),
+        "not a member"
+    );
+    assert_eq!(
+        app.store.user_by_id(ada.id).await.unwrap().email,
+        "Ada@Example.edu"
+    );
+}
+
+#[tokio::test]
+async fn slugs_stay_unique_and_terms_are_reused_by_name() {
+    let app = spawn_app().await;
+    let first = app
+        .publish(PostSpec {
+            categories: vec!["Week One".into()],
+            tags: vec!["Maps".into()],
+            ..PostSpec::post("Same title")
+        })
+        .await;
+    let second = app
+        .publish(PostSpec {
+            categories: vec!["week one".into()],
+            tags: vec!["maps".into()],
+            ..PostSpec::post("Same title")
+        })
+        .await;
+    let reserved = app.publish(PostSpec::post("Admin")).await;
+    assert_eq!(
+        (
+            first.slug.as_str(),
+            second.slug.as_str(),
+            reserved.slug.as_str()
+        ),
+        ("same-title", "same-title-2", "admin-2")
+    );
+    let categories = app.store.categories(app.site.id).await.unwrap();
+    assert_eq!(
+        categories
+            .iter()
+            .map(|term| term.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Uncategorized", "Week One"]
+    );
+    let terms = app
+        .store
+        .terms_of_posts(&[first.id, second.id])
+        .await
+        .unwrap();
+    assert_eq!(terms.len(), 4);
+    assert!(matches!(
+        app.store
+            .change_slug(app.site.id, second.id, "same-title", calendar::now())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        app.store
+            .change_slug(app.site.id, 999_999, "free", calendar::now())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn a_slug_can_move_back_and_forth() {
+    let app = spawn_app().await;
+    let post = app.publish_post("Alpha").await;
+    let now = calendar::now();
+    app.store
+        .change_slug(app.site.id, post.id, "beta", now)
+        .await
+        .unwrap();
+    app.store
+        .change_slug(app.site.id, post.id, "alpha", now)
+        .await
+        .unwrap();
+    assert!(
+        app.store
+            .post_by_old_slug(app.site.id, "alpha")
+            .await
+            .unwrap()
+            .is_none(),
+        "the live slug is not a redirect"
+    );
+    assert_eq!(
+        app.store
+            .post_by_old_slug(app.site.id, "beta")
+            .await
+            .unwrap()
+            .map(|post| post.id),
+        Some(post.id)
+    );
+}
+
+#[tokio::test]
+async fn listings_filter_count_and_page() {
+    let app = spawn_app().await;
+    let now = calendar::now();
+    for n in 0..5 {
+        let title = format!("Post {n}");
+        app.publish(PostSpec {
+            published_at: now - 1_000 + n,
+            categories: vec!["A".into()],
+            ..PostSpec::post(&title)
+        })
+        .await;
+    }
+    app.publish(PostSpec {
+        status: PostStatus::Private,
+        ..PostSpec::post("Private")
+    })
+    .await;
+    app.publish(PostSpec::page("A page")).await;
+    let all = app
+        .store
+        .list_published(app.site.id, &ListFilter::All, 2, 2)
+        .await
+        .unwrap();
+    assert_eq!(all.total, 5);
+    assert_eq!(
+        all.cards
+            .iter()
+            .map(|card| card.post.title.as_str())
+            .collect::<Vec<_>>(),
+        ["Post 2", "Post 1"]
+    );
+    let ranged = app
+        .store
+        .list_published(app.site.id, &ListFilter::Range(now - 998, now - 996), 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(ranged.total, 2);
+    let author = app.author().await;
+    assert_eq!(
+        app.store
+            .list_published(app.site.id, &ListFilter::Author(author.id), 1, 10)
+            .await
+            .unwrap()
+            .total,
+        5
+    );
+    assert_eq!(
+        app.store
+            .list_published(app.site.id, &ListFilter::Terms(vec![]), 1, 10)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        app.store.top_level_pages(app.site.id).await.unwrap().len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn due_scheduled_posts_are_published_once() {
+    let app = spawn_app().await;
+    let now = calendar::now();
+    let due = app
+        .publish(PostSpec {
+            status: PostStatus::Future,
+            published_at: now - 1,
+            ..PostSpec::post("Due")
+        })
+        .await;
+    app.publish(PostSpec {
+        status: PostStatus::Future,
+        published_at: now + 3_600,
+        ..PostSpec::post("Later")
+    })
+    .await;
+    let published = app.store.publish_due_posts(now).await.unwrap();
+    assert!(
+        published <= 1,
+        "the server's own scheduler may have been first"
+    );
+    assert_eq!(app.store.publish_due_posts(now).await.unwrap(), 0);
+    assert_eq!(
+        app.store
+            .post_by_id(app.site.id, due.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        PostStatus::Publish
+    );
+    assert_eq!(
+        app.store
+            .card_by_slug(app.site.id, PostKind::Post, "later")
+            .await
+            .unwrap()
+            .unwrap()
+            .post
+            .status,
+        PostStatus::Future
+    );
+}
+
+#[tokio::test]
+async fn moderation_moves_comments_between_statuses_and_back_from_the_trash() {
+    let app = spawn_app().await;
+    let post = app.publish_post("Moderated").await;
+    let id = comment_id_of(
+        &app.leave_reply(
+            "203.0.113.99",
+            &TestApp::reply_fields(&post, "Newcomer", "Hello"),
+        )
+        .await,
+    );
+    let now = calendar::now();
+    let step = |action| app.store.moderate_comment(app.site.id, id, action, now);
+    assert_eq!(
+        step(Moderation::Spam).await.unwrap().status,
+        CommentStatus::Spam
+    );
+    assert_eq!(
+        step(Moderation::Trash).await.unwrap().status,
+        CommentStatus::Trash
+    );
+    assert_eq!(
+        step(Moderation::Trash).await.unwrap().status,
+        CommentStatus::Trash
+    );
+    assert_eq!(
+        step(Moderation::Restore).await.unwrap().status,
+        CommentStatus::Spam,
+        "back to what it was"
+    );
+    assert!(matches!(
+        step(Moderation::Restore).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        step(Moderation::Approve).await.unwrap().status,
+        CommentStatus::Approved
+    );
+    assert!(
+        app.store
+            .has_approved_comment_from(app.site.id, "NEWCOMER@example.org")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        step(Moderation::Unapprove).await.unwrap().status,
+        CommentStatus::Pending
+    );
+    assert!(matches!(
+        app.store
+            .moderate_comment(app.site.id, 999_999, Moderation::Approve, now)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        app.store
+            .visible_comments(post.id, &[])
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        app.store
+            .visible_comments(post.id, &[id])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_database_answers_health_checks() {
+    let app = spawn_app().await;
+    app.store.ping().await.unwrap();
+    assert!(["sqlite", "postgres"].contains(&app.store.backend_name()));
+}
