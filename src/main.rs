@@ -1,6 +1,6 @@
 //! The `colloquy` binary: parse the command line, set up logging, hand over to the library.
 
-use std::process::ExitCode;
+use std::{io::IsTerminal, process::ExitCode};
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -13,6 +13,7 @@ async fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match colloquy::cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

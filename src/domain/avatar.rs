@@ -25,7 +25,7 @@ pub fn is_key(text: &str) -> bool {
 pub fn identicon_svg(key: &str) -> String {
     let bytes = hex::decode(key).unwrap_or_else(|_| vec![0; 16]);
     let byte = |index: usize| bytes.get(index).copied().unwrap_or(0);
-    let hue = u16::from(byte(0)) * 360 / 256;
+    let hue = u32::from(byte(0)) * 360 / 256;
     let mut svg = format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 5 5" width="64" height="64" shape-rendering="crispEdges"><rect width="5" height="5" fill="#f0f0f0"/><g fill="hsl({hue},55%,45%)">"##
     );
@@ -67,5 +67,8 @@ mod tests {
         assert!(svg.starts_with("<svg"));
         assert!(svg.ends_with("</svg>"));
         assert!(!is_key("../../etc/passwd"));
+        for key in ["0".repeat(32), "f".repeat(32)] {
+            assert!(identicon_svg(&key).ends_with("</svg>"), "{key}");
+        }
     }
 }

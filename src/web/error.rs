@@ -26,6 +26,9 @@ pub enum WebError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Render(#[from] askama::Error),
+    /// A handler panicked (a bug); the panic itself is already logged by the runtime.
+    #[error("a handler panicked")]
+    Panicked,
 }
 
 /// What the themed error page shows; carried from `into_response` to the theming middleware.
@@ -58,7 +61,7 @@ impl IntoResponse for WebError {
                 "Temporarily unavailable",
                 "The site cannot reach its database just now. Please try again in a moment.".to_owned(),
             ),
-            Self::Store(_) | Self::Render(_) => {
+            Self::Store(_) | Self::Render(_) | Self::Panicked => {
                 tracing::error!(error = ?anyhow::Error::from(self), "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -26,8 +26,9 @@ use axum::{
 };
 use axum_extra::extract::cookie::Key;
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     timeout::TimeoutLayer,
-    trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer},
+    trace::{DefaultMakeSpan, DefaultOnRequest, DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
 
@@ -126,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .route("/wp-comments-post.php", post(comments::leave_reply))
         .fallback(pages::public_page)
         .layer(middleware::from_fn_with_state(state.clone(), themed_errors))
+        .layer(CatchPanicLayer::custom(|_panic| WebError::Panicked.into_response()))
         .layer(DefaultBodyLimit::max(form::MAX_FORM_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -133,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(
             TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_request(DefaultOnRequest::new().level(Level::DEBUG))
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )

@@ -69,9 +69,9 @@ impl TestDatabase {
                 (Self::Postgres { admin_url, schema }, url)
             }
             None => {
-                ANNOUNCE_BACKEND.call_once(|| {
-                    eprintln!("PostgreSQL tests skipped: {POSTGRES_URL_VARIABLE} is not set; integration tests run on SQLite")
-                });
+                announce(&format!(
+                    "PostgreSQL tests skipped: {POSTGRES_URL_VARIABLE} is not set; integration tests run on SQLite"
+                ));
                 let folder = tempfile::tempdir().expect("a temporary folder");
                 let url = format!("sqlite://{}", folder.path().join("colloquy.db").display());
                 (Self::Sqlite { _folder: folder }, url)
@@ -110,6 +110,15 @@ impl Drop for TestDatabase {
             let _ = dropped.join();
         }
     }
+}
+
+/// Says once which database the suite runs on. Written to stderr directly, past the test harness's capture,
+/// so that a skipped PostgreSQL run is visible.
+fn announce(message: &str) {
+    ANNOUNCE_BACKEND.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "{message}");
+    });
 }
 
 fn hex_id() -> String {
