@@ -63,7 +63,7 @@ pub fn is_reserved(slug: &str) -> bool {
 /// The `attempt`-th candidate for a slug that must be unique: `base`, then `base-2`, `base-3`, …
 /// A base that is empty or reserved starts at `-2` (or becomes `fallback`).
 pub fn candidate(base: &str, fallback: &str, attempt: u32) -> String {
-    let base = if base.is_empty() { fallback } else { base };
+    let base = stem(base, fallback);
     let first_free = if is_reserved(base) { 2 } else { 1 };
     let number = attempt.max(1) + first_free - 1;
     if number == 1 {
@@ -71,6 +71,19 @@ pub fn candidate(base: &str, fallback: &str, attempt: u32) -> String {
     } else {
         format!("{base}-{number}")
     }
+}
+
+/// The stem every candidate of `candidate(base, fallback, …)` starts with.
+pub fn stem<'a>(base: &'a str, fallback: &'a str) -> &'a str {
+    if base.is_empty() { fallback } else { base }
+}
+
+/// The first candidate for `base` that is not among `taken` (the slugs in use that start with its stem).
+pub fn first_free(base: &str, fallback: &str, taken: &[String]) -> String {
+    (1..)
+        .map(|attempt| candidate(base, fallback, attempt))
+        .find(|slug| !taken.contains(slug))
+        .unwrap_or_else(|| fallback.to_owned())
 }
 
 /// Whether a slug given by a person (not made from a title) is acceptable as it is.
@@ -127,6 +140,18 @@ mod tests {
         assert_eq!(candidate("admin", "post", 1), "admin-2");
         assert_eq!(candidate("", "post", 1), "post");
         assert_eq!(candidate("2024", "post", 1), "2024-2");
+    }
+
+    #[test]
+    fn the_first_free_candidate_is_chosen() {
+        let taken = vec![
+            "essay".to_owned(),
+            "essay-2".to_owned(),
+            "essay-4".to_owned(),
+        ];
+        assert_eq!(first_free("essay", "post", &taken), "essay-3");
+        assert_eq!(first_free("essay", "post", &[]), "essay");
+        assert_eq!(first_free("", "post", &["post".to_owned()]), "post-2");
     }
 
     #[test]

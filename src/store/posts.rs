@@ -112,14 +112,14 @@ impl Store {
         let base_slug = slug::slugify(new.title);
         let id: i64 = with_pool!(self, writer, |pool| {
             let mut tx = pool.begin().await?;
-            let slug_taken = "SELECT id FROM posts WHERE site_id = $1 AND slug = $2";
             let chosen = match new.slug {
                 Some(given) => {
-                    let taken: Option<i64> = sqlx::query_scalar(slug_taken)
-                        .bind(new.site_id)
-                        .bind(given)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    let taken: Option<i64> =
+                        sqlx::query_scalar("SELECT id FROM posts WHERE site_id = $1 AND slug = $2")
+                            .bind(new.site_id)
+                            .bind(given)
+                            .fetch_optional(&mut *tx)
+                            .await?;
                     if taken.is_some() {
                         return Err(StoreError::Conflict(format!(
                             "the slug '{given}' is taken on this site"
@@ -128,19 +128,16 @@ impl Store {
                     given.to_owned()
                 }
                 None => {
-                    let mut attempt = 1;
-                    loop {
-                        let candidate = slug::candidate(&base_slug, new.kind.as_str(), attempt);
-                        let taken: Option<i64> = sqlx::query_scalar(slug_taken)
-                            .bind(new.site_id)
-                            .bind(&candidate)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        if taken.is_none() {
-                            break candidate;
-                        }
-                        attempt += 1;
-                    }
+                    let stem = slug::stem(&base_slug, new.kind.as_str());
+                    let taken: Vec<String> = sqlx::query_scalar(
+                        "SELECT slug FROM posts WHERE site_id = $1 AND (slug = $2 OR slug LIKE $3)",
+                    )
+                    .bind(new.site_id)
+                    .bind(stem)
+                    .bind(format!("{stem}-%"))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    slug::first_free(&base_slug, new.kind.as_str(), &taken)
                 }
             };
             let id: i64 = sqlx::query_scalar(
@@ -181,21 +178,17 @@ impl Store {
                     Some(term_id) => term_id,
                     None => {
                         let base = slug::slugify(name);
-                        let mut attempt = 1;
-                        let term_slug = loop {
-                            let candidate = slug::candidate(&base, "term", attempt);
-                            let taken: Option<i64> =
-                                sqlx::query_scalar("SELECT id FROM terms WHERE site_id = $1 AND taxonomy = $2 AND slug = $3")
-                                    .bind(new.site_id)
-                                    .bind(taxonomy.as_str())
-                                    .bind(&candidate)
-                                    .fetch_optional(&mut *tx)
-                                    .await?;
-                            if taken.is_none() {
-                                break candidate;
-                            }
-                            attempt += 1;
-                        };
+                        let stem = slug::stem(&base, "term");
+                        let taken: Vec<String> = sqlx::query_scalar(
+                            "SELECT slug FROM terms WHERE site_id = $1 AND taxonomy = $2 AND (slug = $3 OR slug LIKE $4)",
+                        )
+                        .bind(new.site_id)
+                        .bind(taxonomy.as_str())
+                        .bind(stem)
+                        .bind(format!("{stem}-%"))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        let term_slug = slug::first_free(&base, "term", &taken);
                         sqlx::query_scalar(
                             "INSERT INTO terms (site_id, taxonomy, slug, name) VALUES ($1, $2, $3, $4) RETURNING id",
                         )

@@ -35,19 +35,15 @@ impl Store {
                     new.email
                 )));
             }
-            let mut attempt = 1;
-            let nicename = loop {
-                let candidate = slug::candidate(&base, "member", attempt);
-                let used: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM users WHERE nicename = $1")
-                        .bind(&candidate)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                if used.is_none() {
-                    break candidate;
-                }
-                attempt += 1;
-            };
+            let stem = slug::stem(&base, "member");
+            let taken: Vec<String> = sqlx::query_scalar(
+                "SELECT nicename FROM users WHERE nicename = $1 OR nicename LIKE $2",
+            )
+            .bind(stem)
+            .bind(format!("{stem}-%"))
+            .fetch_all(&mut *tx)
+            .await?;
+            let nicename = slug::first_free(&base, "member", &taken);
             let row: UserRow = sqlx::query_as(&format!(
                 "INSERT INTO users (email, name, nicename, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
                  RETURNING {USER_COLUMNS}"

@@ -127,7 +127,9 @@ pub fn router(state: AppState) -> Router {
         .route("/wp-comments-post.php", post(comments::leave_reply))
         .fallback(pages::public_page)
         .layer(middleware::from_fn_with_state(state.clone(), themed_errors))
-        .layer(CatchPanicLayer::custom(|_panic| WebError::Panicked.into_response()))
+        .layer(CatchPanicLayer::custom(|_panic| {
+            WebError::Panicked.into_response()
+        }))
         .layer(DefaultBodyLimit::max(form::MAX_FORM_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
