@@ -64,6 +64,15 @@ pub struct ServeArgs {
     #[arg(long, env = "COLLOQUY_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
 
+    /// SMTP server for outgoing mail (smtp://host:port, smtp://user:pass@host?tls=required, smtps://…);
+    /// without it, mail is kept in the outbox at /admin/outbox.
+    #[arg(long, env = "COLLOQUY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of colloquy's mails.
+    #[arg(long, env = "COLLOQUY_MAIL_FROM", default_value = "colloquy <colloquy@localhost>")]
+    pub mail_from: String,
+
     /// Do not create the demo course in an empty database.
     #[arg(long, env = "COLLOQUY_NO_DEMO")]
     pub no_demo: bool,
@@ -76,6 +85,8 @@ impl Default for ServeArgs {
             base_url: None,
             trusted_proxies: Vec::new(),
             secret_key: None,
+            smtp_url: None,
+            mail_from: "colloquy <colloquy@localhost>".into(),
             no_demo: false,
         }
     }

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod mail;
 pub mod startup;
 pub mod store;
 pub mod web;

@@ -10,6 +10,7 @@ use crate::{
     config::Config,
     demo,
     domain::calendar,
+    mail::Mailer,
     store::Store,
     web::{self, AppState, client_ip::TrustedProxies},
 };
@@ -45,8 +46,11 @@ impl Application {
         let listener = TcpListener::bind(config.serve.bind)
             .await
             .with_context(|| format!("binding {}", config.serve.bind))?;
-        let port = listener.local_addr()?.port();
-        let state = AppState::new(store, cookie_key, trusted_proxies);
+        let local = listener.local_addr()?;
+        let port = local.port();
+        let mailer = Mailer::new(store.clone(), config.serve.smtp_url.as_deref(), &config.serve.mail_from)?;
+        let base_url = config.serve.base_url.clone().unwrap_or_else(|| format!("http://{local}"));
+        let state = AppState::new(store, cookie_key, trusted_proxies, mailer, base_url);
         Ok(Self {
             listener,
             port,
@@ -64,7 +68,7 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, publishing scheduled posts as their time comes.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let scheduler = tokio::spawn(publish_scheduled_posts(self.state.store.clone()));
+        let scheduler = tokio::spawn(background_work(self.state.store.clone(), self.state.mailer.clone()));
         let store = self.state.store.clone();
         let router = web::router(self.state);
         axum::serve(
@@ -97,14 +101,18 @@ async fn cookie_key(store: &Store, configured: Option<&str>) -> anyhow::Result<V
     Ok(Sha512::digest(secret.as_bytes()).to_vec())
 }
 
-async fn publish_scheduled_posts(store: Store) {
+/// Publishes scheduled posts as their time comes, and retries mail that could not be delivered.
+async fn background_work(store: Store, mailer: Mailer) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
+    for second in 0_u64.. {
         tick.tick().await;
         match store.publish_due_posts(calendar::now()).await {
             Ok(0) => {}
             Ok(published) => tracing::info!(published, "published scheduled posts"),
             Err(error) => tracing::warn!(%error, "could not publish scheduled posts"),
+        }
+        if second % 60 == 30 {
+            mailer.retry_undelivered().await;
         }
     }
 }

@@ -71,6 +71,8 @@ pub struct User {
     pub name: String,
     /// The URL name of the author archive, `/author/NICENAME/`.
     pub nicename: String,
+    /// Notifications go only to confirmed addresses.
+    pub email_confirmed: bool,
 }
 
 /// Whether an email address is well-formed enough to deliver to: one `@`, a local part, and a domain with a
@@ -135,6 +137,13 @@ pub enum PasswordError {
     Hashing,
 }
 
+/// Whether a password matches a stored Argon2 hash.
+pub fn verify_password(password: &str, stored_hash: &str) -> bool {
+    use argon2::password_hash::{PasswordVerifier, phc::PasswordHash};
+    PasswordHash::new(stored_hash)
+        .is_ok_and(|hash| argon2::Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
 /// Hashes a password with Argon2id and a random salt, in PHC string form.
 pub fn hash_password(password: &str) -> Result<String, PasswordError> {
     use argon2::password_hash::PasswordHasher;
@@ -157,5 +166,8 @@ mod password_tests {
         assert!(hash.starts_with("$argon2id$"));
         assert_ne!(hash, hash_password("correct horse battery").unwrap());
         assert_eq!(hash_password("short"), Err(PasswordError::TooShort));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("wrong horse battery", &hash));
+        assert!(!verify_password("anything", "not a hash"));
     }
 }

@@ -6,7 +6,9 @@
 //! Transactions stay inside the methods. On SQLite all writes go through one connection, so writers queue in
 //! the application instead of meeting "database is locked".
 
+mod accounts;
 mod comments;
+mod outbox;
 mod postgres;
 mod posts;
 mod records;
@@ -15,7 +17,9 @@ mod sqlite;
 mod terms;
 mod users;
 
-pub use comments::{CommentFilter, NewComment, Submitted};
+pub use accounts::{Failures, SessionRecord, TokenPurpose};
+pub use comments::{CommentFilter, NewComment, QueuedComment, Submitted};
+pub use outbox::OutboxMail;
 pub use posts::{ListFilter, NewPost, PostCard, PostPage};
 pub use sites::Site;
 pub use users::NewUser;

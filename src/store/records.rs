@@ -114,7 +114,7 @@ pub(crate) struct CardRow {
 }
 
 /// Unqualified, so that `RETURNING` can use them too.
-pub(crate) const USER_COLUMNS: &str = "id, email, name, nicename";
+pub(crate) const USER_COLUMNS: &str = "id, email, name, nicename, email_confirmed_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -122,11 +122,13 @@ pub(crate) struct UserRow {
     email: String,
     name: String,
     nicename: String,
+    email_confirmed_at: Option<i64>,
 }
 
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
         User {
+            email_confirmed: row.email_confirmed_at.is_some(),
             id: row.id,
             email: row.email,
             name: row.name,

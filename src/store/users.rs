@@ -16,6 +16,9 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub password_hash: Option<&'a str>,
+    /// Whether the address is known to be the person's (an account the instructor made); others are confirmed
+    /// by a mailed link before any notification goes to them.
+    pub email_confirmed: bool,
 }
 
 impl Store {
@@ -45,7 +48,8 @@ impl Store {
             .await?;
             let nicename = slug::first_free(&base, "member", &taken);
             let row: UserRow = sqlx::query_as(&format!(
-                "INSERT INTO users (email, name, nicename, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO users (email, name, nicename, password_hash, created_at, email_confirmed_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  RETURNING {USER_COLUMNS}"
             ))
             .bind(new.email)
@@ -53,6 +57,7 @@ impl Store {
             .bind(&nicename)
             .bind(new.password_hash)
             .bind(now)
+            .bind(new.email_confirmed.then_some(now))
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;

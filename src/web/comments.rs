@@ -11,9 +11,8 @@ use serde::Deserialize;
 use crate::{
     domain::{
         calendar,
-        comment::{self, CommentInput, CommentStatus, Field, FieldError, Standing, Submission},
+        comment::{self, Account, CommentInput, CommentStatus, Field, FieldError, Standing, Submission},
         markup,
-        post::PostKind,
     },
     store::{NewComment, PostCard, Site, Submitted},
 };
@@ -23,6 +22,8 @@ use super::{
     client_ip::ClientIp,
     error::WebError,
     form::StrictForm,
+    notify,
+    session::SignedIn,
     posts::{PostView, comment_location, render_post},
     views::{CommentFormView, FieldView},
     visitor::{Remembered, Visitor},
@@ -45,6 +46,9 @@ pub struct CommentFields {
     parent: String,
     #[serde(default, alias = "wp-comment-cookies-consent")]
     remember: Option<String>,
+    /// Carried by the form of a signed-in member.
+    #[serde(default)]
+    csrf: String,
 }
 
 pub async fn leave_reply(
@@ -52,8 +56,12 @@ pub async fn leave_reply(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     visitor: Visitor,
+    signed_in: Option<SignedIn>,
     StrictForm(fields): StrictForm<CommentFields>,
 ) -> Result<Response, WebError> {
+    if let Some(signed_in) = &signed_in {
+        signed_in.check_csrf(&fields.csrf)?;
+    }
     let site = state.site().await?;
     let now = calendar::now();
 
@@ -91,10 +99,15 @@ pub async fn leave_reply(
         site: &site,
         visitor: &visitor,
         fields: &fields,
+        viewer: signed_in.as_ref(),
     };
 
     // 2. Fields.
-    let valid = match comment::validate(&typed, None) {
+    let account = signed_in.as_ref().map(|signed_in| Account {
+        name: &signed_in.user.name,
+        email: &signed_in.user.email,
+    });
+    let valid = match comment::validate(&typed, account) {
         Ok(valid) => valid,
         Err(errors) => {
             return redisplay
@@ -122,11 +135,17 @@ pub async fn leave_reply(
 
     // 6. Classification (it needs no lock, so it is decided before the transaction of 4, 5 and 7).
     let rendered = markup::comment_to_html(&valid.text);
-    let approved_before = site.settings.comment_previously_approved
-        && state
-            .store
-            .has_approved_comment_from(site.id, &valid.email)
-            .await?;
+    let standing = match &signed_in {
+        Some(member) if member.is_staff() || member.user.id == post.author_id => Standing::Trusted,
+        Some(member) if member.role.is_some() => Standing::Member,
+        _ => Standing::Public {
+            approved_before: site.settings.comment_previously_approved
+                && state
+                    .store
+                    .has_approved_comment_from(site.id, &valid.email)
+                    .await?,
+        },
+    };
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|value| value.to_str().ok())
@@ -139,7 +158,7 @@ pub async fn leave_reply(
             rendered: &rendered,
             ip: &ip_text,
             user_agent,
-            standing: Standing::Public { approved_before },
+            standing,
         },
     );
 
@@ -148,7 +167,7 @@ pub async fn leave_reply(
         site_id: site.id,
         post_id: post.id,
         parent_id: valid.parent_id,
-        user_id: None,
+        user_id: signed_in.as_ref().map(|signed_in| signed_in.user.id),
         author_name: &valid.author,
         author_email: &valid.email,
         author_url: valid.url.as_deref(),
@@ -159,9 +178,11 @@ pub async fn leave_reply(
         status: verdict.status(),
         created_at: now,
     };
+    let staff = signed_in.as_ref().is_some_and(SignedIn::is_staff);
+    let flood_interval = if staff { 0 } else { site.settings.comment_flood_interval };
     let stored = match state
         .store
-        .submit_comment(&new, site.settings.comment_flood_interval)
+        .submit_comment(&new, flood_interval)
         .await?
     {
         Submitted::Stored(stored) => stored,
@@ -185,8 +206,13 @@ pub async fn leave_reply(
         }
     };
     tracing::info!(comment = stored.id, post = post.id, status = %stored.status, ?verdict, "comment stored");
+    match stored.status {
+        CommentStatus::Approved => notify::comment_approved(&state, &site, &post, &stored).await,
+        CommentStatus::Pending => notify::comment_held(&state, &site, &post, &stored).await,
+        CommentStatus::Spam | CommentStatus::Trash => {}
+    }
 
-    let remember = fields.remember.is_some().then(|| Remembered {
+    let remember = (fields.remember.is_some() && signed_in.is_none()).then(|| Remembered {
         author: valid.author.clone(),
         email: valid.email.clone(),
         url: valid.url.clone().unwrap_or_default(),
@@ -213,6 +239,7 @@ struct Redisplay<'a> {
     site: &'a Site,
     visitor: &'a Visitor,
     fields: &'a CommentFields,
+    viewer: Option<&'a SignedIn>,
 }
 
 impl Redisplay<'_> {
@@ -252,7 +279,6 @@ impl Redisplay<'_> {
             }),
             replying_to: None,
         };
-        debug_assert!(card.post.kind == PostKind::Post || card.post.kind == PostKind::Page);
         render_post(
             self.state,
             PostView {
@@ -262,6 +288,7 @@ impl Redisplay<'_> {
                 form,
                 held: &self.visitor.held,
                 status,
+                viewer: self.viewer,
             },
         )
         .await

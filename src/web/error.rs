@@ -22,6 +22,12 @@ pub enum WebError {
     PayloadTooLarge,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The page needs a signed-in person; carries the address to come back to.
+    #[error("sign-in required")]
+    SignInRequired(String),
+    /// A mailed link that was used already or has expired.
+    #[error("the link has expired")]
+    LinkExpired,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -40,6 +46,10 @@ pub struct ErrorPage {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        if let Self::SignInRequired(back_to) = &self {
+            let next = percent_encoding::utf8_percent_encode(back_to, percent_encoding::NON_ALPHANUMERIC);
+            return (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/login?next={next}"))]).into_response();
+        }
         let (status, heading, message) = match &self {
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
@@ -56,6 +66,12 @@ impl IntoResponse for WebError {
             Self::MethodNotAllowed => {
                 (StatusCode::METHOD_NOT_ALLOWED, "Not allowed", "This address only answers GET and HEAD.".to_owned())
             }
+            Self::SignInRequired(_) => (StatusCode::UNAUTHORIZED, "Sign in", "Please sign in first.".to_owned()),
+            Self::LinkExpired => (
+                StatusCode::GONE,
+                "This link no longer works",
+                "The link has expired or has already been used. You can ask for a new one from the sign-in page.".to_owned(),
+            ),
             Self::Store(StoreError::Unavailable(_)) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Temporarily unavailable",

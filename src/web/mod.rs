@@ -3,13 +3,17 @@
 //! Named routes answer the fixed addresses (`/healthz`, `/static/…`, `/avatar/…`, the comment form's target);
 //! every other GET goes to `pages::public_page`, which reads the path with `domain::permalink::parse`.
 
+mod admin;
 mod assets;
+mod auth;
 pub mod client_ip;
 mod comments;
 pub mod error;
 mod form;
+mod notify;
 mod pages;
 mod posts;
+mod session;
 mod views;
 mod visitor;
 
@@ -34,6 +38,7 @@ use tracing::Level;
 
 use crate::{
     demo::MAIN_SITE,
+    mail::Mailer,
     domain::permalink::{ArchiveKind, archive_path, page_path},
     store::{Site, Store},
 };
@@ -41,13 +46,19 @@ use crate::{
 use self::{
     client_ip::TrustedProxies,
     error::{ErrorPage, WebError},
-    views::{Layout, Link, MessagePage},
+    session::SignedIn,
+    views::{Layout, Link, MessagePage, ViewerView},
 };
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub mailer: Mailer,
+    /// The public origin, for links in mails.
+    base_url: Arc<str>,
+    /// Whether cookies are sent only over HTTPS (the base URL is https).
+    secure_cookies: bool,
     cookie_key: Key,
     avatar_salt: Arc<[u8]>,
     trusted_proxies: Arc<TrustedProxies>,
@@ -55,7 +66,7 @@ pub struct AppState {
 
 impl AppState {
     /// `key_material` is 64 bytes of secret from which the cookie key and the avatar salt are derived.
-    pub fn new(store: Store, key_material: Vec<u8>, trusted_proxies: TrustedProxies) -> Self {
+    pub fn new(store: Store, key_material: Vec<u8>, trusted_proxies: TrustedProxies, mailer: Mailer, base_url: String) -> Self {
         use sha2::{Digest, Sha256};
         let avatar_salt: Arc<[u8]> = Sha256::new()
             .chain_update(b"avatar salt")
@@ -65,6 +76,9 @@ impl AppState {
             .into();
         Self {
             store,
+            mailer,
+            secure_cookies: base_url.starts_with("https://"),
+            base_url: base_url.trim_end_matches('/').into(),
             cookie_key: Key::from(&key_material),
             avatar_salt,
             trusted_proxies: Arc::new(trusted_proxies),
@@ -77,7 +91,7 @@ impl AppState {
     }
 
     /// The frame of a page: site title and navigation.
-    async fn layout(&self, site: &Site, title: Option<&str>) -> Result<Layout, WebError> {
+    async fn layout(&self, site: &Site, title: Option<&str>, viewer: Option<&SignedIn>) -> Result<Layout, WebError> {
         let pages = self.store.top_level_pages(site.id).await?;
         let categories = self.store.categories(site.id).await?;
         let site_title = site.settings.title.clone();
@@ -88,6 +102,11 @@ impl AppState {
             ),
             site_title,
             tagline: site.settings.tagline.clone(),
+            viewer: viewer.map(|viewer| ViewerView {
+                name: viewer.user.name.clone(),
+                is_staff: viewer.is_staff(),
+                csrf: viewer.csrf.clone(),
+            }),
             pages: pages
                 .iter()
                 .map(|page| Link {
@@ -124,6 +143,16 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(assets::stylesheet))
         .route("/avatar/{file}", get(assets::avatar))
         .route("/comments", post(comments::leave_reply))
+        .route("/login", get(auth::login_page).post(auth::log_in))
+        .route("/logout", post(auth::log_out))
+        .route("/login/forgot", get(auth::forgot_page).post(auth::mail_reset_link))
+        .route("/login/reset/{token}", get(auth::reset_page).post(auth::reset_password))
+        .route("/login/link", post(auth::mail_sign_in_link))
+        .route("/login/link/{token}", get(auth::sign_in_link_page).post(auth::use_sign_in_link))
+        .route("/admin", get(admin::dashboard))
+        .route("/admin/", get(admin::dashboard))
+        .route("/admin/comments", get(admin::comments).post(admin::moderate))
+        .route("/admin/outbox", get(admin::outbox))
         .route("/wp-comments-post.php", post(comments::leave_reply))
         .fallback(pages::public_page)
         .layer(middleware::from_fn_with_state(state.clone(), themed_errors))
@@ -153,7 +182,7 @@ async fn themed_errors(State(state): State<AppState>, request: Request, next: Ne
     let status = response.status();
     let themed = async {
         let site = state.site().await?;
-        let layout = state.layout(&site, Some(page.heading)).await?;
+        let layout = state.layout(&site, Some(page.heading), None).await?;
         render(
             status,
             &MessagePage {

@@ -22,6 +22,7 @@ use super::{
     error::WebError,
     posts::{PostView, permalink_of, render_post},
     render,
+    session::SignedIn,
     views::{CommentFormView, FieldView, Link, ListPage, Pagination, PostSummaryView},
     visitor::Visitor,
 };
@@ -41,7 +42,9 @@ pub async fn public_page(
     uri: Uri,
     RawQuery(raw_query): RawQuery,
     visitor: Visitor,
+    signed_in: Option<SignedIn>,
 ) -> Result<Response, WebError> {
+    let viewer = signed_in.as_ref();
     if method != Method::GET && method != Method::HEAD {
         return Err(WebError::MethodNotAllowed);
     }
@@ -75,8 +78,8 @@ pub async fn public_page(
         )));
     }
     match permalink::parse(&segments).ok_or(WebError::NotFound)? {
-        Route::Home { page } => listing(&state, &site, ListFilter::All, "/", None, page).await,
-        Route::Archive { kind, slug, page } => archive(&state, &site, kind, &slug, page).await,
+        Route::Home { page } => listing(&state, &site, ListFilter::All, "/", None, page, viewer).await,
+        Route::Archive { kind, slug, page } => archive(&state, &site, kind, &slug, page, viewer).await,
         Route::DateArchive {
             year,
             month,
@@ -98,6 +101,7 @@ pub async fn public_page(
                 &base,
                 Some(heading),
                 page,
+                viewer,
             )
             .await
         }
@@ -121,7 +125,7 @@ pub async fn public_page(
                 };
                 return Ok(moved_permanently(&target));
             }
-            show_post(&state, &site, card, comment_page, &query, visitor).await
+            show_post(&state, &site, card, comment_page, &query, visitor, viewer).await
         }
         Route::Page { slugs } => {
             let last = slugs.last().map(String::as_str).unwrap_or_default();
@@ -136,7 +140,7 @@ pub async fn public_page(
             if canonical != permalink::page_path(slugs.iter().map(String::as_str)) {
                 return Ok(moved_permanently(&canonical));
             }
-            show_post(&state, &site, card, None, &query, visitor).await
+            show_post(&state, &site, card, None, &query, visitor, viewer).await
         }
     }
 }
@@ -202,6 +206,7 @@ async fn show_post(
     comment_page: Option<u32>,
     query: &PublicQuery,
     visitor: Visitor,
+    viewer: Option<&SignedIn>,
 ) -> Result<Response, WebError> {
     let remembered = visitor.remembered.clone().unwrap_or_default();
     let form = CommentFormView {
@@ -234,6 +239,7 @@ async fn show_post(
             form,
             held: &visitor.held,
             status: StatusCode::OK,
+            viewer,
         },
     )
     .await
@@ -245,6 +251,7 @@ async fn archive(
     kind: ArchiveKind,
     slug: &str,
     page: u32,
+    viewer: Option<&SignedIn>,
 ) -> Result<Response, WebError> {
     let (filter, heading) = match kind {
         ArchiveKind::Category => {
@@ -300,6 +307,7 @@ async fn archive(
         &archive_path(kind, slug),
         Some(heading),
         page,
+        viewer,
     )
     .await
 }
@@ -312,6 +320,7 @@ async fn listing(
     base: &str,
     heading: Option<String>,
     page: u32,
+    viewer: Option<&SignedIn>,
 ) -> Result<Response, WebError> {
     let per_page = site.settings.posts_per_page;
     let listed = state
@@ -374,7 +383,7 @@ async fn listing(
         (None, page) => Some(format!("Page {page}")),
     };
     let page_view = ListPage {
-        layout: state.layout(site, title.as_deref()).await?,
+        layout: state.layout(site, title.as_deref(), viewer).await?,
         heading,
         posts,
         pagination: Pagination {
@@ -384,5 +393,9 @@ async fn listing(
             pages,
         },
     };
-    render(StatusCode::OK, &page_view)
+    let mut response = render(StatusCode::OK, &page_view)?;
+    if viewer.is_some() {
+        response.headers_mut().insert(axum::http::header::CACHE_CONTROL, super::PRIVATE);
+    }
+    Ok(response)
 }

@@ -19,6 +19,7 @@ use super::{
     AppState, PRIVATE,
     error::WebError,
     render,
+    session::SignedIn,
     views::{CommentFormView, CommentView, Link, Pagination, PostPage},
 };
 
@@ -32,6 +33,7 @@ pub struct PostView<'a> {
     /// Held comments of this visitor that they may see.
     pub held: &'a [i64],
     pub status: StatusCode,
+    pub viewer: Option<&'a SignedIn>,
 }
 
 /// The canonical path of a post or page.
@@ -74,6 +76,7 @@ pub async fn render_post(state: &AppState, view: PostView<'_>) -> Result<Respons
         mut form,
         held,
         status,
+        viewer,
     } = view;
     let settings = &site.settings;
     let zone = settings.zone();
@@ -147,7 +150,7 @@ pub async fn render_post(state: &AppState, view: PostView<'_>) -> Result<Respons
         count => Some(format!("{count} Responses to “{}”", post.title)),
     };
     let page = PostPage {
-        layout: state.layout(site, Some(&post.title)).await?,
+        layout: state.layout(site, Some(&post.title), viewer).await?,
         id: post.id,
         is_page: post.kind == PostKind::Page,
         title: post.title.clone(),

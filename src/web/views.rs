@@ -19,6 +19,16 @@ pub struct Layout {
     pub categories: Vec<Link>,
     /// The page's `<title>`.
     pub title: String,
+    /// The signed-in person, for the header's account links and the log-out form.
+    pub viewer: Option<ViewerView>,
+}
+
+/// The signed-in person as the page frame shows them.
+#[derive(Clone, Debug)]
+pub struct ViewerView {
+    pub name: String,
+    pub is_staff: bool,
+    pub csrf: String,
 }
 
 /// A post in a listing.
@@ -113,10 +123,106 @@ pub struct PostPage {
     pub form: CommentFormView,
 }
 
+impl PostPage {
+    /// The name of the signed-in commenter, whose form has no name or email fields.
+    pub fn commenter(&self) -> Option<&ViewerView> {
+        self.layout.viewer.as_ref()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "message.html")]
 pub struct MessagePage {
     pub layout: Layout,
     pub heading: String,
     pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub email: String,
+    pub next: String,
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+pub struct ForgotPage {
+    pub layout: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "new_password.html")]
+pub struct NewPasswordPage {
+    pub layout: Layout,
+    pub token: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "sign_in_link.html")]
+pub struct SignInLinkPage {
+    pub layout: Layout,
+    pub token: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+pub struct DashboardPage {
+    pub layout: Layout,
+    pub pending: i64,
+    pub is_administrator: bool,
+}
+
+/// A status filter of the moderation queue.
+pub struct StatusTab {
+    pub label: &'static str,
+    pub href: String,
+    pub count: i64,
+    pub current: bool,
+}
+
+/// A comment in the moderation queue, with what only staff see.
+pub struct CommentRow {
+    pub id: i64,
+    pub author: String,
+    pub email: String,
+    pub url: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub date: String,
+    pub content_html: String,
+    pub post: Link,
+    pub status: &'static str,
+    pub actions: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/comments.html")]
+pub struct AdminCommentsPage {
+    pub layout: Layout,
+    pub tabs: Vec<StatusTab>,
+    pub rows: Vec<CommentRow>,
+    pub csrf: String,
+    pub status: String,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+}
+
+/// A mail in the outbox.
+pub struct MailRow {
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub date: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+pub struct OutboxPage {
+    pub layout: Layout,
+    pub mails: Vec<MailRow>,
 }

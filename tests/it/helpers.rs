@@ -231,7 +231,7 @@ impl TestApp {
                 &NewUser {
                     email,
                     name: "Wren Writer",
-                    password_hash: None,
+                    password_hash: None, email_confirmed: true
                 },
                 calendar::now(),
             )

@@ -1,0 +1,58 @@
+//! The mails that discussion sends (PRODUCT.md §5): the post's author hears of each approved comment, the
+//! moderators of each held one. Only confirmed addresses are written to.
+
+use crate::{
+    domain::{comment::Comment, post::Post},
+    store::Site,
+};
+
+use super::AppState;
+
+/// Mails the post's author about a newly approved comment (not their own).
+pub async fn comment_approved(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
+    if comment.user_id == Some(post.author_id) {
+        return;
+    }
+    let author = match state.store.user_by_id(post.author_id).await {
+        Ok(author) if author.email_confirmed => author,
+        Ok(_) => return,
+        Err(error) => return tracing::warn!(%error, "cannot find the post's author to notify"),
+    };
+    let body = format!(
+        "{commenter} commented on your post “{title}”:\n\n{text}\n\nRead and reply: {base}/?p={post_id}#comment-{id}\n",
+        commenter = comment.author_name,
+        title = post.title,
+        text = comment.content,
+        base = state.base_url,
+        post_id = post.id,
+        id = comment.id,
+    );
+    let subject = format!("[{}] New comment on “{}”", site.settings.title, post.title);
+    if let Err(error) = state.mailer.send(Some(site.id), &author.email, &subject, &body).await {
+        tracing::warn!(%error, "cannot queue the comment notification");
+    }
+}
+
+/// Mails every moderator about a comment that waits for them.
+pub async fn comment_held(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
+    let moderators = match state.store.staff_of(site.id).await {
+        Ok(moderators) => moderators,
+        Err(error) => return tracing::warn!(%error, "cannot find the moderators to notify"),
+    };
+    let body = format!(
+        "A comment on “{title}” is waiting for moderation.\n\nAuthor: {name} <{email}>\nAddress: {ip}\n\n{text}\n\n\
+         Moderate it: {base}/admin/comments?status=pending\n",
+        title = post.title,
+        name = comment.author_name,
+        email = comment.author_email,
+        ip = comment.author_ip,
+        text = comment.content,
+        base = state.base_url,
+    );
+    let subject = format!("[{}] Please moderate: “{}”", site.settings.title, post.title);
+    for moderator in moderators.iter().filter(|moderator| moderator.email_confirmed) {
+        if let Err(error) = state.mailer.send(Some(site.id), &moderator.email, &subject, &body).await {
+            tracing::warn!(%error, "cannot queue the moderation notification");
+        }
+    }
+}

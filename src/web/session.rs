@@ -1,0 +1,137 @@
+//! Who is signed in: the session cookie, the account and role behind it, and the CSRF token its forms carry.
+//!
+//! The cookie holds a random token; the database keeps only its SHA-256, so any instance can serve any
+//! request and a stolen database does not yield live sessions.
+
+use axum::{
+    extract::{FromRequestParts, OptionalFromRequestParts},
+    http::request::Parts,
+};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    domain::{
+        calendar,
+        user::{Role, User},
+    },
+    store::StoreResult,
+};
+
+use super::{AppState, error::WebError};
+
+const SESSION_COOKIE: &str = "colloquy_session";
+/// How long a sign-in lasts.
+const SESSION_DAYS: i64 = 14;
+
+/// A signed-in person: their account, their role on the site (if any), and their forms' CSRF token.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user: User,
+    pub role: Option<Role>,
+    pub csrf: String,
+    token_hash: String,
+}
+
+impl SignedIn {
+    pub fn is_staff(&self) -> bool {
+        self.role.is_some_and(Role::is_staff)
+    }
+
+    /// Refuses a state-changing form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), WebError> {
+        let (expected, submitted) = (self.csrf.as_bytes(), submitted.as_bytes());
+        let same = expected.len() == submitted.len()
+            && expected.iter().zip(submitted).fold(0_u8, |difference, (a, b)| difference | (a ^ b)) == 0;
+        if same { Ok(()) } else { Err(WebError::Forbidden("This form has expired or did not come from this site. Go back, reload the page and try again.")) }
+    }
+}
+
+/// The visitor's session, if they are signed in. Extract `Option<SignedIn>` for pages anyone may see.
+impl OptionalFromRequestParts<AppState> for SignedIn {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(token) = jar.get(SESSION_COOKIE).map(|cookie| cookie.value().to_owned()) else { return Ok(None) };
+        let token_hash = hash_token(&token);
+        let Some(session) = state.store.session(&token_hash, calendar::now()).await? else { return Ok(None) };
+        let site = state.site().await?;
+        let role = state.store.role_on(site.id, session.user.id).await?;
+        Ok(Some(Self { user: session.user, role, csrf: session.csrf_token, token_hash }))
+    }
+}
+
+/// A page that needs a signed-in person: the signed-out are sent to sign in and brought back.
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let back_to = parts.uri.path_and_query().map_or("/", |path| path.as_str()).to_owned();
+        <Self as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await?
+            .ok_or(WebError::SignInRequired(back_to))
+    }
+}
+
+/// A staff member (editor or administrator) of the site.
+pub struct Staff(pub SignedIn);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let signed_in = <SignedIn as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        if signed_in.is_staff() { Ok(Self(signed_in)) } else { Err(WebError::Forbidden("Only the course's editors and administrators can see this.")) }
+    }
+}
+
+/// An administrator of the site.
+pub struct Administrator(pub SignedIn);
+
+impl FromRequestParts<AppState> for Administrator {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let signed_in = <SignedIn as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        if signed_in.role == Some(Role::Administrator) {
+            Ok(Self(signed_in))
+        } else {
+            Err(WebError::Forbidden("Only the course's administrators can see this."))
+        }
+    }
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new random token for a cookie or a mailed link (256 bits, hex).
+pub fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// Starts a session for an account; returns the cookie to set.
+pub async fn start(state: &AppState, user: &User) -> StoreResult<Cookie<'static>> {
+    let token = new_token();
+    let now = calendar::now();
+    state.store.create_session(&hash_token(&token), user.id, &new_token(), now, now + SESSION_DAYS * 86_400).await?;
+    Ok(Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .secure(state.secure_cookies)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::days(SESSION_DAYS))
+        .build())
+}
+
+/// Ends a session; returns the cookie removal to send.
+pub async fn end(state: &AppState, signed_in: &SignedIn) -> StoreResult<Cookie<'static>> {
+    state.store.delete_session(&signed_in.token_hash).await?;
+    Ok(Cookie::build(SESSION_COOKIE).path("/").build())
+}
+
+/// Whether a `next` address is a path on this site (never another origin).
+pub fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+}
