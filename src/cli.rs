@@ -117,7 +117,8 @@ async fn user_command(store: &Store, site: &Site, command: UserCommand) -> anyho
             &NewUser {
                 email,
                 name,
-                password_hash: password_hash.as_deref(), email_confirmed: true
+                password_hash: password_hash.as_deref(),
+                email_confirmed: true,
             },
             now,
         )

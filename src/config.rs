@@ -70,7 +70,11 @@ pub struct ServeArgs {
     pub smtp_url: Option<String>,
 
     /// The sender of colloquy's mails.
-    #[arg(long, env = "COLLOQUY_MAIL_FROM", default_value = "colloquy <colloquy@localhost>")]
+    #[arg(
+        long,
+        env = "COLLOQUY_MAIL_FROM",
+        default_value = "colloquy <colloquy@localhost>"
+    )]
     pub mail_from: String,
 
     /// Do not create the demo course in an empty database.

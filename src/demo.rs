@@ -62,7 +62,8 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
             &NewUser {
                 email: "instructor@example.edu",
                 name: "Dana Whitfield",
-                password_hash: Some(&hash), email_confirmed: true
+                password_hash: Some(&hash),
+                email_confirmed: true,
             },
             now,
         )
@@ -75,7 +76,8 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
             &NewUser {
                 email: "sam.okafor@example.edu",
                 name: "Sam Okafor",
-                password_hash: None, email_confirmed: true
+                password_hash: None,
+                email_confirmed: true,
             },
             now,
         )
@@ -85,7 +87,8 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
             &NewUser {
                 email: "lena.park@example.edu",
                 name: "Lena Park",
-                password_hash: None, email_confirmed: true
+                password_hash: None,
+                email_confirmed: true,
             },
             now,
         )

@@ -35,7 +35,9 @@ impl Mailer {
                     .map_err(|error| anyhow::anyhow!("COLLOQUY_SMTP_URL: {error}"))
             })
             .transpose()?;
-        let from = from.parse().map_err(|error| anyhow::anyhow!("the sender address '{from}': {error}"))?;
+        let from = from
+            .parse()
+            .map_err(|error| anyhow::anyhow!("the sender address '{from}': {error}"))?;
         Ok(Self { store, smtp, from })
     }
 
@@ -44,12 +46,22 @@ impl Mailer {
     }
 
     /// Keeps the mail in the outbox and, with SMTP, delivers it in the background.
-    pub async fn send(&self, site_id: Option<i64>, recipient: &str, subject: &str, body: &str) -> StoreResult<()> {
-        let id = self.store.enqueue_mail(site_id, recipient, subject, body, calendar::now()).await?;
+    pub async fn send(
+        &self,
+        site_id: Option<i64>,
+        recipient: &str,
+        subject: &str,
+        body: &str,
+    ) -> StoreResult<()> {
+        let id = self
+            .store
+            .enqueue_mail(site_id, recipient, subject, body, calendar::now())
+            .await?;
         tracing::info!(mail = id, "mail queued");
         if self.smtp.is_some() {
             let mailer = self.clone();
-            let (recipient, subject, body) = (recipient.to_owned(), subject.to_owned(), body.to_owned());
+            let (recipient, subject, body) =
+                (recipient.to_owned(), subject.to_owned(), body.to_owned());
             tokio::spawn(async move { mailer.deliver(id, &recipient, &subject, &body).await });
         }
         Ok(())
@@ -63,7 +75,8 @@ impl Mailer {
         match self.store.undelivered_mail(MAX_ATTEMPTS, 50).await {
             Ok(mails) => {
                 for mail in mails {
-                    self.deliver(mail.id, &mail.recipient, &mail.subject, &mail.body).await;
+                    self.deliver(mail.id, &mail.recipient, &mail.subject, &mail.body)
+                        .await;
                 }
             }
             Err(error) => tracing::warn!(%error, "cannot read the outbox"),
@@ -73,19 +86,29 @@ impl Mailer {
     async fn deliver(&self, id: i64, recipient: &str, subject: &str, body: &str) {
         let Some(smtp) = &self.smtp else { return };
         let outcome = match self.message(recipient, subject, body) {
-            Ok(message) => smtp.send(message).await.map(|_| ()).map_err(|error| error.to_string()),
+            Ok(message) => smtp
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|error| error.to_string()),
             Err(error) => Err(error),
         };
         if let Err(error) = &outcome {
             tracing::warn!(mail = id, %error, "mail delivery failed");
         }
-        if let Err(error) = self.store.record_delivery(id, outcome.err().as_deref(), calendar::now()).await {
+        if let Err(error) = self
+            .store
+            .record_delivery(id, outcome.err().as_deref(), calendar::now())
+            .await
+        {
             tracing::warn!(mail = id, %error, "cannot record the delivery");
         }
     }
 
     fn message(&self, recipient: &str, subject: &str, body: &str) -> Result<Message, String> {
-        let to: Mailbox = recipient.parse().map_err(|error| format!("bad recipient: {error}"))?;
+        let to: Mailbox = recipient
+            .parse()
+            .map_err(|error| format!("bad recipient: {error}"))?;
         Message::builder()
             .from(self.from.clone())
             .to(to)

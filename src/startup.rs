@@ -48,8 +48,16 @@ impl Application {
             .with_context(|| format!("binding {}", config.serve.bind))?;
         let local = listener.local_addr()?;
         let port = local.port();
-        let mailer = Mailer::new(store.clone(), config.serve.smtp_url.as_deref(), &config.serve.mail_from)?;
-        let base_url = config.serve.base_url.clone().unwrap_or_else(|| format!("http://{local}"));
+        let mailer = Mailer::new(
+            store.clone(),
+            config.serve.smtp_url.as_deref(),
+            &config.serve.mail_from,
+        )?;
+        let base_url = config
+            .serve
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"));
         let state = AppState::new(store, cookie_key, trusted_proxies, mailer, base_url);
         Ok(Self {
             listener,
@@ -68,7 +76,10 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, publishing scheduled posts as their time comes.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let scheduler = tokio::spawn(background_work(self.state.store.clone(), self.state.mailer.clone()));
+        let scheduler = tokio::spawn(background_work(
+            self.state.store.clone(),
+            self.state.mailer.clone(),
+        ));
         let store = self.state.store.clone();
         let router = web::router(self.state);
         axum::serve(

@@ -140,8 +140,11 @@ pub enum PasswordError {
 /// Whether a password matches a stored Argon2 hash.
 pub fn verify_password(password: &str, stored_hash: &str) -> bool {
     use argon2::password_hash::{PasswordVerifier, phc::PasswordHash};
-    PasswordHash::new(stored_hash)
-        .is_ok_and(|hash| argon2::Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(stored_hash).is_ok_and(|hash| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 /// Hashes a password with Argon2id and a random salt, in PHC string form.

@@ -81,7 +81,10 @@ impl Store {
             .fetch_optional(pool)
             .await
         })?;
-        Ok(row.map(|row| SessionRecord { user: row.user.into(), csrf_token: row.csrf_token }))
+        Ok(row.map(|row| SessionRecord {
+            user: row.user.into(),
+            csrf_token: row.csrf_token,
+        }))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -107,7 +110,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_sign_in_failure(&self, client_ip: &str, email_key: &str, now: i64) -> StoreResult<()> {
+    pub async fn record_sign_in_failure(
+        &self,
+        client_ip: &str,
+        email_key: &str,
+        now: i64,
+    ) -> StoreResult<()> {
         with_pool!(self, writer, |pool| {
             sqlx::query("INSERT INTO sign_in_failures (client_ip, email_key, created_at) VALUES ($1, $2, $3)")
                 .bind(client_ip)
@@ -121,24 +129,33 @@ impl Store {
     }
 
     /// Failed sign-ins since `since` from one address, and for one email from every address.
-    pub async fn sign_in_failures(&self, client_ip: &str, email_key: &str, since: i64) -> StoreResult<(Failures, Failures)> {
-        let (by_ip, by_email): ((i64, Option<i64>), (i64, Option<i64>)) = with_pool!(self, reader, |pool| {
-            let by_ip = sqlx::query_as(
+    pub async fn sign_in_failures(
+        &self,
+        client_ip: &str,
+        email_key: &str,
+        since: i64,
+    ) -> StoreResult<(Failures, Failures)> {
+        let (by_ip, by_email): ((i64, Option<i64>), (i64, Option<i64>)) = with_pool!(
+            self,
+            reader,
+            |pool| {
+                let by_ip = sqlx::query_as(
                 "SELECT COUNT(*), MIN(created_at) FROM sign_in_failures WHERE client_ip = $1 AND created_at >= $2",
             )
             .bind(client_ip)
             .bind(since)
             .fetch_one(pool)
             .await?;
-            let by_email = sqlx::query_as(
+                let by_email = sqlx::query_as(
                 "SELECT COUNT(*), MIN(created_at) FROM sign_in_failures WHERE email_key = $1 AND created_at >= $2",
             )
             .bind(email_key)
             .bind(since)
             .fetch_one(pool)
             .await?;
-            (by_ip, by_email)
-        });
+                (by_ip, by_email)
+            }
+        );
         let failures = |(count, oldest)| Failures { count, oldest };
         Ok((failures(by_ip), failures(by_email)))
     }
@@ -169,7 +186,12 @@ impl Store {
     }
 
     /// Whether a single-use link is still good, without using it (to show its form).
-    pub async fn token_is_live(&self, purpose: TokenPurpose, token_hash: &str, now: i64) -> StoreResult<bool> {
+    pub async fn token_is_live(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
         let found: Option<i64> = with_pool!(self, reader, |pool| {
             sqlx::query_scalar(
                 "SELECT user_id FROM one_time_tokens
@@ -185,7 +207,12 @@ impl Store {
     }
 
     /// Uses a single-use link: returns its account once, and never again (nor after it expires).
-    pub async fn consume_token(&self, purpose: TokenPurpose, token_hash: &str, now: i64) -> StoreResult<Option<i64>> {
+    pub async fn consume_token(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<i64>> {
         let user_id: Option<i64> = with_pool!(self, writer, |pool| {
             sqlx::query_scalar(
                 "UPDATE one_time_tokens SET used_at = $3

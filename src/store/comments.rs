@@ -295,14 +295,18 @@ impl Store {
     /// How many comments of a site stand in each status.
     pub async fn comment_counts(&self, site_id: i64) -> StoreResult<Vec<(CommentStatus, i64)>> {
         let rows: Vec<(String, i64)> = with_pool!(self, reader, |pool| {
-            sqlx::query_as("SELECT status, COUNT(*) FROM comments WHERE site_id = $1 GROUP BY status")
-                .bind(site_id)
-                .fetch_all(pool)
-                .await
+            sqlx::query_as(
+                "SELECT status, COUNT(*) FROM comments WHERE site_id = $1 GROUP BY status",
+            )
+            .bind(site_id)
+            .fetch_all(pool)
+            .await
         })?;
         rows.into_iter()
             .map(|(status, count)| {
-                let status = status.parse::<CommentStatus>().map_err(|error| StoreError::Corrupt(error.to_string()))?;
+                let status = status
+                    .parse::<CommentStatus>()
+                    .map_err(|error| StoreError::Corrupt(error.to_string()))?;
                 Ok((status, count))
             })
             .collect()
@@ -316,8 +320,15 @@ impl Store {
         page: u32,
         per_page: u32,
     ) -> StoreResult<Vec<QueuedComment>> {
-        let columns: Vec<String> = COMMENT_COLUMNS.split(", ").map(|column| format!("c.{column}")).collect();
-        let status_condition = if status.is_some() { " AND c.status = $4" } else { "" };
+        let columns: Vec<String> = COMMENT_COLUMNS
+            .split(", ")
+            .map(|column| format!("c.{column}"))
+            .collect();
+        let status_condition = if status.is_some() {
+            " AND c.status = $4"
+        } else {
+            ""
+        };
         let sql = format!(
             "SELECT {}, c.user_agent, p.title AS post_title FROM comments c JOIN posts p ON p.id = c.post_id
              WHERE c.site_id = $1{status_condition}
@@ -327,7 +338,10 @@ impl Store {
         );
         let offset = i64::from(page.saturating_sub(1)) * i64::from(per_page);
         let rows: Vec<QueuedRow> = with_pool!(self, reader, |pool| {
-            let mut query = sqlx::query_as(&sql).bind(site_id).bind(i64::from(per_page)).bind(offset);
+            let mut query = sqlx::query_as(&sql)
+                .bind(site_id)
+                .bind(i64::from(per_page))
+                .bind(offset);
             if let Some(status) = status {
                 query = query.bind(status.as_str());
             }
@@ -335,7 +349,11 @@ impl Store {
         })?;
         rows.into_iter()
             .map(|row| {
-                Ok(QueuedComment { comment: Comment::try_from(row.comment)?, post_title: row.post_title, user_agent: row.user_agent })
+                Ok(QueuedComment {
+                    comment: Comment::try_from(row.comment)?,
+                    post_title: row.post_title,
+                    user_agent: row.user_agent,
+                })
             })
             .collect()
     }

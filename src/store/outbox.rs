@@ -15,11 +15,19 @@ pub struct OutboxMail {
     pub last_error: Option<String>,
 }
 
-const OUTBOX_COLUMNS: &str = "id, recipient, subject, body, created_at, sent_at, attempts, last_error";
+const OUTBOX_COLUMNS: &str =
+    "id, recipient, subject, body, created_at, sent_at, attempts, last_error";
 
 impl Store {
     /// Keeps a mail; returns its id.
-    pub async fn enqueue_mail(&self, site_id: Option<i64>, recipient: &str, subject: &str, body: &str, now: i64) -> StoreResult<i64> {
+    pub async fn enqueue_mail(
+        &self,
+        site_id: Option<i64>,
+        recipient: &str,
+        subject: &str,
+        body: &str,
+        now: i64,
+    ) -> StoreResult<i64> {
         let id: i64 = with_pool!(self, writer, |pool| {
             sqlx::query_scalar(
                 "INSERT INTO outbox (site_id, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -50,7 +58,11 @@ impl Store {
     }
 
     /// Mails not yet delivered that have been tried fewer than `max_attempts` times, oldest first.
-    pub async fn undelivered_mail(&self, max_attempts: i32, limit: i64) -> StoreResult<Vec<OutboxMail>> {
+    pub async fn undelivered_mail(
+        &self,
+        max_attempts: i32,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMail>> {
         let mails = with_pool!(self, reader, |pool| {
             sqlx::query_as(&format!(
                 "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL AND attempts < $1 ORDER BY id LIMIT $2"

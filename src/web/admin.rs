@@ -26,17 +26,29 @@ const QUEUE_PAGE_SIZE: u32 = 50;
 /// Every dashboard page is personal: never cached by anyone.
 fn private(response: Result<Response, WebError>) -> Result<Response, WebError> {
     response.map(|mut response| {
-        response.headers_mut().insert(header::CACHE_CONTROL, PRIVATE);
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, PRIVATE);
         response
     })
 }
 
-pub async fn dashboard(State(state): State<AppState>, Staff(staff): Staff) -> Result<Response, WebError> {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+) -> Result<Response, WebError> {
     let site = state.site().await?;
     let counts = state.store.comment_counts(site.id).await?;
-    let pending = counts.iter().find(|(status, _)| *status == CommentStatus::Pending).map_or(0, |(_, count)| *count);
+    let pending = counts
+        .iter()
+        .find(|(status, _)| *status == CommentStatus::Pending)
+        .map_or(0, |(_, count)| *count);
     let is_administrator = staff.role == Some(crate::domain::user::Role::Administrator);
-    let page = DashboardPage { layout: state.layout(&site, Some("Dashboard"), Some(&staff)).await?, pending, is_administrator };
+    let page = DashboardPage {
+        layout: state.layout(&site, Some("Dashboard"), Some(&staff)).await?,
+        pending,
+        is_administrator,
+    };
     private(render(StatusCode::OK, &page))
 }
 
@@ -56,30 +68,50 @@ fn parse_status(text: &str) -> Result<Option<CommentStatus>, WebError> {
 }
 
 /// `/admin/comments`: held comments first, with what only staff may see (email, address).
-pub async fn comments(State(state): State<AppState>, Staff(staff): Staff, Query(query): Query<QueueQuery>) -> Result<Response, WebError> {
+pub async fn comments(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Query(query): Query<QueueQuery>,
+) -> Result<Response, WebError> {
     let site = state.site().await?;
     let status = parse_status(&query.status)?;
     let page = query.page.unwrap_or(1).max(1);
     let counts = state.store.comment_counts(site.id).await?;
     let count_of = |wanted: Option<CommentStatus>| -> i64 {
-        counts.iter().filter(|(status, _)| wanted.is_none_or(|wanted| *status == wanted)).map(|(_, count)| count).sum()
+        counts
+            .iter()
+            .filter(|(status, _)| wanted.is_none_or(|wanted| *status == wanted))
+            .map(|(_, count)| count)
+            .sum()
     };
-    let tabs = [None, Some(CommentStatus::Pending), Some(CommentStatus::Approved), Some(CommentStatus::Spam), Some(CommentStatus::Trash)]
-        .into_iter()
-        .map(|tab| StatusTab {
-            label: tab.map_or("All", |status| match status {
-                CommentStatus::Pending => "Pending",
-                CommentStatus::Approved => "Approved",
-                CommentStatus::Spam => "Spam",
-                CommentStatus::Trash => "Trash",
-            }),
-            href: format!("/admin/comments?status={}", tab.map_or("all", CommentStatus::as_str)),
-            count: count_of(tab),
-            current: tab == status,
-        })
-        .collect();
+    let tabs = [
+        None,
+        Some(CommentStatus::Pending),
+        Some(CommentStatus::Approved),
+        Some(CommentStatus::Spam),
+        Some(CommentStatus::Trash),
+    ]
+    .into_iter()
+    .map(|tab| StatusTab {
+        label: tab.map_or("All", |status| match status {
+            CommentStatus::Pending => "Pending",
+            CommentStatus::Approved => "Approved",
+            CommentStatus::Spam => "Spam",
+            CommentStatus::Trash => "Trash",
+        }),
+        href: format!(
+            "/admin/comments?status={}",
+            tab.map_or("all", CommentStatus::as_str)
+        ),
+        count: count_of(tab),
+        current: tab == status,
+    })
+    .collect();
     let zone = site.settings.zone();
-    let queue = state.store.moderation_queue(site.id, status, page, QUEUE_PAGE_SIZE).await?;
+    let queue = state
+        .store
+        .moderation_queue(site.id, status, page, QUEUE_PAGE_SIZE)
+        .await?;
     let total = count_of(status);
     let rows = queue
         .into_iter()
@@ -95,12 +127,17 @@ pub async fn comments(State(state): State<AppState>, Staff(staff): Staff, Query(
                 user_agent: queued.user_agent,
                 date: zone.long_date_time(comment.created_at),
                 content_html: comment.content_html.into_string(),
-                post: Link { href: format!("/?p={}", comment.post_id), text: queued.post_title },
+                post: Link {
+                    href: format!("/?p={}", comment.post_id),
+                    text: queued.post_title,
+                },
                 status: comment.status.as_str(),
             }
         })
         .collect();
-    let pages = u32::try_from((total.max(0) as u64).div_ceil(u64::from(QUEUE_PAGE_SIZE))).unwrap_or(1).max(1);
+    let pages = u32::try_from((total.max(0) as u64).div_ceil(u64::from(QUEUE_PAGE_SIZE)))
+        .unwrap_or(1)
+        .max(1);
     let status_text = status.map_or("all", CommentStatus::as_str).to_owned();
     let page_link = |number: u32| format!("/admin/comments?status={status_text}&page={number}");
     let view = AdminCommentsPage {
@@ -118,8 +155,14 @@ pub async fn comments(State(state): State<AppState>, Staff(staff): Staff, Query(
 /// The actions that make sense for a comment in a status, as (form value, button label).
 fn actions_for(status: CommentStatus) -> Vec<(&'static str, &'static str)> {
     match status {
-        CommentStatus::Pending => vec![("approve", "Approve"), ("spam", "Spam"), ("trash", "Trash")],
-        CommentStatus::Approved => vec![("unapprove", "Unapprove"), ("spam", "Spam"), ("trash", "Trash")],
+        CommentStatus::Pending => {
+            vec![("approve", "Approve"), ("spam", "Spam"), ("trash", "Trash")]
+        }
+        CommentStatus::Approved => vec![
+            ("unapprove", "Unapprove"),
+            ("spam", "Spam"),
+            ("trash", "Trash"),
+        ],
         CommentStatus::Spam => vec![("approve", "Not spam"), ("trash", "Trash")],
         CommentStatus::Trash => vec![("restore", "Restore")],
     }
@@ -142,17 +185,32 @@ pub async fn moderate(
     Staff(staff): Staff,
     StrictForm(fields): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let field = |name: &str| fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
     staff.check_csrf(field("csrf").unwrap_or_default())?;
     let site = state.site().await?;
     let (action, ids): (&str, Vec<i64>) = match field("one").and_then(|one| one.split_once(':')) {
-        Some((action, id)) => (action, id.parse().map(|id| vec![id]).map_err(|_| WebError::BadRequest("No such comment.".into()))?),
+        Some((action, id)) => (
+            action,
+            id.parse()
+                .map(|id| vec![id])
+                .map_err(|_| WebError::BadRequest("No such comment.".into()))?,
+        ),
         None => (
             field("action").unwrap_or_default(),
-            fields.iter().filter(|(key, _)| key == "ids").filter_map(|(_, id)| id.parse().ok()).collect(),
+            fields
+                .iter()
+                .filter(|(key, _)| key == "ids")
+                .filter_map(|(_, id)| id.parse().ok())
+                .collect(),
         ),
     };
-    let action = moderation(action).ok_or_else(|| WebError::BadRequest("Choose what to do with the comments.".into()))?;
+    let action = moderation(action)
+        .ok_or_else(|| WebError::BadRequest("Choose what to do with the comments.".into()))?;
     let now = calendar::now();
     for id in ids {
         let before = state.store.comment_by_id(site.id, id).await?;
@@ -170,12 +228,16 @@ pub async fn moderate(
             notify::comment_approved(&state, &site, &post, &after).await;
         }
     }
-    let status = parse_status(field("status").unwrap_or_default())?.map_or("all", CommentStatus::as_str);
+    let status =
+        parse_status(field("status").unwrap_or_default())?.map_or("all", CommentStatus::as_str);
     Ok(Redirect::to(&format!("/admin/comments?status={status}")).into_response())
 }
 
 /// `/admin/outbox`: every mail colloquy wrote, newest first, for administrators.
-pub async fn outbox(State(state): State<AppState>, Administrator(admin): Administrator) -> Result<Response, WebError> {
+pub async fn outbox(
+    State(state): State<AppState>,
+    Administrator(admin): Administrator,
+) -> Result<Response, WebError> {
     let site = state.site().await?;
     let zone = site.settings.zone();
     let mails = state
@@ -186,7 +248,9 @@ pub async fn outbox(State(state): State<AppState>, Administrator(admin): Adminis
         .map(|mail| MailRow {
             state: match (mail.sent_at, &mail.last_error) {
                 (Some(sent), _) => format!("sent {}", zone.long_date_time(sent)),
-                (None, Some(error)) => format!("not delivered after {} tries: {error}", mail.attempts),
+                (None, Some(error)) => {
+                    format!("not delivered after {} tries: {error}", mail.attempts)
+                }
                 (None, None) if state.mailer.delivers_by_smtp() => "waiting to be sent".to_owned(),
                 (None, None) => "kept here (no SMTP server is configured)".to_owned(),
             },
@@ -196,6 +260,9 @@ pub async fn outbox(State(state): State<AppState>, Administrator(admin): Adminis
             date: zone.long_date_time(mail.created_at),
         })
         .collect();
-    let view = OutboxPage { layout: state.layout(&site, Some("Outbox"), Some(&admin)).await?, mails };
+    let view = OutboxPage {
+        layout: state.layout(&site, Some("Outbox"), Some(&admin)).await?,
+        mails,
+    };
     private(render(StatusCode::OK, &view))
 }

@@ -60,8 +60,19 @@ pub async fn login_page(
     if signed_in.is_some() {
         return Ok(Redirect::to(safe_next(&query.next).unwrap_or("/")).into_response());
     }
-    let notice = query.reset.map(|_| "Your password was changed. Sign in with it now.".to_owned());
-    show_login(&state, StatusCode::OK, LoginForm { next: query.next, notice, ..LoginForm::default() }).await
+    let notice = query
+        .reset
+        .map(|_| "Your password was changed. Sign in with it now.".to_owned());
+    show_login(
+        &state,
+        StatusCode::OK,
+        LoginForm {
+            next: query.next,
+            notice,
+            ..LoginForm::default()
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,7 +87,11 @@ pub struct LoginForm {
     notice: Option<String>,
 }
 
-async fn show_login(state: &AppState, status: StatusCode, form: LoginForm) -> Result<Response, WebError> {
+async fn show_login(
+    state: &AppState,
+    status: StatusCode,
+    form: LoginForm,
+) -> Result<Response, WebError> {
     let site = state.site().await?;
     let page = LoginPage {
         layout: state.layout(&site, Some("Sign in"), None).await?,
@@ -96,11 +111,17 @@ pub async fn log_in(
     let now = calendar::now();
     let ip = ip.to_string();
     let email_key = form.email.trim().to_lowercase();
-    let (by_address, by_account) = state.store.sign_in_failures(&ip, &email_key, now - THROTTLE_WINDOW).await?;
+    let (by_address, by_account) = state
+        .store
+        .sign_in_failures(&ip, &email_key, now - THROTTLE_WINDOW)
+        .await?;
     let wait = |oldest: Option<i64>| (oldest.unwrap_or(now) + THROTTLE_WINDOW - now).max(1);
     if by_address.count >= MAX_FAILURES_PER_ADDRESS {
         let seconds = wait(by_address.oldest);
-        let notice = format!("Too many failed sign-ins from your address. Please try again in {} minutes.", minutes(seconds));
+        let notice = format!(
+            "Too many failed sign-ins from your address. Please try again in {} minutes.",
+            minutes(seconds)
+        );
         return throttled(&state, form, notice, seconds).await;
     }
     if by_account.count >= MAX_FAILURES_PER_ACCOUNT {
@@ -118,19 +139,40 @@ pub async fn log_in(
         None => None,
     };
     let password = form.password.clone();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, stored_hash.as_deref().unwrap_or(&DECOY_HASH)))
-        .await
-        .unwrap_or(false);
+    let matches = tokio::task::spawn_blocking(move || {
+        verify_password(&password, stored_hash.as_deref().unwrap_or(&DECOY_HASH))
+    })
+    .await
+    .unwrap_or(false);
     match user.filter(|_| matches) {
         Some(user) => {
             let cookie = session::start(&state, &user).await?;
             tracing::info!(user = user.id, "signed in");
-            Ok((jar.add(cookie), Redirect::to(safe_next(&form.next).unwrap_or("/"))).into_response())
+            Ok((
+                jar.add(cookie),
+                Redirect::to(safe_next(&form.next).unwrap_or("/")),
+            )
+                .into_response())
         }
         None => {
-            state.store.record_sign_in_failure(&ip, &email_key, now).await?;
-            let notice = Some("That email and password do not match an account. Check both and try again.".to_owned());
-            show_login(&state, StatusCode::UNAUTHORIZED, LoginForm { password: String::new(), notice, ..form }).await
+            state
+                .store
+                .record_sign_in_failure(&ip, &email_key, now)
+                .await?;
+            let notice = Some(
+                "That email and password do not match an account. Check both and try again."
+                    .to_owned(),
+            );
+            show_login(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                LoginForm {
+                    password: String::new(),
+                    notice,
+                    ..form
+                },
+            )
+            .await
         }
     }
 }
@@ -139,11 +181,25 @@ fn minutes(seconds: i64) -> i64 {
     (seconds + 59) / 60
 }
 
-async fn throttled(state: &AppState, form: LoginForm, notice: String, retry_after: i64) -> Result<Response, WebError> {
-    let mut response =
-        show_login(state, StatusCode::TOO_MANY_REQUESTS, LoginForm { password: String::new(), notice: Some(notice), ..form })
-            .await?;
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+async fn throttled(
+    state: &AppState,
+    form: LoginForm,
+    notice: String,
+    retry_after: i64,
+) -> Result<Response, WebError> {
+    let mut response = show_login(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        LoginForm {
+            password: String::new(),
+            notice: Some(notice),
+            ..form
+        },
+    )
+    .await?;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     Ok(response)
 }
 
@@ -172,24 +228,42 @@ pub struct EmailForm {
 
 /// `POST /login/forgot` and `POST /login/link`: mail a single-use link if the account exists, and say the same
 /// thing either way.
-pub async fn mail_reset_link(State(state): State<AppState>, StrictForm(form): StrictForm<EmailForm>) -> Result<Response, WebError> {
+pub async fn mail_reset_link(
+    State(state): State<AppState>,
+    StrictForm(form): StrictForm<EmailForm>,
+) -> Result<Response, WebError> {
     mail_link(&state, &form.email, TokenPurpose::ResetPassword).await
 }
 
-pub async fn mail_sign_in_link(State(state): State<AppState>, StrictForm(form): StrictForm<EmailForm>) -> Result<Response, WebError> {
+pub async fn mail_sign_in_link(
+    State(state): State<AppState>,
+    StrictForm(form): StrictForm<EmailForm>,
+) -> Result<Response, WebError> {
     mail_link(&state, &form.email, TokenPurpose::SignIn).await
 }
 
-async fn mail_link(state: &AppState, email: &str, purpose: TokenPurpose) -> Result<Response, WebError> {
+async fn mail_link(
+    state: &AppState,
+    email: &str,
+    purpose: TokenPurpose,
+) -> Result<Response, WebError> {
     let site = state.site().await?;
     if let Some(user) = state.store.user_by_email(email.trim()).await? {
         let token = new_token();
         let now = calendar::now();
         let (lifetime, path, subject, purpose_text) = match purpose {
-            TokenPurpose::ResetPassword => (RESET_LINK_SECONDS, "reset", "Reset your password", "choose a new password"),
+            TokenPurpose::ResetPassword => (
+                RESET_LINK_SECONDS,
+                "reset",
+                "Reset your password",
+                "choose a new password",
+            ),
             TokenPurpose::SignIn => (SIGN_IN_LINK_SECONDS, "link", "Your sign-in link", "sign in"),
         };
-        state.store.create_token(purpose, &hash_token(&token), user.id, now, now + lifetime).await?;
+        state
+            .store
+            .create_token(purpose, &hash_token(&token), user.id, now, now + lifetime)
+            .await?;
         let body = format!(
             "Hello {name},\n\nSomeone (we hope you) asked to {purpose_text} on {title}. Open this link within {minutes} \
              minutes:\n\n{base}/login/{path}/{token}\n\nThe link works once. If you did not ask for it, ignore this mail.\n",
@@ -198,32 +272,70 @@ async fn mail_link(state: &AppState, email: &str, purpose: TokenPurpose) -> Resu
             minutes = lifetime / 60,
             base = state.base_url,
         );
-        state.mailer.send(Some(site.id), &user.email, &format!("{subject} – {}", site.settings.title), &body).await?;
+        state
+            .mailer
+            .send(
+                Some(site.id),
+                &user.email,
+                &format!("{subject} – {}", site.settings.title),
+                &body,
+            )
+            .await?;
     }
     let page = MessagePage {
         layout: state.layout(&site, Some("Check your mail"), None).await?,
         heading: "Check your mail".into(),
-        message: "If an account has that email, a link is on its way to it. The link works once.".into(),
+        message: "If an account has that email, a link is on its way to it. The link works once."
+            .into(),
     };
     render(StatusCode::OK, &page)
 }
 
 pub async fn forgot_page(State(state): State<AppState>) -> Result<Response, WebError> {
     let site = state.site().await?;
-    render(StatusCode::OK, &ForgotPage { layout: state.layout(&site, Some("Forgot your password?"), None).await? })
+    render(
+        StatusCode::OK,
+        &ForgotPage {
+            layout: state
+                .layout(&site, Some("Forgot your password?"), None)
+                .await?,
+        },
+    )
 }
 
 /// `GET /login/reset/TOKEN`: the new-password form, while the link is good.
-pub async fn reset_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, WebError> {
-    if !state.store.token_is_live(TokenPurpose::ResetPassword, &hash_token(&token), calendar::now()).await? {
+pub async fn reset_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    if !state
+        .store
+        .token_is_live(
+            TokenPurpose::ResetPassword,
+            &hash_token(&token),
+            calendar::now(),
+        )
+        .await?
+    {
         return Err(WebError::LinkExpired);
     }
     show_reset(&state, StatusCode::OK, token, None).await
 }
 
-async fn show_reset(state: &AppState, status: StatusCode, token: String, error: Option<String>) -> Result<Response, WebError> {
+async fn show_reset(
+    state: &AppState,
+    status: StatusCode,
+    token: String,
+    error: Option<String>,
+) -> Result<Response, WebError> {
     let site = state.site().await?;
-    let page = NewPasswordPage { layout: state.layout(&site, Some("Choose a new password"), None).await?, token, error };
+    let page = NewPasswordPage {
+        layout: state
+            .layout(&site, Some("Choose a new password"), None)
+            .await?,
+        token,
+        error,
+    };
     render(status, &page)
 }
 
@@ -241,15 +353,37 @@ pub async fn reset_password(
     StrictForm(form): StrictForm<NewPasswordForm>,
 ) -> Result<Response, WebError> {
     if form.password != form.confirm {
-        return show_reset(&state, StatusCode::UNPROCESSABLE_ENTITY, token, Some("The two passwords differ.".into())).await;
+        return show_reset(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            token,
+            Some("The two passwords differ.".into()),
+        )
+        .await;
     }
     let password = form.password.clone();
     let hash = match tokio::task::spawn_blocking(move || hash_password(&password)).await {
         Ok(Ok(hash)) => hash,
-        Ok(Err(error)) => return show_reset(&state, StatusCode::UNPROCESSABLE_ENTITY, token, Some(capitalized(&error.to_string()))).await,
+        Ok(Err(error)) => {
+            return show_reset(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                token,
+                Some(capitalized(&error.to_string())),
+            )
+            .await;
+        }
         Err(_) => return Err(WebError::Forbidden("The password could not be changed.")),
     };
-    let Some(user_id) = state.store.consume_token(TokenPurpose::ResetPassword, &hash_token(&token), calendar::now()).await? else {
+    let Some(user_id) = state
+        .store
+        .consume_token(
+            TokenPurpose::ResetPassword,
+            &hash_token(&token),
+            calendar::now(),
+        )
+        .await?
+    else {
         return Err(WebError::LinkExpired);
     };
     state.store.set_password_hash(user_id, &hash).await?;
@@ -260,20 +394,44 @@ pub async fn reset_password(
 
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// `GET /login/link/TOKEN`: a button that finishes signing in. (Mail scanners open links; only the POST uses it.)
-pub async fn sign_in_link_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, WebError> {
-    if !state.store.token_is_live(TokenPurpose::SignIn, &hash_token(&token), calendar::now()).await? {
+pub async fn sign_in_link_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    if !state
+        .store
+        .token_is_live(TokenPurpose::SignIn, &hash_token(&token), calendar::now())
+        .await?
+    {
         return Err(WebError::LinkExpired);
     }
     let site = state.site().await?;
-    render(StatusCode::OK, &SignInLinkPage { layout: state.layout(&site, Some("Sign in"), None).await?, token })
+    render(
+        StatusCode::OK,
+        &SignInLinkPage {
+            layout: state.layout(&site, Some("Sign in"), None).await?,
+            token,
+        },
+    )
 }
 
-pub async fn use_sign_in_link(State(state): State<AppState>, Path(token): Path<String>, jar: CookieJar) -> Result<Response, WebError> {
-    let Some(user_id) = state.store.consume_token(TokenPurpose::SignIn, &hash_token(&token), calendar::now()).await? else {
+pub async fn use_sign_in_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    let Some(user_id) = state
+        .store
+        .consume_token(TokenPurpose::SignIn, &hash_token(&token), calendar::now())
+        .await?
+    else {
         return Err(WebError::LinkExpired);
     };
     let user = state.store.user_by_id(user_id).await?;

@@ -11,7 +11,9 @@ use serde::Deserialize;
 use crate::{
     domain::{
         calendar,
-        comment::{self, Account, CommentInput, CommentStatus, Field, FieldError, Standing, Submission},
+        comment::{
+            self, Account, CommentInput, CommentStatus, Field, FieldError, Standing, Submission,
+        },
         markup,
     },
     store::{NewComment, PostCard, Site, Submitted},
@@ -23,8 +25,8 @@ use super::{
     error::WebError,
     form::StrictForm,
     notify,
-    session::SignedIn,
     posts::{PostView, comment_location, render_post},
+    session::SignedIn,
     views::{CommentFormView, FieldView},
     visitor::{Remembered, Visitor},
 };
@@ -179,12 +181,12 @@ pub async fn leave_reply(
         created_at: now,
     };
     let staff = signed_in.as_ref().is_some_and(SignedIn::is_staff);
-    let flood_interval = if staff { 0 } else { site.settings.comment_flood_interval };
-    let stored = match state
-        .store
-        .submit_comment(&new, flood_interval)
-        .await?
-    {
+    let flood_interval = if staff {
+        0
+    } else {
+        site.settings.comment_flood_interval
+    };
+    let stored = match state.store.submit_comment(&new, flood_interval).await? {
         Submitted::Stored(stored) => stored,
         Submitted::Duplicate => {
             let notice = "Duplicate comment detected; it looks as though you’ve already said that!";

@@ -47,8 +47,13 @@ pub struct ErrorPage {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         if let Self::SignInRequired(back_to) = &self {
-            let next = percent_encoding::utf8_percent_encode(back_to, percent_encoding::NON_ALPHANUMERIC);
-            return (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/login?next={next}"))]).into_response();
+            let next =
+                percent_encoding::utf8_percent_encode(back_to, percent_encoding::NON_ALPHANUMERIC);
+            return (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, format!("/login?next={next}"))],
+            )
+                .into_response();
         }
         let (status, heading, message) = match &self {
             Self::NotFound => (

@@ -38,8 +38,8 @@ use tracing::Level;
 
 use crate::{
     demo::MAIN_SITE,
-    mail::Mailer,
     domain::permalink::{ArchiveKind, archive_path, page_path},
+    mail::Mailer,
     store::{Site, Store},
 };
 
@@ -66,7 +66,13 @@ pub struct AppState {
 
 impl AppState {
     /// `key_material` is 64 bytes of secret from which the cookie key and the avatar salt are derived.
-    pub fn new(store: Store, key_material: Vec<u8>, trusted_proxies: TrustedProxies, mailer: Mailer, base_url: String) -> Self {
+    pub fn new(
+        store: Store,
+        key_material: Vec<u8>,
+        trusted_proxies: TrustedProxies,
+        mailer: Mailer,
+        base_url: String,
+    ) -> Self {
         use sha2::{Digest, Sha256};
         let avatar_salt: Arc<[u8]> = Sha256::new()
             .chain_update(b"avatar salt")
@@ -91,7 +97,12 @@ impl AppState {
     }
 
     /// The frame of a page: site title and navigation.
-    async fn layout(&self, site: &Site, title: Option<&str>, viewer: Option<&SignedIn>) -> Result<Layout, WebError> {
+    async fn layout(
+        &self,
+        site: &Site,
+        title: Option<&str>,
+        viewer: Option<&SignedIn>,
+    ) -> Result<Layout, WebError> {
         let pages = self.store.top_level_pages(site.id).await?;
         let categories = self.store.categories(site.id).await?;
         let site_title = site.settings.title.clone();
@@ -145,13 +156,25 @@ pub fn router(state: AppState) -> Router {
         .route("/comments", post(comments::leave_reply))
         .route("/login", get(auth::login_page).post(auth::log_in))
         .route("/logout", post(auth::log_out))
-        .route("/login/forgot", get(auth::forgot_page).post(auth::mail_reset_link))
-        .route("/login/reset/{token}", get(auth::reset_page).post(auth::reset_password))
+        .route(
+            "/login/forgot",
+            get(auth::forgot_page).post(auth::mail_reset_link),
+        )
+        .route(
+            "/login/reset/{token}",
+            get(auth::reset_page).post(auth::reset_password),
+        )
         .route("/login/link", post(auth::mail_sign_in_link))
-        .route("/login/link/{token}", get(auth::sign_in_link_page).post(auth::use_sign_in_link))
+        .route(
+            "/login/link/{token}",
+            get(auth::sign_in_link_page).post(auth::use_sign_in_link),
+        )
         .route("/admin", get(admin::dashboard))
         .route("/admin/", get(admin::dashboard))
-        .route("/admin/comments", get(admin::comments).post(admin::moderate))
+        .route(
+            "/admin/comments",
+            get(admin::comments).post(admin::moderate),
+        )
         .route("/admin/outbox", get(admin::outbox))
         .route("/wp-comments-post.php", post(comments::leave_reply))
         .fallback(pages::public_page)

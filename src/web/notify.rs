@@ -28,7 +28,11 @@ pub async fn comment_approved(state: &AppState, site: &Site, post: &Post, commen
         id = comment.id,
     );
     let subject = format!("[{}] New comment on “{}”", site.settings.title, post.title);
-    if let Err(error) = state.mailer.send(Some(site.id), &author.email, &subject, &body).await {
+    if let Err(error) = state
+        .mailer
+        .send(Some(site.id), &author.email, &subject, &body)
+        .await
+    {
         tracing::warn!(%error, "cannot queue the comment notification");
     }
 }
@@ -49,9 +53,19 @@ pub async fn comment_held(state: &AppState, site: &Site, post: &Post, comment: &
         text = comment.content,
         base = state.base_url,
     );
-    let subject = format!("[{}] Please moderate: “{}”", site.settings.title, post.title);
-    for moderator in moderators.iter().filter(|moderator| moderator.email_confirmed) {
-        if let Err(error) = state.mailer.send(Some(site.id), &moderator.email, &subject, &body).await {
+    let subject = format!(
+        "[{}] Please moderate: “{}”",
+        site.settings.title, post.title
+    );
+    for moderator in moderators
+        .iter()
+        .filter(|moderator| moderator.email_confirmed)
+    {
+        if let Err(error) = state
+            .mailer
+            .send(Some(site.id), &moderator.email, &subject, &body)
+            .await
+        {
             tracing::warn!(%error, "cannot queue the moderation notification");
         }
     }

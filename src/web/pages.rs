@@ -78,8 +78,12 @@ pub async fn public_page(
         )));
     }
     match permalink::parse(&segments).ok_or(WebError::NotFound)? {
-        Route::Home { page } => listing(&state, &site, ListFilter::All, "/", None, page, viewer).await,
-        Route::Archive { kind, slug, page } => archive(&state, &site, kind, &slug, page, viewer).await,
+        Route::Home { page } => {
+            listing(&state, &site, ListFilter::All, "/", None, page, viewer).await
+        }
+        Route::Archive { kind, slug, page } => {
+            archive(&state, &site, kind, &slug, page, viewer).await
+        }
         Route::DateArchive {
             year,
             month,
@@ -395,7 +399,9 @@ async fn listing(
     };
     let mut response = render(StatusCode::OK, &page_view)?;
     if viewer.is_some() {
-        response.headers_mut().insert(axum::http::header::CACHE_CONTROL, super::PRIVATE);
+        response
+            .headers_mut()
+            .insert(axum::http::header::CACHE_CONTROL, super::PRIVATE);
     }
     Ok(response)
 }

@@ -42,8 +42,18 @@ impl SignedIn {
     pub fn check_csrf(&self, submitted: &str) -> Result<(), WebError> {
         let (expected, submitted) = (self.csrf.as_bytes(), submitted.as_bytes());
         let same = expected.len() == submitted.len()
-            && expected.iter().zip(submitted).fold(0_u8, |difference, (a, b)| difference | (a ^ b)) == 0;
-        if same { Ok(()) } else { Err(WebError::Forbidden("This form has expired or did not come from this site. Go back, reload the page and try again.")) }
+            && expected
+                .iter()
+                .zip(submitted)
+                .fold(0_u8, |difference, (a, b)| difference | (a ^ b))
+                == 0;
+        if same {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden(
+                "This form has expired or did not come from this site. Go back, reload the page and try again.",
+            ))
+        }
     }
 }
 
@@ -51,14 +61,29 @@ impl SignedIn {
 impl OptionalFromRequestParts<AppState> for SignedIn {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let Some(token) = jar.get(SESSION_COOKIE).map(|cookie| cookie.value().to_owned()) else { return Ok(None) };
+        let Some(token) = jar
+            .get(SESSION_COOKIE)
+            .map(|cookie| cookie.value().to_owned())
+        else {
+            return Ok(None);
+        };
         let token_hash = hash_token(&token);
-        let Some(session) = state.store.session(&token_hash, calendar::now()).await? else { return Ok(None) };
+        let Some(session) = state.store.session(&token_hash, calendar::now()).await? else {
+            return Ok(None);
+        };
         let site = state.site().await?;
         let role = state.store.role_on(site.id, session.user.id).await?;
-        Ok(Some(Self { user: session.user, role, csrf: session.csrf_token, token_hash }))
+        Ok(Some(Self {
+            user: session.user,
+            role,
+            csrf: session.csrf_token,
+            token_hash,
+        }))
     }
 }
 
@@ -66,8 +91,15 @@ impl OptionalFromRequestParts<AppState> for SignedIn {
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let back_to = parts.uri.path_and_query().map_or("/", |path| path.as_str()).to_owned();
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let back_to = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |path| path.as_str())
+            .to_owned();
         <Self as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state)
             .await?
             .ok_or(WebError::SignInRequired(back_to))
@@ -80,9 +112,19 @@ pub struct Staff(pub SignedIn);
 impl FromRequestParts<AppState> for Staff {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let signed_in = <SignedIn as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
-        if signed_in.is_staff() { Ok(Self(signed_in)) } else { Err(WebError::Forbidden("Only the course's editors and administrators can see this.")) }
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let signed_in =
+            <SignedIn as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        if signed_in.is_staff() {
+            Ok(Self(signed_in))
+        } else {
+            Err(WebError::Forbidden(
+                "Only the course's editors and administrators can see this.",
+            ))
+        }
     }
 }
 
@@ -92,12 +134,18 @@ pub struct Administrator(pub SignedIn);
 impl FromRequestParts<AppState> for Administrator {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let signed_in = <SignedIn as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let signed_in =
+            <SignedIn as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
         if signed_in.role == Some(Role::Administrator) {
             Ok(Self(signed_in))
         } else {
-            Err(WebError::Forbidden("Only the course's administrators can see this."))
+            Err(WebError::Forbidden(
+                "Only the course's administrators can see this.",
+            ))
         }
     }
 }
@@ -115,7 +163,16 @@ pub fn new_token() -> String {
 pub async fn start(state: &AppState, user: &User) -> StoreResult<Cookie<'static>> {
     let token = new_token();
     let now = calendar::now();
-    state.store.create_session(&hash_token(&token), user.id, &new_token(), now, now + SESSION_DAYS * 86_400).await?;
+    state
+        .store
+        .create_session(
+            &hash_token(&token),
+            user.id,
+            &new_token(),
+            now,
+            now + SESSION_DAYS * 86_400,
+        )
+        .await?;
     Ok(Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)

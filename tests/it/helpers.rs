@@ -112,13 +112,16 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Writes a line past the test harness's capture, for what must be seen even when the test passes.
+pub fn say(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
+}
+
 /// Says once which database the suite runs on. Written to stderr directly, past the test harness's capture,
 /// so that a skipped PostgreSQL run is visible.
 fn announce(message: &str) {
-    ANNOUNCE_BACKEND.call_once(|| {
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "{message}");
-    });
+    ANNOUNCE_BACKEND.call_once(|| say(message));
 }
 
 fn hex_id() -> String {
@@ -127,13 +130,19 @@ fn hex_id() -> String {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like `spawn_app`, with changes to the server's settings.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
     let (database, database_url) = TestDatabase::create().await;
-    let serve = ServeArgs {
+    let mut serve = ServeArgs {
         bind: "127.0.0.1:0".parse().expect("an address"),
         trusted_proxies: vec!["127.0.0.1".into()],
         no_demo: true,
         ..ServeArgs::default()
     };
+    configure(&mut serve);
     let application = Application::build(Config {
         database_url: database_url.clone(),
         serve,
@@ -231,7 +240,8 @@ impl TestApp {
                 &NewUser {
                     email,
                     name: "Wren Writer",
-                    password_hash: None, email_confirmed: true
+                    password_hash: None,
+                    email_confirmed: true,
                 },
                 calendar::now(),
             )
@@ -390,4 +400,122 @@ pub fn attribute(html: &str, selector: &str, name: &str) -> Option<String> {
         .select(&selector)
         .next()
         .and_then(|element| element.value().attr(name).map(str::to_owned))
+}
+
+/// A person with an account and a role on the test site, signed in with their own cookie jar.
+pub struct Member {
+    pub user: colloquy::domain::user::User,
+    pub client: reqwest::Client,
+}
+
+impl Member {
+    /// The CSRF token on a page this member sees (any page with the log-out form).
+    pub async fn csrf(&self, app: &TestApp) -> String {
+        let page = self
+            .client
+            .get(app.url("/"))
+            .send()
+            .await
+            .expect("GET /")
+            .text()
+            .await
+            .expect("a body");
+        attribute(&page, "input[name=csrf]", "value").expect("a CSRF token on the page")
+    }
+}
+
+impl TestApp {
+    /// Creates an account with a password.
+    pub async fn account(
+        &self,
+        email: &str,
+        name: &str,
+        role: Option<Role>,
+    ) -> (colloquy::domain::user::User, String) {
+        let password = format!("pass-{}", hex_id());
+        let hash = colloquy::domain::user::hash_password(&password).expect("hash");
+        let user = self
+            .store
+            .create_user(
+                &NewUser {
+                    email,
+                    name,
+                    password_hash: Some(&hash),
+                    email_confirmed: true,
+                },
+                calendar::now(),
+            )
+            .await
+            .expect("create the account");
+        if let Some(role) = role {
+            self.store
+                .set_role(self.site.id, user.id, role, calendar::now())
+                .await
+                .expect("give a role");
+        }
+        (user, password)
+    }
+
+    /// Signs in through the form, from an address of its own.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.sign_in_with(&client(), email, password, "203.0.113.250")
+            .await
+    }
+
+    pub async fn sign_in_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+        ip: &str,
+    ) -> Response {
+        client
+            .post(self.url("/login"))
+            .header("x-forwarded-for", ip)
+            .form(&[("email", email), ("password", password), ("next", "/")])
+            .send()
+            .await
+            .expect("POST /login")
+    }
+
+    /// Makes an account with `role` and signs it in.
+    pub async fn sign_in_as(&self, role: Role) -> Member {
+        let name = format!("{} {}", role.as_str(), &hex_id()[..6]);
+        let email = format!("{}@example.edu", name.replace(' ', "."));
+        let (user, password) = self.account(&email, &name, Some(role)).await;
+        let client = client();
+        let response = self
+            .sign_in_with(&client, &email, &password, "203.0.113.251")
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "signing in as {role}"
+        );
+        Member { user, client }
+    }
+
+    /// The mails in the outbox, newest first.
+    pub async fn outbox(&self) -> Vec<colloquy::store::OutboxMail> {
+        self.store
+            .outbox(self.site.id, 100)
+            .await
+            .expect("the outbox")
+    }
+
+    /// The path of the first link to this site in the newest mail to `recipient`.
+    pub async fn link_mailed_to(&self, recipient: &str) -> String {
+        let mail = self
+            .outbox()
+            .await
+            .into_iter()
+            .find(|mail| mail.recipient == recipient)
+            .expect("a mail");
+        let start = mail.body.find(&self.address).expect("a link in the mail") + self.address.len();
+        mail.body[start..]
+            .split_whitespace()
+            .next()
+            .expect("the link")
+            .to_owned()
+    }
 }

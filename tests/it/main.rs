@@ -7,9 +7,11 @@
     reason = "a test fails by panicking, with the reason"
 )]
 
+mod accounts;
 mod cli;
 mod comments;
 mod durability;
 mod helpers;
+mod mail;
 mod pages;
 mod store;

@@ -67,7 +67,8 @@ async fn accounts_are_unique_by_email_whatever_its_case() {
             &NewUser {
                 email: "Ada@Example.edu",
                 name: "Ada Lovelace",
-                password_hash: None, email_confirmed: true
+                password_hash: None,
+                email_confirmed: true,
             },
             now,
         )
@@ -79,7 +80,8 @@ async fn accounts_are_unique_by_email_whatever_its_case() {
             &NewUser {
                 email: "ada@example.EDU",
                 name: "Ada",
-                password_hash: None, email_confirmed: true
+                password_hash: None,
+                email_confirmed: true,
             },
             now,
         )
@@ -91,7 +93,8 @@ async fn accounts_are_unique_by_email_whatever_its_case() {
             &NewUser {
                 email: "other@example.edu",
                 name: "Ada Lovelace",
-                password_hash: Some("hash"), email_confirmed: true
+                password_hash: Some("hash"),
+                email_confirmed: true,
             },
             now,
         )
