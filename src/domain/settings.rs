@@ -25,6 +25,27 @@ pub struct SiteSettings {
     pub comments_per_page: u32,
     /// Close comments on posts older than this many days; 0 keeps them open.
     pub close_comments_days_old: u32,
+    pub visibility: Visibility,
+}
+
+/// Who may read a site (PRODUCT.md §7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    Public,
+    /// Readable by anyone, but asks search engines not to index it.
+    Hidden,
+    /// Only signed-in members of the site read it.
+    MembersOnly,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Hidden => "hidden",
+            Self::MembersOnly => "members",
+        }
+    }
 }
 
 impl Default for SiteSettings {
@@ -43,6 +64,7 @@ impl Default for SiteSettings {
             thread_comments_depth: 5,
             comments_per_page: 50,
             close_comments_days_old: 0,
+            visibility: Visibility::Public,
         }
     }
 }
@@ -75,6 +97,7 @@ pub const KEYS: &[&str] = &[
     "thread_comments_depth",
     "comments_per_page",
     "close_comments_days_old",
+    "visibility",
 ];
 
 impl SiteSettings {
@@ -148,6 +171,18 @@ impl SiteSettings {
                 self.close_comments_days_old =
                     number(0, 36_500, "is a number of days, 0 for never")?;
             }
+            "visibility" => {
+                self.visibility = match value.trim() {
+                    "public" => Visibility::Public,
+                    "hidden" => Visibility::Hidden,
+                    "members" => Visibility::MembersOnly,
+                    _ => {
+                        return Err(bad(
+                            "is public, hidden (from search engines) or members (members only)",
+                        ));
+                    }
+                };
+            }
             _ => return Err(SettingError::UnknownKey(key.into())),
         }
         Ok(self.get(key).unwrap_or_default())
@@ -169,6 +204,7 @@ impl SiteSettings {
             "thread_comments_depth" => self.thread_comments_depth.to_string(),
             "comments_per_page" => self.comments_per_page.to_string(),
             "close_comments_days_old" => self.close_comments_days_old.to_string(),
+            "visibility" => self.visibility.as_str().to_owned(),
             _ => return None,
         })
     }
@@ -224,6 +260,15 @@ mod tests {
             settings.set("colour", "blue"),
             Err(SettingError::UnknownKey(_))
         ));
+    }
+
+    #[test]
+    fn visibility_has_three_choices() {
+        let mut settings = SiteSettings::default();
+        assert_eq!(settings.visibility, Visibility::Public);
+        assert_eq!(settings.set("visibility", "members"), Ok("members".into()));
+        assert_eq!(settings.visibility, Visibility::MembersOnly);
+        assert!(settings.set("visibility", "secret").is_err());
     }
 
     #[test]

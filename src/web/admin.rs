@@ -18,7 +18,10 @@ use super::{
     form::StrictForm,
     notify, render,
     session::{Administrator, Staff},
-    views::{AdminCommentsPage, CommentRow, DashboardPage, Link, MailRow, OutboxPage, StatusTab},
+    views::{
+        AdminCommentsPage, CommentRow, DashboardPage, Link, MailRow, OutboxPage, SettingField,
+        SettingsPage, StatusTab,
+    },
 };
 
 const QUEUE_PAGE_SIZE: u32 = 50;
@@ -265,4 +268,215 @@ pub async fn outbox(
         mails,
     };
     private(render(StatusCode::OK, &view))
+}
+
+/// How each setting is asked for on the settings page: (key, label, kind, help).
+const SETTING_FIELDS: &[(&str, &str, FieldKind, &str)] = &[
+    ("title", "Site title", FieldKind::Text, ""),
+    (
+        "tagline",
+        "Tagline",
+        FieldKind::Text,
+        "A line under the title.",
+    ),
+    (
+        "timezone",
+        "Time zone",
+        FieldKind::Text,
+        "An IANA name such as Europe/Paris; dates in permalinks use it.",
+    ),
+    ("posts_per_page", "Posts per page", FieldKind::Number, ""),
+    (
+        "visibility",
+        "Who can read the site",
+        FieldKind::Visibility,
+        "",
+    ),
+    (
+        "comment_moderation",
+        "Hold every comment for moderation",
+        FieldKind::Checkbox,
+        "",
+    ),
+    (
+        "comment_previously_approved",
+        "A commenter needs an earlier approved comment",
+        FieldKind::Checkbox,
+        "Members of the site skip this rule.",
+    ),
+    (
+        "comment_max_links",
+        "Hold a comment with this many links",
+        FieldKind::Number,
+        "0 turns the rule off.",
+    ),
+    (
+        "moderation_keys",
+        "Hold comments containing",
+        FieldKind::Lines,
+        "One word, phrase, email or address a line.",
+    ),
+    (
+        "disallowed_keys",
+        "Mark as spam comments containing",
+        FieldKind::Lines,
+        "One word, phrase, email or address a line.",
+    ),
+    (
+        "comment_flood_interval",
+        "Seconds between two comments from one person",
+        FieldKind::Number,
+        "0 turns the check off.",
+    ),
+    (
+        "thread_comments_depth",
+        "Nest replies this many levels deep",
+        FieldKind::Number,
+        "",
+    ),
+    (
+        "comments_per_page",
+        "Top-level comments per page",
+        FieldKind::Number,
+        "",
+    ),
+    (
+        "close_comments_days_old",
+        "Close comments on posts older than (days)",
+        FieldKind::Number,
+        "0 keeps them open.",
+    ),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Number,
+    Lines,
+    Checkbox,
+    Visibility,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// `/admin/settings`: the site's settings, for administrators.
+pub async fn settings(
+    State(state): State<AppState>,
+    Administrator(admin): Administrator,
+    Query(query): Query<SavedQuery>,
+) -> Result<Response, WebError> {
+    let site = state.site().await?;
+    let values: Vec<(String, String)> = SETTING_FIELDS
+        .iter()
+        .map(|(key, ..)| {
+            (
+                (*key).to_owned(),
+                site.settings.get(key).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let notice = query.saved.map(|_| "Settings saved.".to_owned());
+    show_settings(&state, &admin, StatusCode::OK, &values, &[], notice).await
+}
+
+async fn show_settings(
+    state: &AppState,
+    admin: &crate::web::session::SignedIn,
+    status: StatusCode,
+    values: &[(String, String)],
+    errors: &[(String, String)],
+    notice: Option<String>,
+) -> Result<Response, WebError> {
+    let site = state.site().await?;
+    let find = |list: &[(String, String)], key: &str| {
+        list.iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.clone())
+    };
+    let fields = SETTING_FIELDS
+        .iter()
+        .map(|(key, label, kind, help)| SettingField {
+            key,
+            label,
+            kind: *kind,
+            help,
+            value: find(values, key).unwrap_or_default(),
+            error: find(errors, key),
+        })
+        .collect();
+    let view = SettingsPage {
+        layout: state.layout(&site, Some("Settings"), Some(admin)).await?,
+        csrf: admin.csrf.clone(),
+        fields,
+        notice,
+    };
+    private(render(status, &view))
+}
+
+/// `POST /admin/settings`: every field is checked; any fault shows the form again with what was typed.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    Administrator(admin): Administrator,
+    StrictForm(form): StrictForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    };
+    admin.check_csrf(&field("csrf").unwrap_or_default())?;
+    let site = state.site().await?;
+    let mut settings = site.settings.clone();
+    let mut typed = Vec::new();
+    let mut errors = Vec::new();
+    for (key, _, kind, _) in SETTING_FIELDS {
+        let value = match kind {
+            FieldKind::Checkbox => if field(key).is_some() {
+                "true"
+            } else {
+                "false"
+            }
+            .to_owned(),
+            _ => field(key).unwrap_or_default(),
+        };
+        if let Err(error) = settings.set(key, &value) {
+            errors.push(((*key).to_owned(), capitalized(&error.to_string())));
+        }
+        typed.push(((*key).to_owned(), value));
+    }
+    if !errors.is_empty() {
+        let notice = Some("Nothing was saved: please correct the marked settings.".to_owned());
+        return show_settings(
+            &state,
+            &admin,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &typed,
+            &errors,
+            notice,
+        )
+        .await;
+    }
+    for (key, ..) in SETTING_FIELDS {
+        let (before, after) = (site.settings.get(key), settings.get(key));
+        if before != after {
+            state
+                .store
+                .save_setting(site.id, key, &after.unwrap_or_default())
+                .await?;
+        }
+    }
+    tracing::info!(by = admin.user.id, "settings saved");
+    Ok(Redirect::to("/admin/settings?saved=1").into_response())
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

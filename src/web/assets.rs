@@ -6,7 +6,7 @@ use axum::{
     response::IntoResponse,
 };
 
-use crate::domain::avatar;
+use crate::domain::{avatar, settings::Visibility};
 
 use super::{AppState, error::WebError};
 
@@ -19,6 +19,16 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
         }
     }
+}
+
+/// `/robots.txt`: public sites welcome crawlers; hidden and members-only sites turn them away.
+pub async fn robots(State(state): State<AppState>) -> Result<impl IntoResponse, WebError> {
+    let site = state.site().await?;
+    let rules = match site.settings.visibility {
+        Visibility::Public => "User-agent: *\nDisallow:\n",
+        Visibility::Hidden | Visibility::MembersOnly => "User-agent: *\nDisallow: /\n",
+    };
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], rules))
 }
 
 pub async fn stylesheet() -> impl IntoResponse {

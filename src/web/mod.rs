@@ -13,6 +13,7 @@ mod form;
 mod notify;
 mod pages;
 mod posts;
+mod privacy;
 mod session;
 mod views;
 mod visitor;
@@ -38,7 +39,10 @@ use tracing::Level;
 
 use crate::{
     demo::MAIN_SITE,
-    domain::permalink::{ArchiveKind, archive_path, page_path},
+    domain::{
+        permalink::{ArchiveKind, archive_path, page_path},
+        settings::Visibility,
+    },
     mail::Mailer,
     store::{Site, Store},
 };
@@ -103,8 +107,17 @@ impl AppState {
         title: Option<&str>,
         viewer: Option<&SignedIn>,
     ) -> Result<Layout, WebError> {
-        let pages = self.store.top_level_pages(site.id).await?;
-        let categories = self.store.categories(site.id).await?;
+        let visibility = site.settings.visibility;
+        let reveal = visibility != Visibility::MembersOnly
+            || viewer.is_some_and(|viewer| viewer.role.is_some());
+        let (pages, categories) = if reveal {
+            (
+                self.store.top_level_pages(site.id).await?,
+                self.store.categories(site.id).await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let site_title = site.settings.title.clone();
         Ok(Layout {
             title: title.map_or_else(
@@ -112,7 +125,12 @@ impl AppState {
                 |title| format!("{title} – {site_title}"),
             ),
             site_title,
-            tagline: site.settings.tagline.clone(),
+            tagline: if reveal {
+                site.settings.tagline.clone()
+            } else {
+                String::new()
+            },
+            noindex: visibility != Visibility::Public,
             viewer: viewer.map(|viewer| ViewerView {
                 name: viewer.user.name.clone(),
                 is_staff: viewer.is_staff(),
@@ -151,6 +169,11 @@ fn render(status: StatusCode, template: &impl Template) -> Result<Response, WebE
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(assets::healthz))
+        .route("/robots.txt", get(assets::robots))
+        .route(
+            "/admin/settings",
+            get(admin::settings).post(admin::save_settings),
+        )
         .route("/static/style.css", get(assets::stylesheet))
         .route("/avatar/{file}", get(assets::avatar))
         .route("/comments", post(comments::leave_reply))
@@ -178,6 +201,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/outbox", get(admin::outbox))
         .route("/wp-comments-post.php", post(comments::leave_reply))
         .fallback(pages::public_page)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            privacy::members_only,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), themed_errors))
         .layer(CatchPanicLayer::custom(|_panic| {
             WebError::Panicked.into_response()

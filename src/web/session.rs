@@ -5,7 +5,7 @@
 
 use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts},
-    http::request::Parts,
+    http::{HeaderMap, request::Parts},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use sha2::{Digest, Sha256};
@@ -57,6 +57,33 @@ impl SignedIn {
     }
 }
 
+/// A session already looked up for this request (by the members-only gate), so handlers do not ask again.
+#[derive(Clone)]
+pub struct ResolvedSession(pub Option<SignedIn>);
+
+/// Looks up the session a request's cookie names, and the person's role on the site.
+pub async fn resolve(headers: &HeaderMap, state: &AppState) -> Result<Option<SignedIn>, WebError> {
+    let jar = CookieJar::from_headers(headers);
+    let Some(token) = jar
+        .get(SESSION_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+    else {
+        return Ok(None);
+    };
+    let token_hash = hash_token(&token);
+    let Some(session) = state.store.session(&token_hash, calendar::now()).await? else {
+        return Ok(None);
+    };
+    let site = state.site().await?;
+    let role = state.store.role_on(site.id, session.user.id).await?;
+    Ok(Some(SignedIn {
+        user: session.user,
+        role,
+        csrf: session.csrf_token,
+        token_hash,
+    }))
+}
+
 /// The visitor's session, if they are signed in. Extract `Option<SignedIn>` for pages anyone may see.
 impl OptionalFromRequestParts<AppState> for SignedIn {
     type Rejection = WebError;
@@ -65,25 +92,10 @@ impl OptionalFromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let Some(token) = jar
-            .get(SESSION_COOKIE)
-            .map(|cookie| cookie.value().to_owned())
-        else {
-            return Ok(None);
-        };
-        let token_hash = hash_token(&token);
-        let Some(session) = state.store.session(&token_hash, calendar::now()).await? else {
-            return Ok(None);
-        };
-        let site = state.site().await?;
-        let role = state.store.role_on(site.id, session.user.id).await?;
-        Ok(Some(Self {
-            user: session.user,
-            role,
-            csrf: session.csrf_token,
-            token_hash,
-        }))
+        if let Some(ResolvedSession(resolved)) = parts.extensions.get::<ResolvedSession>() {
+            return Ok(resolved.clone());
+        }
+        resolve(&parts.headers, state).await
     }
 }
 

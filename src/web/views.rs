@@ -19,6 +19,8 @@ pub struct Layout {
     pub categories: Vec<Link>,
     /// The page's `<title>`.
     pub title: String,
+    /// Ask search engines not to index (hidden and members-only sites).
+    pub noindex: bool,
     /// The signed-in person, for the header's account links and the log-out form.
     pub viewer: Option<ViewerView>,
 }
@@ -225,4 +227,37 @@ pub struct MailRow {
 pub struct OutboxPage {
     pub layout: Layout,
     pub mails: Vec<MailRow>,
+}
+
+/// A setting as the settings form shows it.
+pub struct SettingField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: super::admin::FieldKind,
+    pub help: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+impl SettingField {
+    pub fn is(&self, kind: &str) -> bool {
+        use super::admin::FieldKind;
+        matches!(
+            (self.kind, kind),
+            (FieldKind::Text, "text")
+                | (FieldKind::Number, "number")
+                | (FieldKind::Lines, "lines")
+                | (FieldKind::Checkbox, "checkbox")
+                | (FieldKind::Visibility, "visibility")
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+pub struct SettingsPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub fields: Vec<SettingField>,
+    pub notice: Option<String>,
 }

@@ -14,4 +14,5 @@ mod durability;
 mod helpers;
 mod mail;
 mod pages;
+mod privacy;
 mod store;
