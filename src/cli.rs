@@ -229,6 +229,8 @@ async fn post_command(store: &Store, site: &Site, command: PostCommand) -> anyho
                         published_at,
                         categories: &categories,
                         tags: &tags,
+                        sticky: false,
+                        password: None,
                     },
                     now,
                 )

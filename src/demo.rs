@@ -194,6 +194,8 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
                     published_at,
                     categories: &categories,
                     tags: &tags,
+                    sticky: false,
+                    password: None,
                 },
                 now,
             )
@@ -222,6 +224,8 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
                 published_at: now - 21 * DAY,
                 categories: &[],
                 tags: &[],
+                sticky: false,
+                password: None,
             },
             now,
         )

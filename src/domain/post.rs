@@ -3,7 +3,7 @@
 
 use std::{fmt, str::FromStr};
 
-use super::{markup, markup::SafeHtml, settings::SiteSettings};
+use super::{markup, markup::SafeHtml, settings::SiteSettings, user::Role};
 
 /// Dated posts (in the feed and archives) and static pages (hierarchical, undated URLs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +102,18 @@ pub enum SourceFormat {
     Html,
 }
 
+impl FromStr for SourceFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "markdown" => Ok(Self::Markdown),
+            "html" => Ok(Self::Html),
+            other => Err(format!("unknown source format '{other}'")),
+        }
+    }
+}
+
 impl SourceFormat {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -131,6 +143,12 @@ pub struct Post {
     pub comments_open: bool,
     pub published_at: i64,
     pub modified_at: i64,
+    pub sticky: bool,
+    pub source_format: SourceFormat,
+    /// Readers must give this password to read the body and the discussion.
+    pub password: Option<String>,
+    /// Bumped by every save, so that a save based on an older version is caught.
+    pub version: i64,
 }
 
 impl Post {
@@ -166,6 +184,35 @@ pub fn render_body(source: &str, format: SourceFormat, excerpt: &str) -> Rendere
         excerpt.trim().to_owned()
     };
     RenderedBody { html, summary }
+}
+
+/// Whether someone with `role` may write a new post (contributors and up) or page (editors and up).
+pub fn may_create(role: Option<Role>, kind: PostKind) -> bool {
+    match kind {
+        PostKind::Post => role.is_some_and(|role| role != Role::Subscriber),
+        PostKind::Page => role.is_some_and(Role::is_staff),
+    }
+}
+
+/// Whether someone may change a post: staff any post; authors their own; contributors their own until it is
+/// published; subscribers and strangers nothing.
+pub fn may_edit(role: Option<Role>, user_id: i64, post: &Post) -> bool {
+    match role {
+        Some(role) if role.is_staff() => true,
+        Some(Role::Author) => post.author_id == user_id && post.kind == PostKind::Post,
+        Some(Role::Contributor) => {
+            post.author_id == user_id && matches!(post.status, PostStatus::Draft | PostStatus::Pending)
+        }
+        _ => false,
+    }
+}
+
+/// The status a writer's request becomes: a contributor's publishing goes to review.
+pub fn permitted_status(role: Role, requested: PostStatus) -> PostStatus {
+    match requested {
+        PostStatus::Publish | PostStatus::Future | PostStatus::Private if !role.can_publish() => PostStatus::Pending,
+        other => other,
+    }
 }
 
 /// Categories (hierarchical) and tags (flat).
@@ -250,7 +297,36 @@ mod tests {
             comments_open: true,
             published_at,
             modified_at: published_at,
+            sticky: false,
+            source_format: SourceFormat::Markdown,
+            password: None,
+            version: 1,
         }
+    }
+
+    #[test]
+    fn who_may_edit_what() {
+        let mine = Post { author_id: 7, ..post(0, PostKind::Post) };
+        assert!(may_edit(Some(Role::Editor), 1, &mine));
+        assert!(may_edit(Some(Role::Author), 7, &mine));
+        assert!(!may_edit(Some(Role::Author), 8, &mine));
+        assert!(!may_edit(Some(Role::Contributor), 7, &mine), "published: out of a contributor's hands");
+        let draft = Post { status: PostStatus::Draft, ..mine.clone() };
+        assert!(may_edit(Some(Role::Contributor), 7, &draft));
+        assert!(!may_edit(Some(Role::Subscriber), 7, &draft));
+        assert!(!may_edit(None, 7, &draft));
+        let page = Post { kind: PostKind::Page, ..mine };
+        assert!(!may_edit(Some(Role::Author), 7, &page));
+    }
+
+    #[test]
+    fn contributors_publish_into_review() {
+        assert_eq!(permitted_status(Role::Contributor, PostStatus::Publish), PostStatus::Pending);
+        assert_eq!(permitted_status(Role::Contributor, PostStatus::Draft), PostStatus::Draft);
+        assert_eq!(permitted_status(Role::Author, PostStatus::Publish), PostStatus::Publish);
+        assert!(may_create(Some(Role::Contributor), PostKind::Post));
+        assert!(!may_create(Some(Role::Author), PostKind::Page));
+        assert!(!may_create(Some(Role::Subscriber), PostKind::Post));
     }
 
     #[test]

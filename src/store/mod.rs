@@ -20,7 +20,7 @@ mod users;
 pub use accounts::{Failures, SessionRecord, TokenPurpose};
 pub use comments::{CommentFilter, NewComment, QueuedComment, Submitted};
 pub use outbox::OutboxMail;
-pub use posts::{ListFilter, NewPost, PostCard, PostPage};
+pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};
 pub use sites::Site;
 pub use users::NewUser;
 

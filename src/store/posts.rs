@@ -1,7 +1,7 @@
 //! Posts and pages: writing them, finding them by URL, listing them for the home page and archives.
 
 use crate::domain::{
-    post::{Post, PostKind, PostStatus, SourceFormat, Taxonomy, Term, render_body},
+    post::{DEFAULT_CATEGORY, Post, PostKind, PostStatus, SourceFormat, Taxonomy, Term, render_body},
     slug,
 };
 
@@ -28,6 +28,88 @@ pub struct NewPost<'a> {
     pub published_at: i64,
     pub categories: &'a [String],
     pub tags: &'a [String],
+    pub sticky: bool,
+    pub password: Option<&'a str>,
+}
+
+/// The categories (the default one when none is named) and tags a post gets; pages get none.
+fn terms_to_attach<'a>(kind: PostKind, categories: &'a [String], tags: &'a [String]) -> Vec<(Taxonomy, String)> {
+    if kind == PostKind::Page {
+        return Vec::new();
+    }
+    let named: Vec<&String> = categories.iter().filter(|name| !name.trim().is_empty()).collect();
+    let categories = if named.is_empty() { vec![DEFAULT_CATEGORY.to_owned()] } else { named.into_iter().cloned().collect() };
+    categories
+        .into_iter()
+        .map(|name| (Taxonomy::Category, name.trim().to_owned()))
+        .chain(tags.iter().filter(|name| !name.trim().is_empty()).map(|name| (Taxonomy::Tag, name.trim().to_owned())))
+        .collect()
+}
+
+/// Links a post to its terms inside a transaction, creating terms that do not exist yet (matched by name,
+/// ignoring case, or by slug). Written as a macro so that one text serves both backends' transactions.
+macro_rules! attach_terms {
+    ($tx:expr, $site_id:expr, $post_id:expr, $terms:expr) => {
+        for (taxonomy, name) in $terms {
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM terms WHERE site_id = $1 AND taxonomy = $2 AND (lower(name) = lower($3) OR slug = $4)
+                 ORDER BY id LIMIT 1",
+            )
+            .bind($site_id)
+            .bind(taxonomy.as_str())
+            .bind(name.as_str())
+            .bind(slug::slugify(name))
+            .fetch_optional($tx)
+            .await?;
+            let term_id: i64 = match existing {
+                Some(term_id) => term_id,
+                None => {
+                    let base = slug::slugify(name);
+                    let stem = slug::stem(&base, "term");
+                    let taken: Vec<String> = sqlx::query_scalar(
+                        "SELECT slug FROM terms WHERE site_id = $1 AND taxonomy = $2 AND (slug = $3 OR slug LIKE $4)",
+                    )
+                    .bind($site_id)
+                    .bind(taxonomy.as_str())
+                    .bind(stem)
+                    .bind(format!("{stem}-%"))
+                    .fetch_all($tx)
+                    .await?;
+                    sqlx::query_scalar("INSERT INTO terms (site_id, taxonomy, slug, name) VALUES ($1, $2, $3, $4) RETURNING id")
+                        .bind($site_id)
+                        .bind(taxonomy.as_str())
+                        .bind(slug::first_free(&base, "term", &taken))
+                        .bind(name.as_str())
+                        .fetch_one($tx)
+                        .await?
+                }
+            };
+            sqlx::query("INSERT INTO post_terms (post_id, term_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind($post_id)
+                .bind(term_id)
+                .execute($tx)
+                .await?;
+        }
+    };
+}
+
+/// Keeps a revision of a post's text inside a transaction.
+macro_rules! insert_revision {
+    ($tx:expr, $site_id:expr, $post_id:expr, $editor_id:expr, $title:expr, $source:expr, $excerpt:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO revisions (site_id, post_id, editor_id, title, source, excerpt, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind($site_id)
+        .bind($post_id)
+        .bind($editor_id)
+        .bind($title)
+        .bind($source)
+        .bind($excerpt)
+        .bind($now)
+        .execute($tx)
+        .await?;
+    };
 }
 
 /// A post with what a listing or its own page shows around it.
@@ -93,22 +175,7 @@ impl Store {
     /// do not exist yet). A post without a category gets the default one.
     pub async fn create_post(&self, new: &NewPost<'_>, now: i64) -> StoreResult<Post> {
         let body = render_body(new.source, new.format, new.excerpt);
-        let default_category = [crate::domain::post::DEFAULT_CATEGORY.to_owned()];
-        let categories = match (new.kind, new.categories.is_empty()) {
-            (PostKind::Post, true) => &default_category[..],
-            (PostKind::Post, false) => new.categories,
-            (PostKind::Page, _) => &[],
-        };
-        let terms: Vec<(Taxonomy, &String)> = categories
-            .iter()
-            .map(|name| (Taxonomy::Category, name))
-            .chain(
-                new.tags
-                    .iter()
-                    .filter(|_| new.kind == PostKind::Post)
-                    .map(|name| (Taxonomy::Tag, name)),
-            )
-            .collect();
+        let terms = terms_to_attach(new.kind, new.categories, new.tags);
         let base_slug = slug::slugify(new.title);
         let id: i64 = with_pool!(self, writer, |pool| {
             let mut tx = pool.begin().await?;
@@ -142,8 +209,9 @@ impl Store {
             };
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (site_id, author_id, kind, status, slug, title, source, source_format, content_html,
-                                    excerpt, summary, parent_id, comments_open, published_at, created_at, modified_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+                                    excerpt, summary, parent_id, comments_open, published_at, created_at, modified_at,
+                                    sticky, password)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17) RETURNING id",
             )
             .bind(new.site_id)
             .bind(new.author_id)
@@ -160,52 +228,12 @@ impl Store {
             .bind(new.comments_open)
             .bind(new.published_at)
             .bind(now)
+            .bind(new.sticky)
+            .bind(new.password)
             .fetch_one(&mut *tx)
             .await?;
-            for (taxonomy, name) in &terms {
-                let name = name.trim();
-                let existing: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM terms WHERE site_id = $1 AND taxonomy = $2 AND (lower(name) = lower($3) OR slug = $4)
-                     ORDER BY id LIMIT 1",
-                )
-                .bind(new.site_id)
-                .bind(taxonomy.as_str())
-                .bind(name)
-                .bind(slug::slugify(name))
-                .fetch_optional(&mut *tx)
-                .await?;
-                let term_id = match existing {
-                    Some(term_id) => term_id,
-                    None => {
-                        let base = slug::slugify(name);
-                        let stem = slug::stem(&base, "term");
-                        let taken: Vec<String> = sqlx::query_scalar(
-                            "SELECT slug FROM terms WHERE site_id = $1 AND taxonomy = $2 AND (slug = $3 OR slug LIKE $4)",
-                        )
-                        .bind(new.site_id)
-                        .bind(taxonomy.as_str())
-                        .bind(stem)
-                        .bind(format!("{stem}-%"))
-                        .fetch_all(&mut *tx)
-                        .await?;
-                        let term_slug = slug::first_free(&base, "term", &taken);
-                        sqlx::query_scalar(
-                            "INSERT INTO terms (site_id, taxonomy, slug, name) VALUES ($1, $2, $3, $4) RETURNING id",
-                        )
-                        .bind(new.site_id)
-                        .bind(taxonomy.as_str())
-                        .bind(&term_slug)
-                        .bind(name)
-                        .fetch_one(&mut *tx)
-                        .await?
-                    }
-                };
-                sqlx::query("INSERT INTO post_terms (post_id, term_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(id)
-                    .bind(term_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            attach_terms!(&mut *tx, new.site_id, id, &terms);
+            insert_revision!(&mut *tx, new.site_id, id, Some(new.author_id), new.title, new.source, new.excerpt.trim(), now);
             tx.commit().await?;
             id
         });
@@ -462,5 +490,198 @@ impl Store {
                 .map(|done| done.rows_affected())
         })?;
         Ok(done)
+    }
+}
+
+/// What the editor saves over a post.
+pub struct PostEdit<'a> {
+    pub title: &'a str,
+    pub source: &'a str,
+    pub excerpt: &'a str,
+    pub status: PostStatus,
+    pub published_at: i64,
+    pub comments_open: bool,
+    pub sticky: bool,
+    pub password: Option<&'a str>,
+    pub parent_id: Option<i64>,
+    pub categories: &'a [String],
+    pub tags: &'a [String],
+}
+
+/// The outcome of a save.
+#[derive(Debug)]
+pub enum Saved {
+    Saved(Post),
+    /// Someone saved the post since the version the editor started from; nothing was written. Carries the post
+    /// as it now stands.
+    Conflict(Box<Post>),
+}
+
+/// A saved state of a post's text.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Revision {
+    pub id: i64,
+    pub editor_name: Option<String>,
+    pub title: String,
+    pub source: String,
+    pub excerpt: String,
+    pub created_at: i64,
+}
+
+/// Which posts the dashboard lists.
+#[derive(Clone, Debug, Default)]
+pub struct AdminFilter {
+    pub kind: Option<PostKind>,
+    /// `None`: every status but the trash.
+    pub status: Option<PostStatus>,
+    pub author_id: Option<i64>,
+    pub category_id: Option<i64>,
+    /// Words in the title or body.
+    pub search: Option<String>,
+}
+
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+impl Store {
+    /// Saves an edit if the post is still at `expected_version`, keeping a revision; replaces its terms.
+    pub async fn update_post(
+        &self,
+        site_id: i64,
+        post_id: i64,
+        expected_version: i64,
+        editor_id: i64,
+        edit: &PostEdit<'_>,
+        now: i64,
+    ) -> StoreResult<Saved> {
+        let current = self.post_by_id(site_id, post_id).await?.ok_or(StoreError::NotFound)?;
+        let body = render_body(edit.source, current.source_format, edit.excerpt);
+        let terms = terms_to_attach(current.kind, edit.categories, edit.tags);
+        let saved: bool = with_pool!(self, writer, |pool| {
+            let mut tx = pool.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE posts SET title = $1, source = $2, content_html = $3, excerpt = $4, summary = $5, status = $6,
+                        published_at = $7, comments_open = $8, sticky = $9, password = $10, parent_id = $11,
+                        modified_at = $12, version = version + 1
+                 WHERE site_id = $13 AND id = $14 AND version = $15",
+            )
+            .bind(edit.title)
+            .bind(edit.source)
+            .bind(body.html.as_str())
+            .bind(edit.excerpt.trim())
+            .bind(&body.summary)
+            .bind(edit.status.as_str())
+            .bind(edit.published_at)
+            .bind(edit.comments_open)
+            .bind(edit.sticky)
+            .bind(edit.password)
+            .bind(edit.parent_id)
+            .bind(now)
+            .bind(site_id)
+            .bind(post_id)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 1 {
+                sqlx::query("DELETE FROM post_terms WHERE post_id = $1").bind(post_id).execute(&mut *tx).await?;
+                attach_terms!(&mut *tx, site_id, post_id, &terms);
+                insert_revision!(&mut *tx, site_id, post_id, Some(editor_id), edit.title, edit.source, edit.excerpt.trim(), now);
+                tx.commit().await?;
+                true
+            } else {
+                false
+            }
+        });
+        let post = self.post_by_id(site_id, post_id).await?.ok_or(StoreError::NotFound)?;
+        Ok(if saved { Saved::Saved(post) } else { Saved::Conflict(Box::new(post)) })
+    }
+
+    /// Moves a post to the trash, or (`false`) back to the status it had.
+    pub async fn set_trashed(&self, site_id: i64, post_id: i64, trashed: bool, now: i64) -> StoreResult<Post> {
+        let sql = if trashed {
+            "UPDATE posts SET status_before_trash = status, status = 'trash', modified_at = $3, version = version + 1
+             WHERE site_id = $1 AND id = $2 AND status <> 'trash'"
+        } else {
+            "UPDATE posts SET status = COALESCE(status_before_trash, 'draft'), status_before_trash = NULL,
+                    modified_at = $3, version = version + 1
+             WHERE site_id = $1 AND id = $2 AND status = 'trash'"
+        };
+        with_pool!(self, writer, |pool| {
+            sqlx::query(sql).bind(site_id).bind(post_id).bind(now).execute(pool).await.map(|_| ())
+        })?;
+        self.post_by_id(site_id, post_id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// A post's revisions, newest first.
+    pub async fn revisions(&self, site_id: i64, post_id: i64) -> StoreResult<Vec<Revision>> {
+        let revisions = with_pool!(self, reader, |pool| {
+            sqlx::query_as(
+                "SELECT r.id, u.name AS editor_name, r.title, r.source, r.excerpt, r.created_at
+                 FROM revisions r LEFT JOIN users u ON u.id = r.editor_id
+                 WHERE r.site_id = $1 AND r.post_id = $2 ORDER BY r.id DESC",
+            )
+            .bind(site_id)
+            .bind(post_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(revisions)
+    }
+
+    /// One page of the dashboard's post list, newest first, and how many match in all.
+    pub async fn admin_posts(&self, site_id: i64, filter: &AdminFilter, page: u32, per_page: u32) -> StoreResult<PostPage> {
+        let mut values = vec![Value::Int(site_id)];
+        let mut condition = String::from("WHERE p.site_id = $1");
+        let mut add = |sql: &str, value: Value, values: &mut Vec<Value>| {
+            values.push(value);
+            condition.push_str(&sql.replace("$?", &format!("${}", values.len())));
+        };
+        if let Some(kind) = filter.kind {
+            add(" AND p.kind = $?", Value::Text(kind.as_str().into()), &mut values);
+        }
+        match filter.status {
+            Some(status) => add(" AND p.status = $?", Value::Text(status.as_str().into()), &mut values),
+            None => add(" AND p.status <> $?", Value::Text(PostStatus::Trash.as_str().into()), &mut values),
+        }
+        if let Some(author) = filter.author_id {
+            add(" AND p.author_id = $?", Value::Int(author), &mut values);
+        }
+        if let Some(category) = filter.category_id {
+            add(" AND p.id IN (SELECT post_id FROM post_terms WHERE term_id = $?)", Value::Int(category), &mut values);
+        }
+        if let Some(words) = filter.search.as_deref().map(str::trim).filter(|words| !words.is_empty()) {
+            let pattern = format!("%{}%", words.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            add(" AND (lower(p.title) LIKE $? ESCAPE '\\' OR lower(p.source) LIKE $? ESCAPE '\\')", Value::Text(pattern), &mut values);
+        }
+        let limit_at = values.len() + 1;
+        let list_sql = format!(
+            "SELECT {POST_LIST_COLUMNS}, {CARD_SELECT} {condition}
+             ORDER BY p.modified_at DESC, p.id DESC LIMIT ${limit_at} OFFSET ${}",
+            limit_at + 1
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM posts p {condition}");
+        let offset = i64::from(page.saturating_sub(1)) * i64::from(per_page);
+        let (rows, total): (Vec<CardRow>, i64) = with_pool!(self, reader, |pool| {
+            let mut count = sqlx::query_scalar(&count_sql);
+            let mut list = sqlx::query_as(&list_sql);
+            for value in &values {
+                match value {
+                    Value::Int(number) => {
+                        count = count.bind(*number);
+                        list = list.bind(*number);
+                    }
+                    Value::Text(text) => {
+                        count = count.bind(text.clone());
+                        list = list.bind(text.clone());
+                    }
+                }
+            }
+            let total: i64 = count.fetch_one(pool).await?;
+            let rows = list.bind(i64::from(per_page)).bind(offset).fetch_all(pool).await?;
+            (rows, total)
+        });
+        Ok(PostPage { cards: self.with_terms(rows).await?, total })
     }
 }

@@ -11,11 +11,13 @@ use super::{StoreError, StoreResult};
 
 /// The columns of `PostRow`, for `SELECT … FROM posts p`.
 pub(crate) const POST_COLUMNS: &str = "p.id, p.site_id, p.author_id, p.kind, p.status, p.slug, p.title, p.source, \
-     p.content_html, p.excerpt, p.summary, p.parent_id, p.comments_open, p.published_at, p.modified_at";
+     p.content_html, p.excerpt, p.summary, p.parent_id, p.comments_open, p.published_at, p.modified_at, p.sticky, \
+     p.password, p.version, p.source_format";
 
 /// The columns of `PostRow` for listings, which show the summary and leave the body out.
 pub(crate) const POST_LIST_COLUMNS: &str = "p.id, p.site_id, p.author_id, p.kind, p.status, p.slug, p.title, \
-     '' AS source, '' AS content_html, p.excerpt, p.summary, p.parent_id, p.comments_open, p.published_at, p.modified_at";
+     '' AS source, '' AS content_html, p.excerpt, p.summary, p.parent_id, p.comments_open, p.published_at, p.modified_at, \
+     p.sticky, p.password, p.version, p.source_format";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PostRow {
@@ -34,6 +36,10 @@ pub(crate) struct PostRow {
     comments_open: bool,
     published_at: i64,
     modified_at: i64,
+    sticky: bool,
+    password: Option<String>,
+    version: i64,
+    source_format: String,
 }
 
 impl PostRow {
@@ -62,6 +68,10 @@ impl TryFrom<PostRow> for Post {
             comments_open: row.comments_open,
             published_at: row.published_at,
             modified_at: row.modified_at,
+            sticky: row.sticky,
+            source_format: row.source_format.parse().map_err(StoreError::Corrupt)?,
+            password: row.password,
+            version: row.version,
         })
     }
 }

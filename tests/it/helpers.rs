@@ -273,6 +273,8 @@ impl TestApp {
                     published_at: spec.published_at,
                     categories: &spec.categories,
                     tags: &spec.tags,
+                    sticky: false,
+                    password: None,
                 },
                 calendar::now(),
             )
