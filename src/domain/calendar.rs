@@ -60,6 +60,25 @@ impl SiteZone {
         self.zoned(unix_seconds).strftime("%B %Y").to_string()
     }
 
+    /// A date and time as a `datetime-local` field shows it ("2026-09-01T09:00"), in this zone.
+    pub fn local_input(&self, unix_seconds: i64) -> String {
+        self.zoned(unix_seconds)
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string()
+    }
+
+    /// Reads a `datetime-local` value ("2026-09-01T09:00", seconds optional) as a time in this zone.
+    pub fn parse_local(&self, text: &str) -> Option<i64> {
+        let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+        Some(
+            civil
+                .to_zoned_datetime(self.0.clone())
+                .ok()?
+                .timestamp()
+                .as_second(),
+        )
+    }
+
     /// Machine-readable date and time for `<time datetime>`.
     pub fn iso(&self, unix_seconds: i64) -> String {
         self.zoned(unix_seconds)
@@ -150,6 +169,18 @@ mod tests {
     fn impossible_dates_have_no_range() {
         assert!(SiteZone::utc().range(2026, Some(13), None).is_none());
         assert!(SiteZone::utc().range(2026, Some(2), Some(30)).is_none());
+    }
+
+    #[test]
+    fn datetime_fields_are_read_and_written_in_the_zone() {
+        let paris = SiteZone::named("Europe/Paris").unwrap_or_else(SiteZone::utc);
+        let moment = paris.parse_local("2026-07-01T09:30").unwrap_or_default();
+        assert_eq!(
+            moment,
+            parse_rfc3339("2026-07-01T07:30:00Z").unwrap_or_default()
+        );
+        assert_eq!(paris.local_input(moment), "2026-07-01T09:30");
+        assert!(paris.parse_local("tomorrow").is_none());
     }
 
     #[test]

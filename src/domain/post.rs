@@ -201,7 +201,8 @@ pub fn may_edit(role: Option<Role>, user_id: i64, post: &Post) -> bool {
         Some(role) if role.is_staff() => true,
         Some(Role::Author) => post.author_id == user_id && post.kind == PostKind::Post,
         Some(Role::Contributor) => {
-            post.author_id == user_id && matches!(post.status, PostStatus::Draft | PostStatus::Pending)
+            post.author_id == user_id
+                && matches!(post.status, PostStatus::Draft | PostStatus::Pending)
         }
         _ => false,
     }
@@ -210,8 +211,45 @@ pub fn may_edit(role: Option<Role>, user_id: i64, post: &Post) -> bool {
 /// The status a writer's request becomes: a contributor's publishing goes to review.
 pub fn permitted_status(role: Role, requested: PostStatus) -> PostStatus {
     match requested {
-        PostStatus::Publish | PostStatus::Future | PostStatus::Private if !role.can_publish() => PostStatus::Pending,
+        PostStatus::Publish | PostStatus::Future | PostStatus::Private if !role.can_publish() => {
+            PostStatus::Pending
+        }
         other => other,
+    }
+}
+
+/// A schedule for a moment that has already passed.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ScheduleInThePast;
+
+/// The status a save gets from the writer's role, the status asked for and the date: publishing with a
+/// future date schedules; scheduling for a past date is refused (the writer is offered to publish now).
+pub fn planned_status(
+    role: Role,
+    requested: PostStatus,
+    published_at: i64,
+    now: i64,
+) -> Result<PostStatus, ScheduleInThePast> {
+    if requested == PostStatus::Future && published_at <= now {
+        return Err(ScheduleInThePast);
+    }
+    Ok(permitted_status(
+        role,
+        effective_status(requested, published_at, now),
+    ))
+}
+
+/// Longest title accepted, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+
+/// Why a title cannot be saved, if it cannot.
+pub fn title_problem(title: &str) -> Option<&'static str> {
+    if title.trim().is_empty() {
+        Some("Please give the post a title.")
+    } else if title.chars().count() > MAX_TITLE_CHARS {
+        Some("The title is too long: at most 300 characters, please.")
+    } else {
+        None
     }
 }
 
@@ -306,27 +344,70 @@ mod tests {
 
     #[test]
     fn who_may_edit_what() {
-        let mine = Post { author_id: 7, ..post(0, PostKind::Post) };
+        let mine = Post {
+            author_id: 7,
+            ..post(0, PostKind::Post)
+        };
         assert!(may_edit(Some(Role::Editor), 1, &mine));
         assert!(may_edit(Some(Role::Author), 7, &mine));
         assert!(!may_edit(Some(Role::Author), 8, &mine));
-        assert!(!may_edit(Some(Role::Contributor), 7, &mine), "published: out of a contributor's hands");
-        let draft = Post { status: PostStatus::Draft, ..mine.clone() };
+        assert!(
+            !may_edit(Some(Role::Contributor), 7, &mine),
+            "published: out of a contributor's hands"
+        );
+        let draft = Post {
+            status: PostStatus::Draft,
+            ..mine.clone()
+        };
         assert!(may_edit(Some(Role::Contributor), 7, &draft));
         assert!(!may_edit(Some(Role::Subscriber), 7, &draft));
         assert!(!may_edit(None, 7, &draft));
-        let page = Post { kind: PostKind::Page, ..mine };
+        let page = Post {
+            kind: PostKind::Page,
+            ..mine
+        };
         assert!(!may_edit(Some(Role::Author), 7, &page));
     }
 
     #[test]
     fn contributors_publish_into_review() {
-        assert_eq!(permitted_status(Role::Contributor, PostStatus::Publish), PostStatus::Pending);
-        assert_eq!(permitted_status(Role::Contributor, PostStatus::Draft), PostStatus::Draft);
-        assert_eq!(permitted_status(Role::Author, PostStatus::Publish), PostStatus::Publish);
+        assert_eq!(
+            permitted_status(Role::Contributor, PostStatus::Publish),
+            PostStatus::Pending
+        );
+        assert_eq!(
+            permitted_status(Role::Contributor, PostStatus::Draft),
+            PostStatus::Draft
+        );
+        assert_eq!(
+            permitted_status(Role::Author, PostStatus::Publish),
+            PostStatus::Publish
+        );
         assert!(may_create(Some(Role::Contributor), PostKind::Post));
         assert!(!may_create(Some(Role::Author), PostKind::Page));
         assert!(!may_create(Some(Role::Subscriber), PostKind::Post));
+    }
+
+    #[test]
+    fn schedules_in_the_past_are_refused_and_future_publishing_is_scheduled() {
+        assert_eq!(
+            planned_status(Role::Author, PostStatus::Future, 50, 100),
+            Err(ScheduleInThePast)
+        );
+        assert_eq!(
+            planned_status(Role::Author, PostStatus::Future, 150, 100),
+            Ok(PostStatus::Future)
+        );
+        assert_eq!(
+            planned_status(Role::Author, PostStatus::Publish, 150, 100),
+            Ok(PostStatus::Future)
+        );
+        assert_eq!(
+            planned_status(Role::Contributor, PostStatus::Publish, 50, 100),
+            Ok(PostStatus::Pending)
+        );
+        assert_eq!(title_problem("  "), Some("Please give the post a title."));
+        assert_eq!(title_problem("Week 1"), None);
     }
 
     #[test]

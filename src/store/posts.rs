@@ -1,7 +1,9 @@
 //! Posts and pages: writing them, finding them by URL, listing them for the home page and archives.
 
 use crate::domain::{
-    post::{DEFAULT_CATEGORY, Post, PostKind, PostStatus, SourceFormat, Taxonomy, Term, render_body},
+    post::{
+        DEFAULT_CATEGORY, Post, PostKind, PostStatus, SourceFormat, Taxonomy, Term, render_body,
+    },
     slug,
 };
 
@@ -33,16 +35,31 @@ pub struct NewPost<'a> {
 }
 
 /// The categories (the default one when none is named) and tags a post gets; pages get none.
-fn terms_to_attach<'a>(kind: PostKind, categories: &'a [String], tags: &'a [String]) -> Vec<(Taxonomy, String)> {
+fn terms_to_attach<'a>(
+    kind: PostKind,
+    categories: &'a [String],
+    tags: &'a [String],
+) -> Vec<(Taxonomy, String)> {
     if kind == PostKind::Page {
         return Vec::new();
     }
-    let named: Vec<&String> = categories.iter().filter(|name| !name.trim().is_empty()).collect();
-    let categories = if named.is_empty() { vec![DEFAULT_CATEGORY.to_owned()] } else { named.into_iter().cloned().collect() };
+    let named: Vec<&String> = categories
+        .iter()
+        .filter(|name| !name.trim().is_empty())
+        .collect();
+    let categories = if named.is_empty() {
+        vec![DEFAULT_CATEGORY.to_owned()]
+    } else {
+        named.into_iter().cloned().collect()
+    };
     categories
         .into_iter()
         .map(|name| (Taxonomy::Category, name.trim().to_owned()))
-        .chain(tags.iter().filter(|name| !name.trim().is_empty()).map(|name| (Taxonomy::Tag, name.trim().to_owned())))
+        .chain(
+            tags.iter()
+                .filter(|name| !name.trim().is_empty())
+                .map(|name| (Taxonomy::Tag, name.trim().to_owned())),
+        )
         .collect()
 }
 
@@ -233,7 +250,16 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             attach_terms!(&mut *tx, new.site_id, id, &terms);
-            insert_revision!(&mut *tx, new.site_id, id, Some(new.author_id), new.title, new.source, new.excerpt.trim(), now);
+            insert_revision!(
+                &mut *tx,
+                new.site_id,
+                id,
+                Some(new.author_id),
+                new.title,
+                new.source,
+                new.excerpt.trim(),
+                now
+            );
             tx.commit().await?;
             id
         });
@@ -360,9 +386,15 @@ impl Store {
         let listed =
             format!("WHERE p.site_id = $1 AND p.kind = 'post' AND p.status = 'publish'{condition}");
         let limit_at = values.len() + 2;
+        // Sticky posts lead the home page, as in WordPress; archives keep plain date order.
+        let sticky_first = if matches!(filter, ListFilter::All) {
+            "p.sticky DESC, "
+        } else {
+            ""
+        };
         let list_sql = format!(
             "SELECT {POST_LIST_COLUMNS}, {CARD_SELECT} {listed}
-             ORDER BY p.published_at DESC, p.id DESC LIMIT ${limit_at} OFFSET ${}",
+             ORDER BY {sticky_first}p.published_at DESC, p.id DESC LIMIT ${limit_at} OFFSET ${}",
             limit_at + 1
         );
         let count_sql = format!("SELECT COUNT(*) FROM posts p {listed}");
@@ -511,7 +543,7 @@ pub struct PostEdit<'a> {
 /// The outcome of a save.
 #[derive(Debug)]
 pub enum Saved {
-    Saved(Post),
+    Saved(Box<Post>),
     /// Someone saved the post since the version the editor started from; nothing was written. Carries the post
     /// as it now stands.
     Conflict(Box<Post>),
@@ -556,7 +588,10 @@ impl Store {
         edit: &PostEdit<'_>,
         now: i64,
     ) -> StoreResult<Saved> {
-        let current = self.post_by_id(site_id, post_id).await?.ok_or(StoreError::NotFound)?;
+        let current = self
+            .post_by_id(site_id, post_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let body = render_body(edit.source, current.source_format, edit.excerpt);
         let terms = terms_to_attach(current.kind, edit.categories, edit.tags);
         let saved: bool = with_pool!(self, writer, |pool| {
@@ -585,21 +620,46 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() == 1 {
-                sqlx::query("DELETE FROM post_terms WHERE post_id = $1").bind(post_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM post_terms WHERE post_id = $1")
+                    .bind(post_id)
+                    .execute(&mut *tx)
+                    .await?;
                 attach_terms!(&mut *tx, site_id, post_id, &terms);
-                insert_revision!(&mut *tx, site_id, post_id, Some(editor_id), edit.title, edit.source, edit.excerpt.trim(), now);
+                insert_revision!(
+                    &mut *tx,
+                    site_id,
+                    post_id,
+                    Some(editor_id),
+                    edit.title,
+                    edit.source,
+                    edit.excerpt.trim(),
+                    now
+                );
                 tx.commit().await?;
                 true
             } else {
                 false
             }
         });
-        let post = self.post_by_id(site_id, post_id).await?.ok_or(StoreError::NotFound)?;
-        Ok(if saved { Saved::Saved(post) } else { Saved::Conflict(Box::new(post)) })
+        let post = self
+            .post_by_id(site_id, post_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(if saved {
+            Saved::Saved(Box::new(post))
+        } else {
+            Saved::Conflict(Box::new(post))
+        })
     }
 
     /// Moves a post to the trash, or (`false`) back to the status it had.
-    pub async fn set_trashed(&self, site_id: i64, post_id: i64, trashed: bool, now: i64) -> StoreResult<Post> {
+    pub async fn set_trashed(
+        &self,
+        site_id: i64,
+        post_id: i64,
+        trashed: bool,
+        now: i64,
+    ) -> StoreResult<Post> {
         let sql = if trashed {
             "UPDATE posts SET status_before_trash = status, status = 'trash', modified_at = $3, version = version + 1
              WHERE site_id = $1 AND id = $2 AND status <> 'trash'"
@@ -609,9 +669,17 @@ impl Store {
              WHERE site_id = $1 AND id = $2 AND status = 'trash'"
         };
         with_pool!(self, writer, |pool| {
-            sqlx::query(sql).bind(site_id).bind(post_id).bind(now).execute(pool).await.map(|_| ())
+            sqlx::query(sql)
+                .bind(site_id)
+                .bind(post_id)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|_| ())
         })?;
-        self.post_by_id(site_id, post_id).await?.ok_or(StoreError::NotFound)
+        self.post_by_id(site_id, post_id)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// A post's revisions, newest first.
@@ -631,7 +699,13 @@ impl Store {
     }
 
     /// One page of the dashboard's post list, newest first, and how many match in all.
-    pub async fn admin_posts(&self, site_id: i64, filter: &AdminFilter, page: u32, per_page: u32) -> StoreResult<PostPage> {
+    pub async fn admin_posts(
+        &self,
+        site_id: i64,
+        filter: &AdminFilter,
+        page: u32,
+        per_page: u32,
+    ) -> StoreResult<PostPage> {
         let mut values = vec![Value::Int(site_id)];
         let mut condition = String::from("WHERE p.site_id = $1");
         let mut add = |sql: &str, value: Value, values: &mut Vec<Value>| {
@@ -639,21 +713,53 @@ impl Store {
             condition.push_str(&sql.replace("$?", &format!("${}", values.len())));
         };
         if let Some(kind) = filter.kind {
-            add(" AND p.kind = $?", Value::Text(kind.as_str().into()), &mut values);
+            add(
+                " AND p.kind = $?",
+                Value::Text(kind.as_str().into()),
+                &mut values,
+            );
         }
         match filter.status {
-            Some(status) => add(" AND p.status = $?", Value::Text(status.as_str().into()), &mut values),
-            None => add(" AND p.status <> $?", Value::Text(PostStatus::Trash.as_str().into()), &mut values),
+            Some(status) => add(
+                " AND p.status = $?",
+                Value::Text(status.as_str().into()),
+                &mut values,
+            ),
+            None => add(
+                " AND p.status <> $?",
+                Value::Text(PostStatus::Trash.as_str().into()),
+                &mut values,
+            ),
         }
         if let Some(author) = filter.author_id {
             add(" AND p.author_id = $?", Value::Int(author), &mut values);
         }
         if let Some(category) = filter.category_id {
-            add(" AND p.id IN (SELECT post_id FROM post_terms WHERE term_id = $?)", Value::Int(category), &mut values);
+            add(
+                " AND p.id IN (SELECT post_id FROM post_terms WHERE term_id = $?)",
+                Value::Int(category),
+                &mut values,
+            );
         }
-        if let Some(words) = filter.search.as_deref().map(str::trim).filter(|words| !words.is_empty()) {
-            let pattern = format!("%{}%", words.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            add(" AND (lower(p.title) LIKE $? ESCAPE '\\' OR lower(p.source) LIKE $? ESCAPE '\\')", Value::Text(pattern), &mut values);
+        if let Some(words) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|words| !words.is_empty())
+        {
+            let pattern = format!(
+                "%{}%",
+                words
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            add(
+                " AND (lower(p.title) LIKE $? ESCAPE '\\' OR lower(p.source) LIKE $? ESCAPE '\\')",
+                Value::Text(pattern),
+                &mut values,
+            );
         }
         let limit_at = values.len() + 1;
         let list_sql = format!(
@@ -679,9 +785,16 @@ impl Store {
                 }
             }
             let total: i64 = count.fetch_one(pool).await?;
-            let rows = list.bind(i64::from(per_page)).bind(offset).fetch_all(pool).await?;
+            let rows = list
+                .bind(i64::from(per_page))
+                .bind(offset)
+                .fetch_all(pool)
+                .await?;
             (rows, total)
         });
-        Ok(PostPage { cards: self.with_terms(rows).await?, total })
+        Ok(PostPage {
+            cards: self.with_terms(rows).await?,
+            total,
+        })
     }
 }

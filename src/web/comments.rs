@@ -79,6 +79,11 @@ pub async fn leave_reply(
         .await?
         .filter(|post| post.is_public())
         .ok_or(WebError::NotFound)?;
+    if super::posts::is_locked(&post, &visitor, signed_in.as_ref()) {
+        return Err(WebError::Forbidden(
+            "This post is password protected: give its password to read and reply.",
+        ));
+    }
     if !post.accepts_comments(&site.settings, now) {
         return Err(WebError::Forbidden(
             "Sorry, comments are closed for this item.",
@@ -291,6 +296,8 @@ impl Redisplay<'_> {
                 held: &self.visitor.held,
                 status,
                 viewer: self.viewer,
+                locked: false,
+                password_error: None,
             },
         )
         .await

@@ -18,6 +18,8 @@ pub enum WebError {
     Forbidden(&'static str),
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    Conflict(&'static str),
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("method not allowed")]
@@ -63,6 +65,7 @@ impl IntoResponse for WebError {
             ),
             Self::Forbidden(reason) => (StatusCode::FORBIDDEN, "Not allowed", (*reason).to_owned()),
             Self::BadRequest(reason) => (StatusCode::BAD_REQUEST, "Bad request", reason.clone()),
+            Self::Conflict(reason) => (StatusCode::CONFLICT, "Changed meanwhile", (*reason).to_owned()),
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Too large",

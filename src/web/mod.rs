@@ -8,6 +8,7 @@ mod assets;
 mod auth;
 pub mod client_ip;
 mod comments;
+mod editor;
 pub mod error;
 mod form;
 mod notify;
@@ -199,7 +200,22 @@ pub fn router(state: AppState) -> Router {
             get(admin::comments).post(admin::moderate),
         )
         .route("/admin/outbox", get(admin::outbox))
+        .route("/admin/posts", get(editor::list))
+        .route(
+            "/admin/posts/new",
+            get(editor::new_post).post(editor::create_post),
+        )
+        .route(
+            "/admin/posts/{id}",
+            get(editor::edit_post).post(editor::save_post),
+        )
+        .route("/admin/posts/{id}/revisions", get(editor::revisions))
+        .route(
+            "/admin/posts/{id}/revisions/{revision}",
+            post(editor::restore_revision),
+        )
         .route("/wp-comments-post.php", post(comments::leave_reply))
+        .route("/post-password", post(pages::unlock_post))
         .fallback(pages::public_page)
         .layer(middleware::from_fn_with_state(
             state.clone(),

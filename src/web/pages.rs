@@ -20,7 +20,7 @@ use crate::{
 use super::{
     AppState,
     error::WebError,
-    posts::{PostView, permalink_of, render_post},
+    posts::{PostView, is_locked, permalink_of, render_post},
     render,
     session::SignedIn,
     views::{CommentFormView, FieldView, Link, ListPage, Pagination, PostSummaryView},
@@ -212,6 +212,7 @@ async fn show_post(
     visitor: Visitor,
     viewer: Option<&SignedIn>,
 ) -> Result<Response, WebError> {
+    let locked = is_locked(&card.post, &visitor, viewer);
     let remembered = visitor.remembered.clone().unwrap_or_default();
     let form = CommentFormView {
         author: FieldView {
@@ -244,6 +245,8 @@ async fn show_post(
             held: &visitor.held,
             status: StatusCode::OK,
             viewer,
+            locked,
+            password_error: None,
         },
     )
     .await
@@ -367,7 +370,11 @@ async fn listing(
                     href: archive_path(ArchiveKind::Author, &card.author_nicename),
                     text: card.author_name,
                 },
-                summary: card.post.summary,
+                summary: if card.post.password.is_some() {
+                    "There is no excerpt because this is a protected post.".to_owned()
+                } else {
+                    card.post.summary
+                },
                 categories: card
                     .terms
                     .iter()
@@ -404,4 +411,60 @@ async fn listing(
             .insert(axum::http::header::CACHE_CONTROL, super::PRIVATE);
     }
     Ok(response)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    post_id: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /post-password`: the right password unlocks the post for 10 days; a wrong one shows the form again.
+pub async fn unlock_post(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    signed_in: Option<SignedIn>,
+    super::form::StrictForm(form): super::form::StrictForm<PasswordForm>,
+) -> Result<Response, WebError> {
+    let site = state.site().await?;
+    let id = form
+        .post_id
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| WebError::NotFound)?;
+    let post = state
+        .store
+        .post_by_id(site.id, id)
+        .await?
+        .filter(|post| post.is_public())
+        .ok_or(WebError::NotFound)?;
+    let Some(password) = post.password.clone() else {
+        return Ok(moved_permanently(
+            &permalink_of(&state, &site, &post).await?,
+        ));
+    };
+    if super::session::same_secret(&form.password, &password) {
+        let target = permalink_of(&state, &site, &post).await?;
+        let (signed, plain) = visitor.unlock(post.id, &password).into_jars();
+        return Ok((signed, plain, axum::response::Redirect::to(&target)).into_response());
+    }
+    let card = state
+        .store
+        .card_by_slug(site.id, post.kind, &post.slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let view = PostView {
+        site: &site,
+        card,
+        comment_page: None,
+        form: CommentFormView::default(),
+        held: &visitor.held,
+        status: StatusCode::FORBIDDEN,
+        viewer: signed_in.as_ref(),
+        locked: true,
+        password_error: Some("That password is not right. Please try again.".into()),
+    };
+    render_post(&state, view).await
 }

@@ -21,6 +21,7 @@ use super::{
     render,
     session::SignedIn,
     views::{CommentFormView, CommentView, Link, Pagination, PostPage},
+    visitor::Visitor,
 };
 
 /// How to draw a post page: which page of comments, and the form's state.
@@ -34,6 +35,19 @@ pub struct PostView<'a> {
     pub held: &'a [i64],
     pub status: StatusCode,
     pub viewer: Option<&'a SignedIn>,
+    /// Password-protected and not unlocked by this reader.
+    pub locked: bool,
+    pub password_error: Option<String>,
+}
+
+/// Whether a reader must still give a post's password: not when they gave it, nor for its author and staff.
+pub fn is_locked(post: &Post, visitor: &Visitor, viewer: Option<&SignedIn>) -> bool {
+    let Some(password) = &post.password else {
+        return false;
+    };
+    let privileged =
+        viewer.is_some_and(|viewer| viewer.is_staff() || viewer.user.id == post.author_id);
+    !privileged && !visitor.has_unlocked(post.id, password)
 }
 
 /// The canonical path of a post or page.
@@ -77,6 +91,8 @@ pub async fn render_post(state: &AppState, view: PostView<'_>) -> Result<Respons
         held,
         status,
         viewer,
+        locked,
+        password_error,
     } = view;
     let settings = &site.settings;
     let zone = settings.zone();
@@ -171,9 +187,14 @@ pub async fn render_post(state: &AppState, view: PostView<'_>) -> Result<Respons
         comments_open: post.accepts_comments(settings, calendar::now()),
         form,
         permalink,
+        locked,
+        password_error,
     };
-    let personal =
-        !held.is_empty() || !page.form.author.value.is_empty() || status != StatusCode::OK;
+    let personal = viewer.is_some()
+        || post.password.is_some()
+        || !held.is_empty()
+        || !page.form.author.value.is_empty()
+        || status != StatusCode::OK;
     let mut response = render(status, &page)?;
     if personal {
         response

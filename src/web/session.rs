@@ -40,14 +40,7 @@ impl SignedIn {
 
     /// Refuses a state-changing form whose CSRF token is not this session's.
     pub fn check_csrf(&self, submitted: &str) -> Result<(), WebError> {
-        let (expected, submitted) = (self.csrf.as_bytes(), submitted.as_bytes());
-        let same = expected.len() == submitted.len()
-            && expected
-                .iter()
-                .zip(submitted)
-                .fold(0_u8, |difference, (a, b)| difference | (a ^ b))
-                == 0;
-        if same {
+        if same_secret(submitted, &self.csrf) {
             Ok(())
         } else {
             Err(WebError::Forbidden(
@@ -160,6 +153,17 @@ impl FromRequestParts<AppState> for Administrator {
             ))
         }
     }
+}
+
+/// Compares a submitted secret with the expected one in time that does not depend on where they differ.
+pub fn same_secret(submitted: &str, expected: &str) -> bool {
+    let (submitted, expected) = (submitted.as_bytes(), expected.as_bytes());
+    submitted.len() == expected.len()
+        && submitted
+            .iter()
+            .zip(expected)
+            .fold(0_u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
 }
 
 pub fn hash_token(token: &str) -> String {

@@ -123,6 +123,9 @@ pub struct PostPage {
     pub comment_pages: Option<Pagination>,
     pub comments_open: bool,
     pub form: CommentFormView,
+    /// Password-protected and not yet unlocked: only the title and the password form show.
+    pub locked: bool,
+    pub password_error: Option<String>,
 }
 
 impl PostPage {
@@ -260,4 +263,90 @@ pub struct SettingsPage {
     pub csrf: String,
     pub fields: Vec<SettingField>,
     pub notice: Option<String>,
+}
+
+/// A post in the dashboard's list.
+pub struct PostListRow {
+    pub edit: Link,
+    pub author: String,
+    pub status: &'static str,
+    pub date: String,
+    pub categories: String,
+    pub comments: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/posts.html")]
+pub struct PostListPage {
+    pub layout: Layout,
+    pub rows: Vec<PostListRow>,
+    pub kind: &'static str,
+    pub status: String,
+    pub search: String,
+    /// (id, name, selected)
+    pub categories: Vec<(i64, String, bool)>,
+    pub can_create_pages: bool,
+    pub total: i64,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+}
+
+/// A category in the editor's list, indented by its depth.
+pub struct CategoryChoice {
+    pub name: String,
+    pub depth: usize,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/editor.html")]
+pub struct EditorPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub action: String,
+    pub id: Option<i64>,
+    pub is_page: bool,
+    pub csrf: String,
+    pub fields: super::editor::EditorFields,
+    pub can_sticky: bool,
+    /// (value, label)
+    pub statuses: Vec<(&'static str, &'static str)>,
+    pub categories: Vec<CategoryChoice>,
+    /// (id, title, selected)
+    pub parents: Vec<(String, String, bool)>,
+    pub title_error: Option<String>,
+    pub date_error: Option<String>,
+    pub notice: Option<String>,
+    pub offer_publish_now: bool,
+    /// The other person's title and text, after a conflicting save.
+    pub conflict: Option<(String, String)>,
+    pub preview: Option<String>,
+    pub view_link: Option<String>,
+    pub trashed: bool,
+}
+
+/// A line of a revision's changes.
+pub struct DiffLine {
+    pub sign: &'static str,
+    pub text: String,
+}
+
+pub struct RevisionView {
+    pub id: i64,
+    pub editor: String,
+    pub date: String,
+    pub title: String,
+    pub is_current: bool,
+    pub diff: Vec<DiffLine>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/revisions.html")]
+pub struct RevisionsPage {
+    pub layout: Layout,
+    pub post: Link,
+    pub post_id: i64,
+    pub version: i64,
+    pub csrf: String,
+    pub revisions: Vec<RevisionView>,
 }

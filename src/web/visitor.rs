@@ -85,10 +85,39 @@ impl Visitor {
         self
     }
 
+    /// Whether the visitor gave this post's current password (within the last 10 days).
+    pub fn has_unlocked(&self, post_id: i64, password: &str) -> bool {
+        self.signed
+            .get(&unlock_cookie_name(post_id))
+            .is_some_and(|cookie| cookie.value() == password_fingerprint(password))
+    }
+
+    /// Remembers for 10 days that the visitor gave this post's password.
+    pub fn unlock(mut self, post_id: i64, password: &str) -> Self {
+        let cookie = Cookie::build((unlock_cookie_name(post_id), password_fingerprint(password)))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .max_age(Duration::days(10))
+            .build();
+        self.signed = self.signed.add(cookie);
+        self
+    }
+
     /// The cookie jars to send back with the response.
     pub fn into_jars(self) -> (SignedCookieJar, CookieJar) {
         (self.signed, self.plain)
     }
+}
+
+fn unlock_cookie_name(post_id: i64) -> String {
+    format!("colloquy_unlocked_{post_id}")
+}
+
+/// Changes when the password changes, so an old unlock stops working; reveals nothing of the password.
+fn password_fingerprint(password: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(password.as_bytes())[..12])
 }
 
 fn long_lived(name: &'static str, value: String) -> Cookie<'static> {

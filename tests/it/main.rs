@@ -16,3 +16,4 @@ mod mail;
 mod pages;
 mod privacy;
 mod store;
+mod writing;

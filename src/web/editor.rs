@@ -1,0 +1,929 @@
+//! Writing in the browser: the dashboard's post list, the editor with a server-rendered preview, revisions
+//! with their differences, and the trash. Who may do what is decided by `domain::post` (`may_create`,
+//! `may_edit`, `planned_status`).
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use similar::{ChangeTag, TextDiff};
+
+use crate::{
+    domain::{
+        calendar,
+        markup::markdown_to_html,
+        post::{
+            Post, PostKind, PostStatus, SourceFormat, Taxonomy, may_create, may_edit,
+            planned_status, title_problem,
+        },
+        user::Role,
+    },
+    store::{AdminFilter, NewPost, PostEdit, Saved, Site},
+};
+
+use super::{
+    AppState, PRIVATE,
+    error::WebError,
+    form::StrictForm,
+    render,
+    session::SignedIn,
+    views::{
+        CategoryChoice, DiffLine, EditorPage, Link, PostListPage, PostListRow, RevisionView,
+        RevisionsPage,
+    },
+};
+
+const LIST_PAGE_SIZE: u32 = 30;
+
+fn private(response: Result<Response, WebError>) -> Result<Response, WebError> {
+    response.map(|mut response| {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, PRIVATE);
+        response
+    })
+}
+
+/// The writer's role, refusing those who cannot write at all.
+fn writer_role(signed_in: &SignedIn) -> Result<Role, WebError> {
+    signed_in
+        .role
+        .filter(|role| *role != Role::Subscriber)
+        .ok_or(WebError::Forbidden(
+            "Only the course's writers can see this.",
+        ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    author: Option<i64>,
+    #[serde(default)]
+    category: Option<i64>,
+    #[serde(default)]
+    q: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+/// `/admin/posts`: staff see every post; other writers see their own.
+pub async fn list(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let role = writer_role(&signed_in)?;
+    let site = state.site().await?;
+    let status = match query.status.as_str() {
+        "" | "all" => None,
+        other => Some(
+            other
+                .parse::<PostStatus>()
+                .map_err(|_| WebError::NotFound)?,
+        ),
+    };
+    let kind = match query.kind.as_str() {
+        "page" => PostKind::Page,
+        _ => PostKind::Post,
+    };
+    let filter = AdminFilter {
+        kind: Some(kind),
+        status,
+        author_id: if role.is_staff() {
+            query.author
+        } else {
+            Some(signed_in.user.id)
+        },
+        category_id: query.category,
+        search: Some(query.q.clone()).filter(|words| !words.trim().is_empty()),
+    };
+    let page = query.page.unwrap_or(1).max(1);
+    let listed = state
+        .store
+        .admin_posts(site.id, &filter, page, LIST_PAGE_SIZE)
+        .await?;
+    let zone = site.settings.zone();
+    let rows = listed
+        .cards
+        .into_iter()
+        .map(|card| PostListRow {
+            edit: Link {
+                href: format!("/admin/posts/{}", card.post.id),
+                text: card.post.title.clone(),
+            },
+            author: card.author_name,
+            status: card.post.status.as_str(),
+            date: zone.long_date_time(card.post.published_at),
+            categories: card
+                .terms
+                .iter()
+                .filter(|term| term.taxonomy == Taxonomy::Category)
+                .map(|term| term.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            comments: card.comment_count,
+        })
+        .collect();
+    let categories = state.store.categories(site.id).await?;
+    let pages = u32::try_from((listed.total.max(0) as u64).div_ceil(u64::from(LIST_PAGE_SIZE)))
+        .unwrap_or(1)
+        .max(1);
+    let page_link = |number: u32| {
+        format!(
+            "/admin/posts?type={}&status={}&q={}&page={number}",
+            kind.as_str(),
+            query.status,
+            encode(&query.q)
+        )
+    };
+    let view = PostListPage {
+        layout: state
+            .layout(
+                &site,
+                Some(if kind == PostKind::Page {
+                    "Pages"
+                } else {
+                    "Posts"
+                }),
+                Some(&signed_in),
+            )
+            .await?,
+        rows,
+        kind: kind.as_str(),
+        status: query.status.clone(),
+        search: query.q.clone(),
+        categories: categories
+            .iter()
+            .map(|term| (term.id, term.name.clone(), query.category == Some(term.id)))
+            .collect(),
+        can_create_pages: may_create(Some(role), PostKind::Page),
+        total: listed.total,
+        newer: (page > 1).then(|| page_link(page - 1)),
+        older: (page < pages).then(|| page_link(page + 1)),
+    };
+    private(render(StatusCode::OK, &view))
+}
+
+fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// The editor's fields as typed.
+#[derive(Clone, Debug, Default)]
+pub struct EditorFields {
+    pub title: String,
+    pub body: String,
+    pub excerpt: String,
+    pub categories: Vec<String>,
+    pub new_categories: String,
+    pub tags: String,
+    pub status: String,
+    pub date: String,
+    pub sticky: bool,
+    pub comments_open: bool,
+    pub password: String,
+    pub parent: String,
+    pub version: i64,
+    pub action: String,
+    pub csrf: String,
+}
+
+impl EditorFields {
+    fn from_form(form: &[(String, String)]) -> Self {
+        let field = |name: &str| {
+            form.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+                .unwrap_or_default()
+        };
+        Self {
+            title: field("title"),
+            body: field("body"),
+            excerpt: field("excerpt"),
+            categories: form
+                .iter()
+                .filter(|(key, _)| key == "category")
+                .map(|(_, value)| value.clone())
+                .collect(),
+            new_categories: field("new_categories"),
+            tags: field("tags"),
+            status: field("status"),
+            date: field("date"),
+            sticky: form.iter().any(|(key, _)| key == "sticky"),
+            comments_open: form.iter().any(|(key, _)| key == "comments_open"),
+            password: field("password"),
+            parent: field("parent"),
+            version: field("version").parse().unwrap_or(0),
+            action: field("action"),
+            csrf: field("csrf"),
+        }
+    }
+
+    fn of_post(
+        post: &Post,
+        zone: &calendar::SiteZone,
+        categories: Vec<String>,
+        tags: Vec<String>,
+    ) -> Self {
+        Self {
+            title: post.title.clone(),
+            body: post.source.clone(),
+            excerpt: post.excerpt.clone(),
+            categories,
+            new_categories: String::new(),
+            tags: tags.join(", "),
+            status: post.status.as_str().to_owned(),
+            date: zone.local_input(post.published_at),
+            sticky: post.sticky,
+            comments_open: post.comments_open,
+            password: post.password.clone().unwrap_or_default(),
+            parent: post.parent_id.map(|id| id.to_string()).unwrap_or_default(),
+            version: post.version,
+            action: String::new(),
+            csrf: String::new(),
+        }
+    }
+
+    /// Every category named: the ticked ones and the new ones typed (comma-separated).
+    fn all_categories(&self) -> Vec<String> {
+        let mut names = self.categories.clone();
+        names.extend(split_names(&self.new_categories));
+        names
+    }
+}
+
+fn split_names(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What goes wrong with a save, shown beside the form.
+#[derive(Default)]
+struct Problems {
+    title: Option<String>,
+    date: Option<String>,
+    notice: Option<String>,
+    offer_publish_now: bool,
+    conflict: Option<Post>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewQuery {
+    #[serde(default, rename = "type")]
+    kind: String,
+}
+
+pub async fn new_post(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(query): Query<NewQuery>,
+) -> Result<Response, WebError> {
+    let role = writer_role(&signed_in)?;
+    let kind = if query.kind == "page" {
+        PostKind::Page
+    } else {
+        PostKind::Post
+    };
+    if !may_create(Some(role), kind) {
+        return Err(WebError::Forbidden(
+            "Only editors and administrators write pages.",
+        ));
+    }
+    let site = state.site().await?;
+    let fields = EditorFields {
+        status: "draft".into(),
+        comments_open: kind == PostKind::Post,
+        date: String::new(),
+        ..EditorFields::default()
+    };
+    show_editor(
+        &state,
+        &site,
+        &signed_in,
+        EditorTarget::New(kind),
+        fields,
+        Problems::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The post an editor page is for.
+enum EditorTarget {
+    New(PostKind),
+    Existing(Box<Post>),
+}
+
+impl EditorTarget {
+    fn kind(&self) -> PostKind {
+        match self {
+            Self::New(kind) => *kind,
+            Self::Existing(post) => post.kind,
+        }
+    }
+}
+
+pub async fn create_post(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(query): Query<NewQuery>,
+    StrictForm(form): StrictForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let fields = EditorFields::from_form(&form);
+    signed_in.check_csrf(&fields.csrf)?;
+    let role = writer_role(&signed_in)?;
+    let kind = if query.kind == "page" {
+        PostKind::Page
+    } else {
+        PostKind::Post
+    };
+    if !may_create(Some(role), kind) {
+        return Err(WebError::Forbidden(
+            "Only editors and administrators write pages.",
+        ));
+    }
+    let site = state.site().await?;
+    let target = EditorTarget::New(kind);
+    let plan = match plan_save(&state, &site, role, &fields).await? {
+        Ok(plan) => plan,
+        Err(problems) => {
+            return show_editor(
+                &state,
+                &site,
+                &signed_in,
+                target,
+                fields,
+                problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    if fields.action == "preview" {
+        return show_editor(
+            &state,
+            &site,
+            &signed_in,
+            target,
+            fields,
+            Problems::default(),
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let categories = fields.all_categories();
+    let tags = split_names(&fields.tags);
+    let post = state
+        .store
+        .create_post(
+            &NewPost {
+                site_id: site.id,
+                author_id: signed_in.user.id,
+                kind,
+                status: plan.status,
+                title: fields.title.trim(),
+                source: &fields.body,
+                format: SourceFormat::Markdown,
+                excerpt: &fields.excerpt,
+                slug: None,
+                parent_id: plan.parent_id,
+                comments_open: fields.comments_open,
+                published_at: plan.published_at,
+                categories: &categories,
+                tags: &tags,
+                sticky: fields.sticky && role.is_staff(),
+                password: plan.password.as_deref(),
+            },
+            calendar::now(),
+        )
+        .await?;
+    tracing::info!(post = post.id, by = signed_in.user.id, status = %post.status, "post created");
+    Ok(Redirect::to(&format!("/admin/posts/{}?saved=1", post.id)).into_response())
+}
+
+/// What a valid save writes.
+struct Plan {
+    status: PostStatus,
+    published_at: i64,
+    parent_id: Option<i64>,
+    password: Option<String>,
+}
+
+/// Checks the typed fields: title, date, status (with the role's limits), parent page.
+async fn plan_save(
+    state: &AppState,
+    site: &Site,
+    role: Role,
+    fields: &EditorFields,
+) -> Result<Result<Plan, Problems>, WebError> {
+    let zone = site.settings.zone();
+    let now = calendar::now();
+    let mut problems = Problems {
+        title: title_problem(&fields.title).map(str::to_owned),
+        ..Problems::default()
+    };
+    let published_at = if fields.date.trim().is_empty() {
+        Some(now)
+    } else {
+        zone.parse_local(&fields.date)
+    };
+    if published_at.is_none() {
+        problems.date =
+            Some("Give the date and time as the field asks, for example 2026-09-01 09:00.".into());
+    }
+    let publish_now = fields.action == "publish_now";
+    let requested = if publish_now {
+        PostStatus::Publish
+    } else {
+        fields
+            .status
+            .parse::<PostStatus>()
+            .unwrap_or(PostStatus::Draft)
+    };
+    let published_at = if publish_now {
+        now
+    } else {
+        published_at.unwrap_or(now)
+    };
+    let status = match planned_status(role, requested, published_at, now) {
+        Ok(status) => status,
+        Err(_) => {
+            problems.date = Some(
+                "That date and time have already passed, so the post cannot be scheduled for them."
+                    .into(),
+            );
+            problems.offer_publish_now = true;
+            PostStatus::Draft
+        }
+    };
+    let parent_id = match fields.parent.trim().parse::<i64>() {
+        Ok(id) => match state.store.post_by_id(site.id, id).await? {
+            Some(parent) if parent.kind == PostKind::Page => Some(parent.id),
+            _ => None,
+        },
+        Err(_) => None,
+    };
+    if problems.title.is_some() || problems.date.is_some() {
+        problems.notice = Some("Nothing was saved: please correct the marked fields.".into());
+        return Ok(Err(problems));
+    }
+    let password = Some(fields.password.trim().to_owned()).filter(|password| !password.is_empty());
+    Ok(Ok(Plan {
+        status,
+        published_at,
+        parent_id,
+        password,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn editable(
+    state: &AppState,
+    site: &Site,
+    signed_in: &SignedIn,
+    id: i64,
+) -> Result<Post, WebError> {
+    let post = state
+        .store
+        .post_by_id(site.id, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    if !may_edit(signed_in.role, signed_in.user.id, &post) {
+        return Err(WebError::Forbidden(
+            "You can edit only your own posts (and a contributor only until it is published).",
+        ));
+    }
+    Ok(post)
+}
+
+async fn fields_of(state: &AppState, site: &Site, post: &Post) -> Result<EditorFields, WebError> {
+    let terms = state.store.terms_of_posts(&[post.id]).await?;
+    let names = |taxonomy: Taxonomy| -> Vec<String> {
+        terms
+            .iter()
+            .filter(|(_, term)| term.taxonomy == taxonomy)
+            .map(|(_, term)| term.name.clone())
+            .collect()
+    };
+    Ok(EditorFields::of_post(
+        post,
+        &site.settings.zone(),
+        names(Taxonomy::Category),
+        names(Taxonomy::Tag),
+    ))
+}
+
+pub async fn edit_post(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Query(query): Query<EditQuery>,
+) -> Result<Response, WebError> {
+    let site = state.site().await?;
+    let post = editable(&state, &site, &signed_in, id).await?;
+    let fields = fields_of(&state, &site, &post).await?;
+    let problems = Problems {
+        notice: query.saved.map(|_| "Saved.".to_owned()),
+        ..Problems::default()
+    };
+    show_editor(
+        &state,
+        &site,
+        &signed_in,
+        EditorTarget::Existing(Box::new(post)),
+        fields,
+        problems,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn save_post(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let mut fields = EditorFields::from_form(&form);
+    signed_in.check_csrf(&fields.csrf)?;
+    let role = writer_role(&signed_in)?;
+    let site = state.site().await?;
+    let post = editable(&state, &site, &signed_in, id).await?;
+    let now = calendar::now();
+    match fields.action.as_str() {
+        "trash" | "restore" => {
+            let trashed = state
+                .store
+                .set_trashed(site.id, post.id, fields.action == "trash", now)
+                .await?;
+            tracing::info!(post = post.id, by = signed_in.user.id, status = %trashed.status, "post trashed or restored");
+            return Ok(Redirect::to(&format!("/admin/posts/{}?saved=1", post.id)).into_response());
+        }
+        _ => {}
+    }
+    let plan = match plan_save(&state, &site, role, &fields).await? {
+        Ok(plan) => plan,
+        Err(problems) => {
+            let target = EditorTarget::Existing(Box::new(post));
+            return show_editor(
+                &state,
+                &site,
+                &signed_in,
+                target,
+                fields,
+                problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    if fields.action == "preview" {
+        return show_editor(
+            &state,
+            &site,
+            &signed_in,
+            EditorTarget::Existing(Box::new(post)),
+            fields,
+            Problems::default(),
+            StatusCode::OK,
+        )
+        .await;
+    }
+    let categories = fields.all_categories();
+    let tags = split_names(&fields.tags);
+    let edit = PostEdit {
+        title: fields.title.trim(),
+        source: &fields.body,
+        excerpt: &fields.excerpt,
+        status: plan.status,
+        published_at: plan.published_at,
+        comments_open: fields.comments_open,
+        sticky: if role.is_staff() {
+            fields.sticky
+        } else {
+            post.sticky
+        },
+        password: plan.password.as_deref(),
+        parent_id: if post.kind == PostKind::Page {
+            plan.parent_id.filter(|parent| *parent != post.id)
+        } else {
+            None
+        },
+        categories: &categories,
+        tags: &tags,
+    };
+    match state
+        .store
+        .update_post(
+            site.id,
+            post.id,
+            fields.version,
+            signed_in.user.id,
+            &edit,
+            now,
+        )
+        .await?
+    {
+        Saved::Saved(saved) => {
+            tracing::info!(
+                post = saved.id,
+                by = signed_in.user.id,
+                version = saved.version,
+                "post saved"
+            );
+            Ok(Redirect::to(&format!("/admin/posts/{}?saved=1", saved.id)).into_response())
+        }
+        Saved::Conflict(current) => {
+            let current = *current;
+            fields.version = current.version;
+            let problems = Problems {
+                notice: Some(
+                    "Someone else saved this post while you were editing. Their version is shown below and yours is \
+                     still in the form: nothing was saved. Merge what you need, then save again to replace theirs."
+                        .into(),
+                ),
+                conflict: Some(current.clone()),
+                ..Problems::default()
+            };
+            show_editor(
+                &state,
+                &site,
+                &signed_in,
+                EditorTarget::Existing(Box::new(current)),
+                fields,
+                problems,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+    }
+}
+
+async fn show_editor(
+    state: &AppState,
+    site: &Site,
+    signed_in: &SignedIn,
+    target: EditorTarget,
+    fields: EditorFields,
+    problems: Problems,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let kind = target.kind();
+    let role = signed_in.role.unwrap_or(Role::Subscriber);
+    let categories = if kind == PostKind::Post {
+        state.store.categories(site.id).await?
+    } else {
+        Vec::new()
+    };
+    let choices = nest_categories(&categories, &fields.categories);
+    let pages = if kind == PostKind::Page {
+        state
+            .store
+            .admin_posts(
+                site.id,
+                &AdminFilter {
+                    kind: Some(PostKind::Page),
+                    ..AdminFilter::default()
+                },
+                1,
+                500,
+            )
+            .await?
+            .cards
+    } else {
+        Vec::new()
+    };
+    let (id, title, view_link) = match &target {
+        EditorTarget::New(_) => (None, format!("New {}", kind.as_str()), None),
+        EditorTarget::Existing(post) => (
+            Some(post.id),
+            format!("Edit {}", kind.as_str()),
+            post.is_public().then(|| {
+                format!(
+                    "/?{}={}",
+                    if kind == PostKind::Page {
+                        "page_id"
+                    } else {
+                        "p"
+                    },
+                    post.id
+                )
+            }),
+        ),
+    };
+    let trashed =
+        matches!(&target, EditorTarget::Existing(post) if post.status == PostStatus::Trash);
+    let preview =
+        (fields.action == "preview").then(|| markdown_to_html(&fields.body).into_string());
+    let statuses: Vec<(&'static str, &'static str)> = [
+        ("draft", "Draft"),
+        ("pending", "Pending review"),
+        ("publish", "Published"),
+        ("private", "Private"),
+        ("future", "Scheduled"),
+    ]
+    .into_iter()
+    .filter(|(value, _)| role.can_publish() || matches!(*value, "draft" | "pending"))
+    .collect();
+    let view = EditorPage {
+        layout: state.layout(site, Some(&title), Some(signed_in)).await?,
+        heading: title,
+        action: match id {
+            Some(id) => format!("/admin/posts/{id}"),
+            None => format!("/admin/posts/new?type={}", kind.as_str()),
+        },
+        id,
+        is_page: kind == PostKind::Page,
+        csrf: signed_in.csrf.clone(),
+        can_sticky: role.is_staff() && kind == PostKind::Post,
+        statuses,
+        categories: choices,
+        parents: pages
+            .into_iter()
+            .filter(|card| Some(card.post.id) != id)
+            .map(|card| {
+                (
+                    card.post.id.to_string(),
+                    card.post.title,
+                    fields.parent == card.post.id.to_string(),
+                )
+            })
+            .collect(),
+        title_error: problems.title,
+        date_error: problems.date,
+        notice: problems.notice,
+        offer_publish_now: problems.offer_publish_now,
+        conflict: problems.conflict.map(|post| (post.title, post.source)),
+        preview,
+        view_link,
+        trashed,
+        fields,
+    };
+    private(render(status, &view))
+}
+
+/// Categories in tree order, with their depth and whether they are ticked.
+fn nest_categories(
+    categories: &[crate::domain::post::Term],
+    ticked: &[String],
+) -> Vec<CategoryChoice> {
+    fn walk(
+        parent: Option<i64>,
+        depth: usize,
+        all: &[crate::domain::post::Term],
+        ticked: &[String],
+        out: &mut Vec<CategoryChoice>,
+    ) {
+        for term in all.iter().filter(|term| term.parent_id == parent) {
+            if out.iter().any(|choice| choice.name == term.name) {
+                continue;
+            }
+            out.push(CategoryChoice {
+                name: term.name.clone(),
+                depth,
+                checked: ticked
+                    .iter()
+                    .any(|name| name.eq_ignore_ascii_case(&term.name)),
+            });
+            walk(Some(term.id), depth + 1, all, ticked, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(None, 0, categories, ticked, &mut out);
+    out
+}
+
+/// `/admin/posts/ID/revisions`: every saved state, newest first, each with its changes from the one before.
+pub async fn revisions(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let site = state.site().await?;
+    let post = editable(&state, &site, &signed_in, id).await?;
+    let zone = site.settings.zone();
+    let revisions = state.store.revisions(site.id, post.id).await?;
+    let views = revisions
+        .iter()
+        .enumerate()
+        .map(|(index, revision)| {
+            let older = revisions.get(index + 1);
+            let before = older.map_or(String::new(), |older| {
+                format!("{}\n\n{}", older.title, older.source)
+            });
+            let after = format!("{}\n\n{}", revision.title, revision.source);
+            RevisionView {
+                id: revision.id,
+                editor: revision
+                    .editor_name
+                    .clone()
+                    .unwrap_or_else(|| "someone".into()),
+                date: zone.long_date_time(revision.created_at),
+                title: revision.title.clone(),
+                is_current: index == 0,
+                diff: TextDiff::from_lines(&before, &after)
+                    .iter_all_changes()
+                    .filter(|change| change.tag() != ChangeTag::Equal || older.is_none())
+                    .map(|change| DiffLine {
+                        sign: match change.tag() {
+                            ChangeTag::Delete => "-",
+                            ChangeTag::Insert => "+",
+                            ChangeTag::Equal => " ",
+                        },
+                        text: change.value().trim_end_matches('\n').to_owned(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let view = RevisionsPage {
+        layout: state
+            .layout(&site, Some("Revisions"), Some(&signed_in))
+            .await?,
+        post: Link {
+            href: format!("/admin/posts/{}", post.id),
+            text: post.title.clone(),
+        },
+        post_id: post.id,
+        version: post.version,
+        csrf: signed_in.csrf.clone(),
+        revisions: views,
+    };
+    private(render(StatusCode::OK, &view))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RestoreForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: i64,
+}
+
+/// Restores a revision's text as a new save (which is itself kept as a revision).
+pub async fn restore_revision(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path((id, revision_id)): Path<(i64, i64)>,
+    StrictForm(form): StrictForm<RestoreForm>,
+) -> Result<Response, WebError> {
+    signed_in.check_csrf(&form.csrf)?;
+    let site = state.site().await?;
+    let post = editable(&state, &site, &signed_in, id).await?;
+    let revision = state
+        .store
+        .revisions(site.id, post.id)
+        .await?
+        .into_iter()
+        .find(|revision| revision.id == revision_id)
+        .ok_or(WebError::NotFound)?;
+    let current = fields_of(&state, &site, &post).await?;
+    let categories = current.all_categories();
+    let tags = split_names(&current.tags);
+    let edit = PostEdit {
+        title: &revision.title,
+        source: &revision.source,
+        excerpt: &revision.excerpt,
+        status: post.status,
+        published_at: post.published_at,
+        comments_open: post.comments_open,
+        sticky: post.sticky,
+        password: post.password.as_deref(),
+        parent_id: post.parent_id,
+        categories: &categories,
+        tags: &tags,
+    };
+    match state
+        .store
+        .update_post(
+            site.id,
+            post.id,
+            form.version,
+            signed_in.user.id,
+            &edit,
+            calendar::now(),
+        )
+        .await?
+    {
+        Saved::Saved(_) => {
+            Ok(Redirect::to(&format!("/admin/posts/{}?saved=1", post.id)).into_response())
+        }
+        Saved::Conflict(_) => Err(WebError::Conflict(
+            "The post changed while you were looking at its revisions. Reload and try again.",
+        )),
+    }
+}

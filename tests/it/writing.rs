@@ -1,0 +1,711 @@
+//! Writing in the browser: the editor, preview, schedules, revisions, conflicts, the trash, post passwords,
+//! and the table of who may do what.
+
+use colloquy::domain::{
+    post::{PostKind, PostStatus},
+    user::Role,
+};
+use reqwest::StatusCode;
+
+use crate::helpers::{Member, PostSpec, TestApp, attribute, client, select, spawn_app, texts};
+
+/// The editor's fields for a post, with the member's CSRF token.
+async fn editor_form(
+    app: &TestApp,
+    member: &Member,
+    title: &str,
+    body: &str,
+    status: &str,
+) -> Vec<(String, String)> {
+    vec![
+        ("csrf".into(), member.csrf(app).await),
+        ("title".into(), title.into()),
+        ("body".into(), body.into()),
+        ("excerpt".into(), String::new()),
+        ("status".into(), status.into()),
+        ("date".into(), String::new()),
+        ("comments_open".into(), "on".into()),
+        ("action".into(), "save".into()),
+    ]
+}
+
+fn set(form: &mut Vec<(String, String)>, key: &str, value: &str) {
+    form.retain(|(name, _)| name != key);
+    form.push((key.into(), value.into()));
+}
+
+fn created_id(response: &reqwest::Response) -> i64 {
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "expected the save to redirect"
+    );
+    let location = response.headers()["location"].to_str().unwrap();
+    location
+        .trim_start_matches("/admin/posts/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn post_form(
+    member: &Member,
+    app: &TestApp,
+    path: &str,
+    form: &[(String, String)],
+) -> reqwest::Response {
+    member
+        .client
+        .post(app.url(path))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_student_writes_previews_and_publishes_a_post() {
+    let app = spawn_app().await;
+    let student = app.sign_in_as(Role::Author).await;
+    let editor = student
+        .client
+        .get(app.url("/admin/posts/new"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(editor.status(), StatusCode::OK);
+    assert_eq!(editor.headers()["cache-control"], "private, no-store");
+
+    let mut form = editor_form(
+        &app,
+        &student,
+        "My first response",
+        "Kennan writes **boldly**.",
+        "publish",
+    )
+    .await;
+    form.push(("new_categories".into(), "Responses, Week 1".into()));
+    form.push(("tags".into(), "containment, cables".into()));
+    set(&mut form, "action", "preview");
+    let preview = post_form(&student, &app, "/admin/posts/new", &form).await;
+    assert_eq!(preview.status(), StatusCode::OK);
+    let preview = preview.text().await.unwrap();
+    assert_eq!(
+        texts(&preview, ".preview strong"),
+        ["boldly"],
+        "the Markdown is rendered"
+    );
+    assert_eq!(
+        attribute(&preview, "#title", "value").as_deref(),
+        Some("My first response")
+    );
+    assert!(
+        app.store
+            .list_published(app.site.id, &colloquy::store::ListFilter::All, 1, 10)
+            .await
+            .unwrap()
+            .cards
+            .is_empty(),
+        "a preview saves nothing"
+    );
+
+    set(&mut form, "action", "save");
+    let id = created_id(&post_form(&student, &app, "/admin/posts/new", &form).await);
+    let post = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(post.status, PostStatus::Publish);
+    assert_eq!(post.author_id, student.user.id);
+    let (_, home) = app.page("/").await;
+    assert_eq!(texts(&home, "h2.entry-title"), ["My first response"]);
+    let (_, page) = app.page(&app.permalink(&post)).await;
+    assert_eq!(
+        texts(&page, ".entry-footer a[rel='category tag']"),
+        ["Responses", "Week 1"]
+    );
+    assert_eq!(
+        texts(&page, ".entry-footer a[rel=tag]"),
+        ["cables", "containment"]
+    );
+
+    let listed = student
+        .client
+        .get(app.url("/admin/posts"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&listed, ".post-list tbody a"), ["My first response"]);
+}
+
+#[tokio::test]
+async fn a_missing_title_is_refused_with_the_text_kept() {
+    let app = spawn_app().await;
+    let student = app.sign_in_as(Role::Author).await;
+    let form = editor_form(
+        &app,
+        &student,
+        "  ",
+        "Long thoughts worth keeping.",
+        "draft",
+    )
+    .await;
+    let response = post_form(&student, &app, "/admin/posts/new", &form).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert_eq!(
+        attribute(&page, "#title", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        texts(&page, "textarea#body").join(""),
+        "Long thoughts worth keeping."
+    );
+}
+
+#[tokio::test]
+async fn schedules_in_the_future_wait_and_past_ones_offer_to_publish_now() {
+    let app = spawn_app().await;
+    let editor = app.sign_in_as(Role::Editor).await;
+    let mut form = editor_form(&app, &editor, "Next week", "Soon.", "future").await;
+    set(&mut form, "date", "2099-01-01T09:00");
+    let id = created_id(&post_form(&editor, &app, "/admin/posts/new", &form).await);
+    assert_eq!(
+        app.store
+            .post_by_id(app.site.id, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        PostStatus::Future
+    );
+
+    let mut past = editor_form(&app, &editor, "Last week", "Too late.", "future").await;
+    set(&mut past, "date", "2001-01-01T09:00");
+    let refused = post_form(&editor, &app, "/admin/posts/new", &past).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert_eq!(
+        attribute(&page, "#date", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        select(&page, "button[value=publish_now]").len(),
+        1,
+        "publishing now is offered"
+    );
+    set(&mut past, "action", "publish_now");
+    let id = created_id(&post_form(&editor, &app, "/admin/posts/new", &past).await);
+    assert_eq!(
+        app.store
+            .post_by_id(app.site.id, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        PostStatus::Publish
+    );
+
+    let mut garbled = editor_form(&app, &editor, "Garbled", "Date?", "publish").await;
+    set(&mut garbled, "date", "next tuesday");
+    assert_eq!(
+        post_form(&editor, &app, "/admin/posts/new", &garbled)
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn a_contributor_who_forces_publish_goes_to_review() {
+    let app = spawn_app().await;
+    let contributor = app.sign_in_as(Role::Contributor).await;
+    let page = contributor
+        .client
+        .get(app.url("/admin/posts/new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        select(&page, "#status option[value=publish]").len(),
+        0,
+        "not offered"
+    );
+    let form = editor_form(
+        &app,
+        &contributor,
+        "Please review",
+        "Draft text.",
+        "publish",
+    )
+    .await;
+    let id = created_id(&post_form(&contributor, &app, "/admin/posts/new", &form).await);
+    assert_eq!(
+        app.store
+            .post_by_id(app.site.id, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        PostStatus::Pending
+    );
+}
+
+#[tokio::test]
+async fn a_student_cannot_edit_another_students_post() {
+    let app = spawn_app().await;
+    let first = app.sign_in_as(Role::Author).await;
+    let second = app.sign_in_as(Role::Author).await;
+    let form = editor_form(&app, &first, "Mine", "My words.", "publish").await;
+    let id = created_id(&post_form(&first, &app, "/admin/posts/new", &form).await);
+    assert_eq!(
+        second
+            .client
+            .get(app.url(&format!("/admin/posts/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let mut attack = editor_form(&app, &second, "Hijacked", "Not my words.", "publish").await;
+    set(&mut attack, "version", "1");
+    let refused = post_form(&second, &app, &format!("/admin/posts/{id}"), &attack).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let post = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (post.title.as_str(), post.source.as_str()),
+        ("Mine", "My words.")
+    );
+    let mut trash = editor_form(&app, &second, "x", "x", "publish").await;
+    set(&mut trash, "action", "trash");
+    assert_eq!(
+        post_form(&second, &app, &format!("/admin/posts/{id}"), &trash)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        second
+            .client
+            .get(app.url("/admin/posts/999999"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn every_save_keeps_a_revision_that_can_be_restored() {
+    let app = spawn_app().await;
+    let editor = app.sign_in_as(Role::Editor).await;
+    let form = editor_form(&app, &editor, "Draft title", "First line.", "draft").await;
+    let id = created_id(&post_form(&editor, &app, "/admin/posts/new", &form).await);
+    let mut second = editor_form(
+        &app,
+        &editor,
+        "Better title",
+        "First line.\nSecond line.",
+        "draft",
+    )
+    .await;
+    set(&mut second, "version", "1");
+    created_id(&post_form(&editor, &app, &format!("/admin/posts/{id}"), &second).await);
+
+    let page = editor
+        .client
+        .get(app.url(&format!("/admin/posts/{id}/revisions")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(select(&page, "section.revision").len(), 2);
+    assert!(
+        texts(&page, ".diff-added")
+            .iter()
+            .any(|line| line == "+ Second line."),
+        "{:?}",
+        texts(&page, ".diff-added")
+    );
+    assert!(
+        texts(&page, ".diff-removed")
+            .iter()
+            .any(|line| line == "- Draft title")
+    );
+
+    let revisions = app.store.revisions(app.site.id, id).await.unwrap();
+    let oldest = revisions.last().unwrap().id;
+    let csrf = editor.csrf(&app).await;
+    let restored = editor
+        .client
+        .post(app.url(&format!("/admin/posts/{id}/revisions/{oldest}")))
+        .form(&[("csrf", csrf.as_str()), ("version", "2")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restored.status(), StatusCode::SEE_OTHER);
+    let post = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (post.title.as_str(), post.source.as_str()),
+        ("Draft title", "First line.")
+    );
+    assert_eq!(
+        app.store.revisions(app.site.id, id).await.unwrap().len(),
+        3,
+        "the restore is itself a revision"
+    );
+}
+
+#[tokio::test]
+async fn two_editors_saving_at_once_lose_nothing() {
+    let app = spawn_app().await;
+    let ana = app.sign_in_as(Role::Editor).await;
+    let ben = app.sign_in_as(Role::Editor).await;
+    let form = editor_form(&app, &ana, "Shared", "Original.", "draft").await;
+    let id = created_id(&post_form(&ana, &app, "/admin/posts/new", &form).await);
+    let path = format!("/admin/posts/{id}");
+    let mut first = editor_form(&app, &ana, "Shared", "Ana's version.", "draft").await;
+    set(&mut first, "version", "1");
+    let mut second = editor_form(&app, &ben, "Shared", "Ben's version.", "draft").await;
+    set(&mut second, "version", "1");
+    assert_eq!(
+        post_form(&ana, &app, &path, &first).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let conflict = post_form(&ben, &app, &path, &second).await;
+    assert_eq!(conflict.status(), StatusCode::CONFLICT);
+    let page = conflict.text().await.unwrap();
+    assert_eq!(
+        texts(&page, ".their-text").join(""),
+        "Ana's version.",
+        "the other version is shown"
+    );
+    assert_eq!(
+        texts(&page, "textarea#body").join(""),
+        "Ben's version.",
+        "and the typed one kept"
+    );
+    assert_eq!(
+        app.store
+            .post_by_id(app.site.id, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .source,
+        "Ana's version."
+    );
+    let version = attribute(&page, "input[name=version]", "value").unwrap();
+    set(&mut second, "version", &version);
+    assert_eq!(
+        post_form(&ben, &app, &path, &second).await.status(),
+        StatusCode::SEE_OTHER,
+        "saving again is deliberate"
+    );
+    assert_eq!(
+        app.store
+            .post_by_id(app.site.id, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .source,
+        "Ben's version."
+    );
+}
+
+#[tokio::test]
+async fn trashed_posts_leave_the_site_and_come_back() {
+    let app = spawn_app().await;
+    let editor = app.sign_in_as(Role::Editor).await;
+    let post = app.publish_post("Mistake").await;
+    let path = format!("/admin/posts/{}", post.id);
+    let mut form = editor_form(&app, &editor, "Mistake", "x", "publish").await;
+    set(&mut form, "action", "trash");
+    assert_eq!(
+        post_form(&editor, &app, &path, &form).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.page(&app.permalink(&post)).await.0,
+        StatusCode::NOT_FOUND
+    );
+    set(&mut form, "action", "restore");
+    assert_eq!(
+        post_form(&editor, &app, &path, &form).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.store
+            .post_by_id(app.site.id, post.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        PostStatus::Publish
+    );
+    assert_eq!(app.page(&app.permalink(&post)).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_password_protected_post_shows_only_its_title_until_the_password_is_given() {
+    let app = spawn_app().await;
+    let post = app
+        .publish(PostSpec {
+            body: "The secret answer is 42.",
+            ..PostSpec::post("Quiz answers")
+        })
+        .await;
+    let editor = app.sign_in_as(Role::Editor).await;
+    let mut form = editor_form(
+        &app,
+        &editor,
+        "Quiz answers",
+        "The secret answer is 42.",
+        "publish",
+    )
+    .await;
+    set(&mut form, "password", "open sesame");
+    set(&mut form, "version", &post.version.to_string());
+    assert_eq!(
+        post_form(&editor, &app, &format!("/admin/posts/{}", post.id), &form)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let reader = client();
+    let page = reader
+        .get(app.url(&app.permalink(&post)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&page, "h1"), ["Quiz answers"]);
+    assert!(!page.contains("secret answer"));
+    assert_eq!(select(&page, "#commentform").len(), 0);
+    let home = reader
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!home.contains("secret answer"));
+
+    let sneaky = app
+        .leave_reply_from(
+            &reader,
+            "198.51.100.7",
+            &TestApp::reply_fields(&post, "Sneak", "Let me in"),
+        )
+        .await;
+    assert_eq!(sneaky.status(), StatusCode::FORBIDDEN);
+
+    let wrong = reader
+        .post(app.url("/post-password"))
+        .form(&[
+            ("post_id", post.id.to_string()),
+            ("password", "guess".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    assert!(!wrong.text().await.unwrap().contains("secret answer"));
+    let right = reader
+        .post(app.url("/post-password"))
+        .form(&[
+            ("post_id", post.id.to_string()),
+            ("password", "open sesame".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::SEE_OTHER);
+    let unlocked = reader
+        .get(app.url(&app.permalink(&post)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(unlocked.contains("The secret answer is 42."));
+    assert_eq!(select(&unlocked, "#commentform").len(), 1);
+}
+
+#[tokio::test]
+async fn sticky_posts_lead_the_home_page() {
+    let app = spawn_app().await;
+    let now = colloquy::domain::calendar::now();
+    let old = app
+        .publish(PostSpec {
+            published_at: now - 10_000,
+            ..PostSpec::post("Read me first")
+        })
+        .await;
+    app.publish(PostSpec {
+        published_at: now - 100,
+        ..PostSpec::post("Newer news")
+    })
+    .await;
+    let editor = app.sign_in_as(Role::Editor).await;
+    let mut form = editor_form(&app, &editor, "Read me first", "x", "publish").await;
+    set(&mut form, "sticky", "on");
+    set(&mut form, "version", &old.version.to_string());
+    set(
+        &mut form,
+        "date",
+        &app.site.settings.zone().local_input(old.published_at),
+    );
+    assert_eq!(
+        post_form(&editor, &app, &format!("/admin/posts/{}", old.id), &form)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        texts(&app.page("/").await.1, "h2.entry-title"),
+        ["Read me first", "Newer news"]
+    );
+}
+
+/// What each role gets from each dashboard action: (action, [signed out, subscriber, contributor, author,
+/// editor, administrator]). 303 for the signed-out means "sent to sign in".
+#[tokio::test]
+async fn every_role_gets_exactly_its_rights() {
+    let app = spawn_app().await;
+    let roles = [
+        None,
+        Some(Role::Subscriber),
+        Some(Role::Contributor),
+        Some(Role::Author),
+        Some(Role::Editor),
+        Some(Role::Administrator),
+    ];
+    let others_post = app.publish_post("Someone else's").await;
+    const OK: u16 = 200;
+    const SEE_OTHER: u16 = 303;
+    const FORBIDDEN: u16 = 403;
+    let table: [(&str, [u16; 6]); 7] = [
+        (
+            "GET /admin/",
+            [SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        ),
+        (
+            "GET /admin/comments",
+            [SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        ),
+        (
+            "GET /admin/settings",
+            [SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK],
+        ),
+        (
+            "GET /admin/outbox",
+            [SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK],
+        ),
+        ("GET /admin/posts", [SEE_OTHER, FORBIDDEN, OK, OK, OK, OK]),
+        (
+            "GET /admin/posts/new?type=page",
+            [SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        ),
+        (
+            "GET /admin/posts/OTHER",
+            [SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
+        ),
+    ];
+    let mut members = Vec::new();
+    for role in roles {
+        members.push(match role {
+            Some(role) => Some(app.sign_in_as(role).await),
+            None => None,
+        });
+    }
+    for (action, expected) in table {
+        let path = action
+            .trim_start_matches("GET ")
+            .replace("OTHER", &others_post.id.to_string());
+        for (member, want) in members.iter().zip(expected) {
+            let client = member
+                .as_ref()
+                .map_or_else(client, |member| member.client.clone());
+            let got = client
+                .get(app.url(&path))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            let who = member
+                .as_ref()
+                .map_or("signed out".to_owned(), |member| member.user.name.clone());
+            assert_eq!(got, want, "{action} as {who}");
+        }
+    }
+
+    // Writing: who may create a post, and what status they get when they ask to publish.
+    for (member, expected) in members.iter().flatten().zip([
+        None,
+        Some(PostStatus::Pending),
+        Some(PostStatus::Publish),
+        Some(PostStatus::Publish),
+        Some(PostStatus::Publish),
+    ]) {
+        let form = editor_form(&app, member, "Role check", "Body", "publish").await;
+        let response = post_form(member, &app, "/admin/posts/new", &form).await;
+        match expected {
+            None => assert_eq!(
+                response.status(),
+                StatusCode::FORBIDDEN,
+                "{}",
+                member.user.name
+            ),
+            Some(status) => {
+                let id = created_id(&response);
+                assert_eq!(
+                    app.store
+                        .post_by_id(app.site.id, id)
+                        .await
+                        .unwrap()
+                        .unwrap()
+                        .status,
+                    status,
+                    "{}",
+                    member.user.name
+                );
+            }
+        }
+    }
+    let forbidden_page = app
+        .store
+        .card_by_slug(app.site.id, PostKind::Page, "role-check")
+        .await
+        .unwrap();
+    assert!(forbidden_page.is_none());
+}
