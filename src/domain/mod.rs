@@ -6,6 +6,7 @@ pub mod comment;
 pub mod markup;
 pub mod permalink;
 pub mod post;
+pub mod roster;
 pub mod settings;
 pub mod slug;
 pub mod thread;

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod comments;
+mod members;
 mod outbox;
 mod postgres;
 mod posts;
@@ -19,6 +20,7 @@ mod users;
 
 pub use accounts::{Failures, SessionRecord, TokenPurpose};
 pub use comments::{CommentFilter, NewComment, QueuedComment, Submitted};
+pub use members::Membership;
 pub use outbox::OutboxMail;
 pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};
 pub use sites::Site;

@@ -434,6 +434,10 @@ pub async fn use_sign_in_link(
     else {
         return Err(WebError::LinkExpired);
     };
+    state
+        .store
+        .confirm_current_email(user_id, calendar::now())
+        .await?;
     let user = state.store.user_by_id(user_id).await?;
     let cookie = session::start(&state, &user).await?;
     tracing::info!(user = user.id, "signed in by link");

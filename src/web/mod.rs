@@ -9,6 +9,7 @@ mod auth;
 pub mod client_ip;
 mod comments;
 mod editor;
+mod enrolment;
 pub mod error;
 mod form;
 mod notify;
@@ -135,6 +136,9 @@ impl AppState {
             viewer: viewer.map(|viewer| ViewerView {
                 name: viewer.user.name.clone(),
                 is_staff: viewer.is_staff(),
+                can_write: viewer
+                    .role
+                    .is_some_and(|role| role != crate::domain::user::Role::Subscriber),
                 csrf: viewer.csrf.clone(),
             }),
             pages: pages
@@ -200,6 +204,22 @@ pub fn router(state: AppState) -> Router {
             get(admin::comments).post(admin::moderate),
         )
         .route("/admin/outbox", get(admin::outbox))
+        .route(
+            "/admin/members",
+            get(enrolment::members).post(enrolment::manage_members),
+        )
+        .route(
+            "/join/{code}",
+            get(enrolment::join_page).post(enrolment::join),
+        )
+        .route(
+            "/account",
+            get(enrolment::account_page).post(enrolment::save_account),
+        )
+        .route(
+            "/account/confirm/{token}",
+            get(enrolment::confirm_page).post(enrolment::confirm),
+        )
         .route("/admin/posts", get(editor::list))
         .route(
             "/admin/posts/new",

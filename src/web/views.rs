@@ -30,6 +30,7 @@ pub struct Layout {
 pub struct ViewerView {
     pub name: String,
     pub is_staff: bool,
+    pub can_write: bool,
     pub csrf: String,
 }
 
@@ -349,4 +350,63 @@ pub struct RevisionsPage {
     pub version: i64,
     pub csrf: String,
     pub revisions: Vec<RevisionView>,
+}
+
+#[derive(Template)]
+#[template(path = "join.html")]
+pub struct JoinPage {
+    pub layout: Layout,
+    pub course: String,
+    pub code: String,
+    pub already_member: bool,
+    pub signed_in_as: Option<String>,
+    pub csrf: String,
+    pub name: String,
+    pub email: String,
+    pub name_error: Option<String>,
+    pub email_error: Option<String>,
+    pub password_error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub layout: Layout,
+    pub token: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub name: String,
+    pub email: String,
+    pub confirmed: bool,
+    pub notice: Option<String>,
+    pub name_error: Option<String>,
+    pub email_error: Option<String>,
+    pub password_error: Option<String>,
+    pub new_password_error: Option<String>,
+}
+
+/// A member as the members page lists them.
+pub struct MemberRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub confirmed: bool,
+    pub is_self: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/members.html")]
+pub struct MembersPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub join_link: String,
+    pub rows: Vec<MemberRow>,
+    pub notice: Option<String>,
+    pub problems: Vec<String>,
 }

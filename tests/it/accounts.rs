@@ -52,7 +52,11 @@ async fn signing_in_sets_a_safe_session_cookie_and_goes_back() {
         .text()
         .await
         .unwrap();
-    assert!(home.contains(&format!("Signed in as {}", user.name)));
+    assert!(
+        texts(&home, ".account-links")
+            .join(" ")
+            .contains(&format!("Signed in as {}", user.name))
+    );
 
     let outside = browser
         .post(app.url("/login"))

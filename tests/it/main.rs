@@ -11,6 +11,7 @@ mod accounts;
 mod cli;
 mod comments;
 mod durability;
+mod enrolment;
 mod helpers;
 mod mail;
 mod pages;

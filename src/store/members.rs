@@ -1,0 +1,193 @@
+//! Enrolment: join codes, the members of a site, account details and email confirmation.
+
+use crate::domain::user::{Role, User};
+
+use super::{
+    Store, StoreError, StoreResult,
+    records::{USER_COLUMNS, UserRow},
+    with_pool,
+};
+
+/// A member of a site with their role.
+#[derive(Clone, Debug)]
+pub struct Membership {
+    pub user: User,
+    pub role: Role,
+}
+
+impl Store {
+    /// The site's join code, made on first use.
+    pub async fn join_code(
+        &self,
+        site_id: i64,
+        make: impl FnOnce() -> String,
+    ) -> StoreResult<String> {
+        let candidate = make();
+        let code: String = with_pool!(self, writer, |pool| {
+            sqlx::query("UPDATE sites SET join_code = $1 WHERE id = $2 AND join_code IS NULL")
+                .bind(&candidate)
+                .bind(site_id)
+                .execute(pool)
+                .await?;
+            sqlx::query_scalar("SELECT join_code FROM sites WHERE id = $1")
+                .bind(site_id)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(code)
+    }
+
+    /// Replaces the join code; the old one stops working.
+    pub async fn set_join_code(&self, site_id: i64, code: &str) -> StoreResult<()> {
+        with_pool!(self, writer, |pool| {
+            sqlx::query("UPDATE sites SET join_code = $1 WHERE id = $2")
+                .bind(code)
+                .bind(site_id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// The site a join code opens.
+    pub async fn site_id_by_join_code(&self, code: &str) -> StoreResult<Option<i64>> {
+        let id = with_pool!(self, reader, |pool| {
+            sqlx::query_scalar("SELECT id FROM sites WHERE join_code = $1")
+                .bind(code)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(id)
+    }
+
+    /// The members of a site, by name.
+    pub async fn members(&self, site_id: i64) -> StoreResult<Vec<Membership>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: UserRow,
+            role: String,
+        }
+        let rows: Vec<Row> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS}, m.role FROM users u JOIN memberships m ON m.user_id = u.id
+                 WHERE m.site_id = $1 ORDER BY lower(u.name), u.id"
+            ))
+            .bind(site_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|row| {
+                let role = row
+                    .role
+                    .parse::<Role>()
+                    .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+                Ok(Membership {
+                    user: row.user.into(),
+                    role,
+                })
+            })
+            .collect()
+    }
+
+    /// Takes someone off a site; their posts and comments stay.
+    pub async fn remove_member(&self, site_id: i64, user_id: i64) -> StoreResult<()> {
+        with_pool!(self, writer, |pool| {
+            sqlx::query("DELETE FROM memberships WHERE site_id = $1 AND user_id = $2")
+                .bind(site_id)
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    pub async fn set_user_name(&self, user_id: i64, name: &str) -> StoreResult<()> {
+        with_pool!(self, writer, |pool| {
+            sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
+                .bind(name)
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Marks an account's current address as proven (by a mailed link that was used).
+    pub async fn confirm_current_email(&self, user_id: i64, now: i64) -> StoreResult<()> {
+        with_pool!(self, writer, |pool| {
+            sqlx::query("UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
+                .bind(now)
+                .bind(user_id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Keeps a pending confirmation of `email` for an account.
+    pub async fn create_email_confirmation(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        email: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        with_pool!(self, writer, |pool| {
+            sqlx::query(
+                "INSERT INTO email_confirmations (token_hash, user_id, email, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(email)
+            .bind(now)
+            .bind(expires_at)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Uses a confirmation link once: the account's email becomes the confirmed address. `Conflict` when
+    /// another account took that address meanwhile; `None` when the link is unknown, used or expired.
+    pub async fn confirm_email(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>> {
+        let user_id: Option<i64> = with_pool!(self, writer, |pool| {
+            let mut tx = pool.begin().await?;
+            let found: Option<(i64, String)> = sqlx::query_as(
+                "UPDATE email_confirmations SET used_at = $2
+                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+                 RETURNING user_id, email",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match found {
+                Some((user_id, email)) => {
+                    sqlx::query(
+                        "UPDATE users SET email = $1, email_confirmed_at = $2 WHERE id = $3",
+                    )
+                    .bind(&email)
+                    .bind(now)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Some(user_id)
+                }
+                None => None,
+            }
+        });
+        match user_id {
+            Some(id) => Ok(Some(self.user_by_id(id).await?)),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,644 @@
+//! Joining a course and managing who is in it: the join link, the members page (roles, removal, a pasted
+//! roster that invites many at once), one's own account, and email confirmation.
+
+use axum::{
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use crate::{
+    domain::{
+        calendar, roster,
+        user::{Role, User, hash_password, is_valid_email, verify_password},
+    },
+    store::{NewUser, Site, StoreError, TokenPurpose},
+};
+
+use super::{
+    AppState, PRIVATE,
+    error::WebError,
+    form::StrictForm,
+    render,
+    session::{self, Administrator, SignedIn, hash_token, new_token},
+    views::{AccountPage, ConfirmPage, JoinPage, MemberRow, MembersPage},
+};
+
+/// How long an invitation's sign-in link works.
+const INVITE_SECONDS: i64 = 7 * 86_400;
+const CONFIRM_SECONDS: i64 = 2 * 86_400;
+
+fn private(response: Result<Response, WebError>) -> Result<Response, WebError> {
+    response.map(|mut response| {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, PRIVATE);
+        response
+    })
+}
+
+/// A fresh join code: 12 letters and digits that are hard to confuse.
+pub fn new_join_code() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let bytes: [u8; 12] = rand::random();
+    bytes
+        .iter()
+        .map(|byte| char::from(ALPHABET[usize::from(*byte) % ALPHABET.len()]))
+        .collect()
+}
+
+async fn site_of_code(state: &AppState, code: &str) -> Result<Site, WebError> {
+    let site = state.site().await?;
+    match state.store.site_id_by_join_code(code.trim()).await? {
+        Some(id) if id == site.id => Ok(site),
+        _ => Err(WebError::NotFound),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct JoinForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `/join/CODE`: a form that makes an account and enrols it as an author (or, signed in, one button).
+pub async fn join_page(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    signed_in: Option<SignedIn>,
+) -> Result<Response, WebError> {
+    let site = site_of_code(&state, &code).await?;
+    show_join(
+        &state,
+        &site,
+        &code,
+        signed_in.as_ref(),
+        &JoinForm::default(),
+        &[],
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn show_join(
+    state: &AppState,
+    site: &Site,
+    code: &str,
+    signed_in: Option<&SignedIn>,
+    form: &JoinForm,
+    errors: &[(&'static str, String)],
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let error = |field: &str| {
+        errors
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| message.clone())
+    };
+    let page = JoinPage {
+        layout: state
+            .layout(site, Some("Join the course"), signed_in)
+            .await?,
+        course: site.settings.title.clone(),
+        code: code.to_owned(),
+        already_member: signed_in.is_some_and(|viewer| viewer.role.is_some()),
+        signed_in_as: signed_in.map(|viewer| viewer.user.name.clone()),
+        csrf: signed_in
+            .map(|viewer| viewer.csrf.clone())
+            .unwrap_or_default(),
+        name: form.name.clone(),
+        email: form.email.clone(),
+        name_error: error("name"),
+        email_error: error("email"),
+        password_error: error("password"),
+    };
+    private(render(status, &page))
+}
+
+pub async fn join(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    signed_in: Option<SignedIn>,
+    jar: CookieJar,
+    StrictForm(form): StrictForm<JoinForm>,
+) -> Result<Response, WebError> {
+    let site = site_of_code(&state, &code).await?;
+    let now = calendar::now();
+    if let Some(viewer) = &signed_in {
+        viewer.check_csrf(&form.csrf)?;
+        if viewer.role.is_none() {
+            state
+                .store
+                .set_role(site.id, viewer.user.id, Role::Author, now)
+                .await?;
+            tracing::info!(user = viewer.user.id, site = site.id, "joined");
+        }
+        return Ok(Redirect::to("/").into_response());
+    }
+    let (name, email) = (form.name.trim(), form.email.trim());
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push((
+            "name",
+            "Please give your name (at most 100 characters).".to_owned(),
+        ));
+    }
+    if !is_valid_email(email) || email.chars().count() > 100 {
+        errors.push((
+            "email",
+            "Please give a valid email address, such as name@example.edu.".to_owned(),
+        ));
+    }
+    let password = form.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .unwrap_or(Err(crate::domain::user::PasswordError::Hashing));
+    let hash = match hash {
+        Ok(hash) => Some(hash),
+        Err(error) => {
+            errors.push((
+                "password",
+                format!(
+                    "{}{}.",
+                    error.to_string()[..1].to_uppercase(),
+                    &error.to_string()[1..]
+                ),
+            ));
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return show_join(
+            &state,
+            &site,
+            &code,
+            None,
+            &form,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let new = NewUser {
+        email,
+        name,
+        password_hash: hash.as_deref(),
+        email_confirmed: false,
+    };
+    let user = match state.store.create_user(&new, now).await {
+        Ok(user) => user,
+        Err(StoreError::Conflict(_)) => {
+            let message = "This email already has an account: sign in with it, then open this join link again.".to_owned();
+            return show_join(
+                &state,
+                &site,
+                &code,
+                None,
+                &form,
+                &[("email", message)],
+                StatusCode::CONFLICT,
+            )
+            .await;
+        }
+        Err(error) => return Err(error.into()),
+    };
+    state
+        .store
+        .set_role(site.id, user.id, Role::Author, now)
+        .await?;
+    send_confirmation(&state, &site, &user, &user.email).await?;
+    tracing::info!(user = user.id, site = site.id, "joined with a new account");
+    let cookie = session::start(&state, &user).await?;
+    Ok((jar.add(cookie), Redirect::to("/")).into_response())
+}
+
+/// Mails a link that proves `email` is the person's.
+async fn send_confirmation(
+    state: &AppState,
+    site: &Site,
+    user: &User,
+    email: &str,
+) -> Result<(), WebError> {
+    let token = new_token();
+    let now = calendar::now();
+    state
+        .store
+        .create_email_confirmation(
+            &hash_token(&token),
+            user.id,
+            email,
+            now,
+            now + CONFIRM_SECONDS,
+        )
+        .await?;
+    let body = format!(
+        "Hello {name},\n\nPlease confirm that this is your address for {title} by opening this link within two days:\n\n\
+         {base}/account/confirm/{token}\n\nUntil then, no notifications are mailed to it.\n",
+        name = user.name,
+        title = site.settings.title,
+        base = state.base_url,
+    );
+    state
+        .mailer
+        .send(
+            Some(site.id),
+            email,
+            &format!("Confirm your email – {}", site.settings.title),
+            &body,
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    signed_in: Option<SignedIn>,
+) -> Result<Response, WebError> {
+    let site = state.site().await?;
+    let page = ConfirmPage {
+        layout: state
+            .layout(&site, Some("Confirm your email"), signed_in.as_ref())
+            .await?,
+        token,
+    };
+    private(render(StatusCode::OK, &page))
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    match state
+        .store
+        .confirm_email(&hash_token(&token), calendar::now())
+        .await
+    {
+        Ok(Some(user)) => {
+            tracing::info!(user = user.id, "email confirmed");
+            Ok(Redirect::to("/account?confirmed=1").into_response())
+        }
+        Ok(None) => Err(WebError::LinkExpired),
+        Err(StoreError::Conflict(_)) => Err(WebError::Conflict(
+            "Another account uses that address now; it cannot be confirmed for this one.",
+        )),
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountQuery {
+    #[serde(default)]
+    confirmed: Option<String>,
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+pub async fn account_page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    axum::extract::Query(query): axum::extract::Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let notice = match (query.confirmed, query.saved) {
+        (Some(_), _) => Some("Your email address is confirmed.".to_owned()),
+        (None, Some(_)) => Some("Saved.".to_owned()),
+        _ => None,
+    };
+    show_account(
+        &state,
+        &signed_in,
+        &AccountForm {
+            name: signed_in.user.name.clone(),
+            email: signed_in.user.email.clone(),
+            ..AccountForm::default()
+        },
+        &[],
+        notice,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn show_account(
+    state: &AppState,
+    signed_in: &SignedIn,
+    form: &AccountForm,
+    errors: &[(&'static str, String)],
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let site = state.site().await?;
+    let error = |field: &str| {
+        errors
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| message.clone())
+    };
+    let page = AccountPage {
+        layout: state
+            .layout(&site, Some("Your account"), Some(signed_in))
+            .await?,
+        csrf: signed_in.csrf.clone(),
+        name: form.name.clone(),
+        email: form.email.clone(),
+        confirmed: signed_in.user.email_confirmed,
+        notice,
+        name_error: error("name"),
+        email_error: error("email"),
+        password_error: error("current_password"),
+        new_password_error: error("new_password"),
+    };
+    private(render(status, &page))
+}
+
+/// `POST /account`: the name changes at once; a new email only once its link is used; a new password needs the
+/// current one.
+pub async fn save_account(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    StrictForm(form): StrictForm<AccountForm>,
+) -> Result<Response, WebError> {
+    signed_in.check_csrf(&form.csrf)?;
+    let site = state.site().await?;
+    let user = &signed_in.user;
+    let (name, email) = (form.name.trim(), form.email.trim());
+    let email_changes = !email.eq_ignore_ascii_case(&user.email);
+    let password_changes = !form.new_password.is_empty();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push((
+            "name",
+            "Please give your name (at most 100 characters).".to_owned(),
+        ));
+    }
+    if email_changes && !is_valid_email(email) {
+        errors.push(("email", "Please give a valid email address.".to_owned()));
+    }
+    if email_changes || password_changes {
+        let stored = state.store.password_hash(user.id).await?;
+        let typed = form.current_password.clone();
+        let matches = tokio::task::spawn_blocking(move || {
+            stored.is_some_and(|hash| verify_password(&typed, &hash))
+        })
+        .await
+        .unwrap_or(false);
+        if !matches {
+            errors.push((
+                "current_password",
+                "To change your email or password, give your current password.".to_owned(),
+            ));
+        }
+    }
+    let new_hash = if password_changes {
+        let password = form.new_password.clone();
+        match tokio::task::spawn_blocking(move || hash_password(&password)).await {
+            Ok(Ok(hash)) => Some(hash),
+            _ => {
+                errors.push((
+                    "new_password",
+                    "The new password must be at least 8 characters.".to_owned(),
+                ));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if !errors.is_empty() {
+        let form = AccountForm {
+            current_password: String::new(),
+            new_password: String::new(),
+            ..form
+        };
+        return show_account(
+            &state,
+            &signed_in,
+            &form,
+            &errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    if name != user.name {
+        state.store.set_user_name(user.id, name).await?;
+    }
+    if let Some(hash) = new_hash {
+        state.store.set_password_hash(user.id, &hash).await?;
+    }
+    if email_changes {
+        send_confirmation(&state, &site, user, email).await?;
+        let notice = Some(format!(
+            "A link is on its way to {email}: your address changes when you open it."
+        ));
+        let form = AccountForm {
+            name: name.to_owned(),
+            email: user.email.clone(),
+            ..AccountForm::default()
+        };
+        return show_account(&state, &signed_in, &form, &[], notice, StatusCode::OK).await;
+    }
+    Ok(Redirect::to("/account?saved=1").into_response())
+}
+
+/// `/admin/members`: who is in the course, their roles, the join link, and the roster form.
+pub async fn members(
+    State(state): State<AppState>,
+    Administrator(admin): Administrator,
+) -> Result<Response, WebError> {
+    show_members(&state, &admin, None, Vec::new()).await
+}
+
+async fn show_members(
+    state: &AppState,
+    admin: &SignedIn,
+    notice: Option<String>,
+    problems: Vec<String>,
+) -> Result<Response, WebError> {
+    let site = state.site().await?;
+    let code = state.store.join_code(site.id, new_join_code).await?;
+    let rows = state
+        .store
+        .members(site.id)
+        .await?
+        .into_iter()
+        .map(|member| MemberRow {
+            id: member.user.id,
+            name: member.user.name,
+            email: member.user.email,
+            role: member.role.as_str(),
+            confirmed: member.user.email_confirmed,
+            is_self: member.user.id == admin.user.id,
+        })
+        .collect();
+    let page = MembersPage {
+        layout: state.layout(&site, Some("Members"), Some(admin)).await?,
+        csrf: admin.csrf.clone(),
+        join_link: format!("{}/join/{code}", state.base_url),
+        rows,
+        notice,
+        problems,
+    };
+    private(render(StatusCode::OK, &page))
+}
+
+/// `POST /admin/members`: change a role, remove a member, make a new join code, or invite a roster.
+pub async fn manage_members(
+    State(state): State<AppState>,
+    Administrator(admin): Administrator,
+    StrictForm(form): StrictForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    };
+    admin.check_csrf(&field("csrf"))?;
+    let site = state.site().await?;
+    let now = calendar::now();
+    let member_id = || {
+        field("member")
+            .parse::<i64>()
+            .map_err(|_| WebError::BadRequest("Choose a member.".into()))
+    };
+    match field("action").as_str() {
+        "role" => {
+            let id = member_id()?;
+            let role: Role = field("role")
+                .parse()
+                .map_err(|_| WebError::BadRequest("Choose a role.".into()))?;
+            if id == admin.user.id && role != Role::Administrator {
+                return show_members(
+                    &state,
+                    &admin,
+                    None,
+                    vec!["You cannot take away your own administrator role.".into()],
+                )
+                .await;
+            }
+            if state.store.role_on(site.id, id).await?.is_none() {
+                return Err(WebError::NotFound);
+            }
+            state.store.set_role(site.id, id, role, now).await?;
+            tracing::info!(member = id, by = admin.user.id, %role, "role changed");
+        }
+        "remove" => {
+            let id = member_id()?;
+            if id == admin.user.id {
+                return show_members(
+                    &state,
+                    &admin,
+                    None,
+                    vec!["You cannot remove yourself.".into()],
+                )
+                .await;
+            }
+            state.store.remove_member(site.id, id).await?;
+            tracing::info!(member = id, by = admin.user.id, "member removed");
+        }
+        "new_code" => {
+            state.store.set_join_code(site.id, &new_join_code()).await?;
+        }
+        "invite" => {
+            let (students, bad) = roster::parse(&field("roster"));
+            let mut invited = 0;
+            for student in &students {
+                invite(&state, &site, &student.name, &student.email, now).await?;
+                invited += 1;
+            }
+            let problems = bad
+                .iter()
+                .map(|line| format!("Line {}: {} ({})", line.number, line.reason, line.text))
+                .collect();
+            let notice = Some(format!(
+                "Invited {invited}. Each was mailed a sign-in link that works for 7 days."
+            ));
+            return show_members(&state, &admin, notice, problems).await;
+        }
+        _ => return Err(WebError::BadRequest("Choose what to do.".into())),
+    }
+    Ok(Redirect::to("/admin/members").into_response())
+}
+
+/// Makes (or finds) the account, makes it an author of the site unless it has a role, and mails a sign-in link.
+async fn invite(
+    state: &AppState,
+    site: &Site,
+    name: &str,
+    email: &str,
+    now: i64,
+) -> Result<(), WebError> {
+    let user = match state.store.user_by_email(email).await? {
+        Some(user) => user,
+        None => {
+            state
+                .store
+                .create_user(
+                    &NewUser {
+                        email,
+                        name,
+                        password_hash: None,
+                        email_confirmed: false,
+                    },
+                    now,
+                )
+                .await?
+        }
+    };
+    if state.store.role_on(site.id, user.id).await?.is_none() {
+        state
+            .store
+            .set_role(site.id, user.id, Role::Author, now)
+            .await?;
+    }
+    let token = new_token();
+    state
+        .store
+        .create_token(
+            TokenPurpose::SignIn,
+            &hash_token(&token),
+            user.id,
+            now,
+            now + INVITE_SECONDS,
+        )
+        .await?;
+    let body = format!(
+        "Hello {name},\n\nYou are invited to {title}, the course blog. Sign in with this link (it works once, for 7 \
+         days), then set a password from your account page:\n\n{base}/login/link/{token}\n",
+        title = site.settings.title,
+        base = state.base_url,
+    );
+    state
+        .mailer
+        .send(
+            Some(site.id),
+            email,
+            &format!("You are invited to {}", site.settings.title),
+            &body,
+        )
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,528 @@
+//! Enrolment: the join link, confirmation of addresses, the members page with its roster, and one's account.
+
+use colloquy::domain::user::Role;
+use reqwest::StatusCode;
+
+use crate::helpers::{
+    PostSpec, TestApp, attribute, client, comment_id_of, select, spawn_app, texts,
+};
+
+async fn join_path(app: &TestApp, admin: &crate::helpers::Member) -> String {
+    let page = admin
+        .client
+        .get(app.url("/admin/members"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let link = texts(&page, ".join-url").join("");
+    link.strip_prefix(&app.address)
+        .expect("a link to this site")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_student_joins_with_the_link_and_confirms_their_address() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as(Role::Administrator).await;
+    let join = join_path(&app, &admin).await;
+    assert!(join.starts_with("/join/"), "{join}");
+
+    let student = client();
+    let form = student
+        .get(app.url(&join))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(select(&form, "input#password").len(), 1);
+    let joined = student
+        .post(app.url(&join))
+        .form(&[
+            ("name", "Sam Student"),
+            ("email", "sam@example.edu"),
+            ("password", "a long password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(joined.status(), StatusCode::SEE_OTHER);
+    let sam = app
+        .store
+        .user_by_email("sam@example.edu")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.store.role_on(app.site.id, sam.id).await.unwrap(),
+        Some(Role::Author)
+    );
+    assert!(!sam.email_confirmed);
+    let home = student
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Signed in as"), "joining signs in");
+
+    let confirm = app.link_mailed_to("sam@example.edu").await;
+    assert!(confirm.starts_with("/account/confirm/"), "{confirm}");
+    assert_eq!(
+        student
+            .get(app.url(&confirm))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "opening does not use it"
+    );
+    assert_eq!(
+        student
+            .post(app.url(&confirm))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        app.store
+            .user_by_email("sam@example.edu")
+            .await
+            .unwrap()
+            .unwrap()
+            .email_confirmed
+    );
+    assert_eq!(
+        client()
+            .post(app.url(&confirm))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::GONE
+    );
+}
+
+#[tokio::test]
+async fn notifications_wait_for_a_confirmed_address() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as(Role::Administrator).await;
+    let join = join_path(&app, &admin).await;
+    let student = client();
+    student
+        .post(app.url(&join))
+        .form(&[
+            ("name", "Una"),
+            ("email", "una@example.edu"),
+            ("password", "a long password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let csrf = attribute(
+        &student
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "input[name=csrf]",
+        "value",
+    )
+    .unwrap();
+    let form = [
+        ("csrf", csrf.clone()),
+        ("title", "Una writes".into()),
+        ("body", "Text".into()),
+        ("status", "publish".into()),
+        ("comments_open", "on".into()),
+        ("action", "save".into()),
+    ];
+    let created = student
+        .post(app.url("/admin/posts/new"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let id: i64 = created.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/admin/posts/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let post = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    app.set("comment_previously_approved", "off").await;
+    comment_id_of(
+        &app.leave_reply(
+            "198.51.100.9",
+            &TestApp::reply_fields(&post, "Reader", "Nice work"),
+        )
+        .await,
+    );
+    let to_una = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|mail| mail.recipient == "una@example.edu")
+        .count();
+    assert_eq!(to_una, 1, "only the confirmation link, no notification");
+}
+
+#[tokio::test]
+async fn bad_join_forms_and_codes_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as(Role::Administrator).await;
+    let join = join_path(&app, &admin).await;
+    let stranger = client();
+    let refused = stranger
+        .post(app.url(&join))
+        .form(&[
+            ("name", " "),
+            ("email", "not-an-email"),
+            ("password", "short"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    for field in ["name", "email", "password"] {
+        assert_eq!(
+            attribute(&page, &format!("#{field}"), "aria-invalid").as_deref(),
+            Some("true"),
+            "{field}"
+        );
+    }
+    assert_eq!(
+        attribute(&page, "#email", "value").as_deref(),
+        Some("not-an-email")
+    );
+    let taken = stranger
+        .post(app.url(&join))
+        .form(&[
+            ("name", "Again"),
+            ("email", admin.user.email.as_str()),
+            ("password", "a long password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        app.page("/join/not-a-real-code").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let csrf = admin.csrf(&app).await;
+    admin
+        .client
+        .post(app.url("/admin/members"))
+        .form(&[("csrf", csrf.as_str()), ("action", "new_code")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.page(&join).await.0,
+        StatusCode::NOT_FOUND,
+        "the old link stops working"
+    );
+    assert_ne!(join_path(&app, &admin).await, join);
+}
+
+#[tokio::test]
+async fn a_pasted_roster_invites_the_good_lines_and_reports_the_bad() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as(Role::Administrator).await;
+    let csrf = admin.csrf(&app).await;
+    let roster = "Name,Email\nAda Lovelace,ada@example.edu\n\"Hopper, Grace\",grace@example.edu\nBroken Line,broken-at-example\n";
+    let response = admin
+        .client
+        .post(app.url("/admin/members"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "invite"),
+            ("roster", roster),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(texts(&page, "[role=status]").join("").contains("Invited 2"));
+    let problems = texts(&page, "[role=alert] li");
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].contains("Line 4") && problems[0].contains("broken-at-example"),
+        "{problems:?}"
+    );
+    let grace = app
+        .store
+        .user_by_email("grace@example.edu")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(grace.name, "Hopper, Grace");
+    assert_eq!(
+        app.store.role_on(app.site.id, grace.id).await.unwrap(),
+        Some(Role::Author)
+    );
+
+    let link = app.link_mailed_to("grace@example.edu").await;
+    assert!(link.starts_with("/login/link/"), "{link}");
+    let browser = client();
+    assert_eq!(
+        browser.post(app.url(&link)).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        app.store
+            .user_by_email("grace@example.edu")
+            .await
+            .unwrap()
+            .unwrap()
+            .email_confirmed,
+        "the link proves the address"
+    );
+}
+
+#[tokio::test]
+async fn administrators_change_roles_and_remove_members_whose_posts_stay() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as(Role::Administrator).await;
+    let student = app.sign_in_as(Role::Author).await;
+    let post = app.publish(PostSpec::post("Stays after removal")).await;
+    let csrf = admin.csrf(&app).await;
+    let member = student.user.id.to_string();
+    let change = admin
+        .client
+        .post(app.url("/admin/members"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "role"),
+            ("member", member.as_str()),
+            ("role", "editor"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(change.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store
+            .role_on(app.site.id, student.user.id)
+            .await
+            .unwrap(),
+        Some(Role::Editor)
+    );
+    let bogus = admin
+        .client
+        .post(app.url("/admin/members"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "role"),
+            ("member", member.as_str()),
+            ("role", "king"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bogus.status(), StatusCode::BAD_REQUEST);
+    let remove = admin
+        .client
+        .post(app.url("/admin/members"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "remove"),
+            ("member", member.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(remove.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store
+            .role_on(app.site.id, student.user.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(app.page(&app.permalink(&post)).await.0, StatusCode::OK);
+    assert_eq!(
+        student
+            .client
+            .get(app.url("/admin/posts"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let own = admin.user.id.to_string();
+    let demote_self = admin
+        .client
+        .post(app.url("/admin/members"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "role"),
+            ("member", own.as_str()),
+            ("role", "author"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(demote_self.status(), StatusCode::OK);
+    assert_eq!(
+        app.store.role_on(app.site.id, admin.user.id).await.unwrap(),
+        Some(Role::Administrator),
+        "an instructor cannot lock themselves out"
+    );
+    let editor = app.sign_in_as(Role::Editor).await;
+    assert_eq!(
+        editor
+            .client
+            .get(app.url("/admin/members"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn people_change_their_own_name_email_and_password() {
+    let app = spawn_app().await;
+    let (user, password) = app
+        .account("ada@example.edu", "Ada", Some(Role::Author))
+        .await;
+    let browser = client();
+    app.sign_in_with(&browser, "ada@example.edu", &password, "198.51.100.20")
+        .await;
+    let page = browser
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = attribute(&page, "form[action='/account'] input[name=csrf]", "value").unwrap();
+
+    let renamed = browser
+        .post(app.url("/account"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Ada L."),
+            ("email", "ada@example.edu"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.user_by_id(user.id).await.unwrap().name, "Ada L.");
+
+    let without_password = browser
+        .post(app.url("/account"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Ada L."),
+            ("email", "new@example.edu"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without_password.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        attribute(&without_password.text().await.unwrap(), "#email", "value").as_deref(),
+        Some("new@example.edu")
+    );
+
+    let moved = browser
+        .post(app.url("/account"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Ada L."),
+            ("email", "new@example.edu"),
+            ("current_password", password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(
+        app.store.user_by_id(user.id).await.unwrap().email,
+        "ada@example.edu",
+        "not until confirmed"
+    );
+    let link = app.link_mailed_to("new@example.edu").await;
+    assert_eq!(
+        browser.post(app.url(&link)).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.store.user_by_id(user.id).await.unwrap().email,
+        "new@example.edu"
+    );
+
+    let short = browser
+        .post(app.url("/account"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Ada L."),
+            ("email", "new@example.edu"),
+            ("current_password", password.as_str()),
+            ("new_password", "tiny"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let changed = browser
+        .post(app.url("/account"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Ada L."),
+            ("email", "new@example.edu"),
+            ("current_password", password.as_str()),
+            ("new_password", "a fresh long password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.sign_in("new@example.edu", "a fresh long password")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        client()
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER,
+        "signed out: sent to sign in"
+    );
+}
