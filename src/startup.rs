@@ -112,7 +112,11 @@ async fn cookie_key(store: &Store, configured: Option<&str>) -> anyhow::Result<V
     Ok(Sha512::digest(secret.as_bytes()).to_vec())
 }
 
-/// Publishes scheduled posts as their time comes, and retries mail that could not be delivered.
+/// How long a trashed comment can be restored.
+const TRASH_DAYS: i64 = 30;
+
+/// Publishes scheduled posts as their time comes, retries mail that could not be delivered, and empties the
+/// comment trash of what has been there for 30 days.
 async fn background_work(store: Store, mailer: Mailer) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     for second in 0_u64.. {
@@ -124,6 +128,16 @@ async fn background_work(store: Store, mailer: Mailer) {
         }
         if second % 60 == 30 {
             mailer.retry_undelivered().await;
+        }
+        if second % 3_600 == 0 {
+            match store
+                .purge_trashed_comments(calendar::now() - TRASH_DAYS * 86_400)
+                .await
+            {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "emptied comments trashed over 30 days ago"),
+                Err(error) => tracing::warn!(%error, "could not empty the comment trash"),
+            }
         }
     }
 }

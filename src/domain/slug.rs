@@ -57,14 +57,36 @@ fn fold_latin(ch: char) -> Option<&'static str> {
 
 /// Whether a slug would collide with the URL scheme (a reserved word or a bare number).
 pub fn is_reserved(slug: &str) -> bool {
-    RESERVED.contains(&slug) || (!slug.is_empty() && slug.bytes().all(|b| b.is_ascii_digit()))
+    RESERVED.contains(&slug) || is_number(slug)
+}
+
+fn is_number(slug: &str) -> bool {
+    !slug.is_empty() && slug.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Where a slug lives, which decides the words it may not be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Namespace {
+    /// Directly under the site (`/SLUG/`, and a post's last segment): none of the reserved words.
+    Site,
+    /// Under an archive's base (`/category/SLUG/`, `/author/SLUG/`): only `page`, `feed` and numbers clash.
+    Archive,
+}
+
+impl Namespace {
+    fn reserves(self, slug: &str) -> bool {
+        match self {
+            Self::Site => is_reserved(slug),
+            Self::Archive => matches!(slug, "page" | "feed") || is_number(slug),
+        }
+    }
 }
 
 /// The `attempt`-th candidate for a slug that must be unique: `base`, then `base-2`, `base-3`, …
 /// A base that is empty or reserved starts at `-2` (or becomes `fallback`).
-pub fn candidate(base: &str, fallback: &str, attempt: u32) -> String {
+pub fn candidate(namespace: Namespace, base: &str, fallback: &str, attempt: u32) -> String {
     let base = stem(base, fallback);
-    let first_free = if is_reserved(base) { 2 } else { 1 };
+    let first_free = if namespace.reserves(base) { 2 } else { 1 };
     let number = attempt.max(1) + first_free - 1;
     if number == 1 {
         base.to_owned()
@@ -79,9 +101,9 @@ pub fn stem<'a>(base: &'a str, fallback: &'a str) -> &'a str {
 }
 
 /// The first candidate for `base` that is not among `taken` (the slugs in use that start with its stem).
-pub fn first_free(base: &str, fallback: &str, taken: &[String]) -> String {
+pub fn first_free(namespace: Namespace, base: &str, fallback: &str, taken: &[String]) -> String {
     (1..)
-        .map(|attempt| candidate(base, fallback, attempt))
+        .map(|attempt| candidate(namespace, base, fallback, attempt))
         .find(|slug| !taken.contains(slug))
         .unwrap_or_else(|| fallback.to_owned())
 }
@@ -135,11 +157,30 @@ mod tests {
 
     #[test]
     fn candidates_count_up_and_skip_reserved_bases() {
-        assert_eq!(candidate("syllabus", "post", 1), "syllabus");
-        assert_eq!(candidate("syllabus", "post", 2), "syllabus-2");
-        assert_eq!(candidate("admin", "post", 1), "admin-2");
-        assert_eq!(candidate("", "post", 1), "post");
-        assert_eq!(candidate("2024", "post", 1), "2024-2");
+        assert_eq!(
+            candidate(Namespace::Site, "syllabus", "post", 1),
+            "syllabus"
+        );
+        assert_eq!(
+            candidate(Namespace::Site, "syllabus", "post", 2),
+            "syllabus-2"
+        );
+        assert_eq!(candidate(Namespace::Site, "admin", "post", 1), "admin-2");
+        assert_eq!(candidate(Namespace::Site, "", "post", 1), "post");
+        assert_eq!(candidate(Namespace::Site, "2024", "post", 1), "2024-2");
+    }
+
+    #[test]
+    fn archive_slugs_may_use_words_reserved_at_the_top() {
+        assert_eq!(
+            candidate(Namespace::Archive, "readings", "term", 1),
+            "readings"
+        );
+        assert_eq!(candidate(Namespace::Archive, "feed", "term", 1), "feed-2");
+        assert_eq!(
+            candidate(Namespace::Site, "readings", "post", 1),
+            "readings-2"
+        );
     }
 
     #[test]
@@ -149,9 +190,15 @@ mod tests {
             "essay-2".to_owned(),
             "essay-4".to_owned(),
         ];
-        assert_eq!(first_free("essay", "post", &taken), "essay-3");
-        assert_eq!(first_free("essay", "post", &[]), "essay");
-        assert_eq!(first_free("", "post", &["post".to_owned()]), "post-2");
+        assert_eq!(
+            first_free(Namespace::Site, "essay", "post", &taken),
+            "essay-3"
+        );
+        assert_eq!(first_free(Namespace::Site, "essay", "post", &[]), "essay");
+        assert_eq!(
+            first_free(Namespace::Site, "", "post", &["post".to_owned()]),
+            "post-2"
+        );
     }
 
     #[test]

@@ -275,6 +275,15 @@ impl Store {
     }
 }
 
+/// What a moderator may correct in a comment.
+pub struct CommentCorrection<'a> {
+    pub author_name: &'a str,
+    pub author_email: &'a str,
+    pub author_url: Option<&'a str>,
+    pub content: &'a str,
+    pub content_html: &'a str,
+}
+
 /// A comment in the moderation queue, with the title of its post.
 #[derive(Clone, Debug)]
 pub struct QueuedComment {
@@ -356,5 +365,44 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+impl Store {
+    /// A moderator's correction of a comment's author details and text.
+    pub async fn edit_comment(
+        &self,
+        site_id: i64,
+        id: i64,
+        correction: &CommentCorrection<'_>,
+    ) -> StoreResult<Comment> {
+        let row: Option<CommentRow> = with_pool!(self, writer, |pool| {
+            sqlx::query_as(&format!(
+                "UPDATE comments SET author_name = $1, author_email = $2, author_url = $3, content = $4, content_html = $5
+                 WHERE site_id = $6 AND id = $7 RETURNING {COMMENT_COLUMNS}"
+            ))
+            .bind(correction.author_name)
+            .bind(correction.author_email)
+            .bind(correction.author_url)
+            .bind(correction.content)
+            .bind(correction.content_html)
+            .bind(site_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Comment::try_from(row.ok_or(StoreError::NotFound)?)
+    }
+
+    /// Removes comments that have been in the trash longer than `before` allows (WordPress keeps 30 days).
+    pub async fn purge_trashed_comments(&self, before: i64) -> StoreResult<u64> {
+        let purged = with_pool!(self, writer, |pool| {
+            sqlx::query("DELETE FROM comments WHERE status = 'trash' AND trashed_at < $1")
+                .bind(before)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(purged)
     }
 }

@@ -19,7 +19,7 @@ mod terms;
 mod users;
 
 pub use accounts::{Failures, SessionRecord, TokenPurpose};
-pub use comments::{CommentFilter, NewComment, QueuedComment, Submitted};
+pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, Submitted};
 pub use members::Membership;
 pub use outbox::OutboxMail;
 pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};

@@ -95,7 +95,7 @@ macro_rules! attach_terms {
                     sqlx::query_scalar("INSERT INTO terms (site_id, taxonomy, slug, name) VALUES ($1, $2, $3, $4) RETURNING id")
                         .bind($site_id)
                         .bind(taxonomy.as_str())
-                        .bind(slug::first_free(&base, "term", &taken))
+                        .bind(slug::first_free(slug::Namespace::Archive, &base, "term", &taken))
                         .bind(name.as_str())
                         .fetch_one($tx)
                         .await?
@@ -221,7 +221,7 @@ impl Store {
                     .bind(format!("{stem}-%"))
                     .fetch_all(&mut *tx)
                     .await?;
-                    slug::first_free(&base_slug, new.kind.as_str(), &taken)
+                    slug::first_free(slug::Namespace::Site, &base_slug, new.kind.as_str(), &taken)
                 }
             };
             let id: i64 = sqlx::query_scalar(

@@ -75,3 +75,70 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Makes a category (under `parent_id`, when given) with a slug free in the site; `Conflict` when a category
+    /// of that name exists.
+    pub async fn create_category(
+        &self,
+        site_id: i64,
+        name: &str,
+        parent_id: Option<i64>,
+    ) -> StoreResult<Term> {
+        let base = crate::domain::slug::slugify(name);
+        let stem = crate::domain::slug::stem(&base, "category").to_owned();
+        let row: TermRow = with_pool!(self, writer, |pool| {
+            let mut tx = pool.begin().await?;
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM terms WHERE site_id = $1 AND taxonomy = 'category' AND lower(name) = lower($2)")
+                    .bind(site_id)
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if existing.is_some() {
+                return Err(super::StoreError::Conflict(format!(
+                    "a category named '{name}' exists"
+                )));
+            }
+            let taken: Vec<String> = sqlx::query_scalar(
+                "SELECT slug FROM terms WHERE site_id = $1 AND taxonomy = 'category' AND (slug = $2 OR slug LIKE $3)",
+            )
+            .bind(site_id)
+            .bind(&stem)
+            .bind(format!("{stem}-%"))
+            .fetch_all(&mut *tx)
+            .await?;
+            let row: TermRow = sqlx::query_as(
+                "INSERT INTO terms (site_id, taxonomy, slug, name, parent_id) VALUES ($1, 'category', $2, $3, $4)
+                 RETURNING id, taxonomy, slug, name, parent_id",
+            )
+            .bind(site_id)
+            .bind(crate::domain::slug::first_free(crate::domain::slug::Namespace::Archive, &base, "category", &taken))
+            .bind(name)
+            .bind(parent_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            row
+        });
+        Term::try_from(row)
+    }
+
+    /// Renames a category or tag; its slug, and so its address, stays.
+    pub async fn rename_term(&self, site_id: i64, id: i64, name: &str) -> StoreResult<()> {
+        let done = with_pool!(self, writer, |pool| {
+            sqlx::query("UPDATE terms SET name = $1 WHERE site_id = $2 AND id = $3")
+                .bind(name)
+                .bind(site_id)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if done == 0 {
+            Err(super::StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+}

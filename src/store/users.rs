@@ -46,7 +46,7 @@ impl Store {
             .bind(format!("{stem}-%"))
             .fetch_all(&mut *tx)
             .await?;
-            let nicename = slug::first_free(&base, "member", &taken);
+            let nicename = slug::first_free(slug::Namespace::Archive, &base, "member", &taken);
             let row: UserRow = sqlx::query_as(&format!(
                 "INSERT INTO users (email, name, nicename, password_hash, created_at, email_confirmed_at)
                  VALUES ($1, $2, $3, $4, $5, $6)

@@ -1,7 +1,7 @@
 //! The dashboard: the moderation queue for editors and administrators, and the mail outbox for administrators.
 
 use axum::{
-    extract::{Query, State},
+    extract::{Path, Query, State},
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::domain::{
     calendar,
     comment::{CommentStatus, Moderation},
+    permalink::{ArchiveKind, archive_path},
 };
 
 use super::{
@@ -19,8 +20,8 @@ use super::{
     notify, render,
     session::{Administrator, Staff},
     views::{
-        AdminCommentsPage, CommentRow, DashboardPage, Link, MailRow, OutboxPage, SettingField,
-        SettingsPage, StatusTab,
+        AdminCommentsPage, CategoriesPage, CommentEditPage, CommentRow, DashboardPage, Link,
+        MailRow, OutboxPage, SettingField, SettingsPage, StatusTab,
     },
 };
 
@@ -479,4 +480,318 @@ fn capitalized(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+/// `/admin/comments/ID`: correct a comment, or answer it as yourself (which approves it if it was held).
+pub async fn comment_page(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let site = state.site().await?;
+    let comment = state
+        .store
+        .comment_by_id(site.id, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let fields = CommentEditFields {
+        author: comment.author_name.clone(),
+        email: comment.author_email.clone(),
+        url: comment.author_url.clone().unwrap_or_default(),
+        text: comment.content.clone(),
+        ..CommentEditFields::default()
+    };
+    show_comment_page(&state, &staff, &comment, fields, None, StatusCode::OK).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CommentEditFields {
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    reply: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn show_comment_page(
+    state: &AppState,
+    staff: &crate::web::session::SignedIn,
+    comment: &crate::domain::comment::Comment,
+    fields: CommentEditFields,
+    errors: Option<Vec<crate::domain::comment::FieldError>>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    use crate::domain::comment::Field;
+    let site = state.site().await?;
+    let errors = errors.unwrap_or_default();
+    let error = |field: Field| {
+        errors
+            .iter()
+            .find(|error| error.field == field)
+            .map(|error| error.message.clone())
+    };
+    let post = state.store.post_by_id(site.id, comment.post_id).await?;
+    let page = CommentEditPage {
+        layout: state
+            .layout(&site, Some("Edit comment"), Some(staff))
+            .await?,
+        id: comment.id,
+        csrf: staff.csrf.clone(),
+        post: Link {
+            href: format!("/?p={}", comment.post_id),
+            text: post.map(|post| post.title).unwrap_or_default(),
+        },
+        status: comment.status.as_str(),
+        author_error: error(Field::Author),
+        email_error: error(Field::Email),
+        url_error: error(Field::Url),
+        text_error: error(Field::Comment),
+        reply_error: errors
+            .iter()
+            .find(|error| error.field == Field::Parent)
+            .map(|error| error.message.clone()),
+        author: fields.author,
+        email: fields.email,
+        url: fields.url,
+        text: fields.text,
+        reply: fields.reply,
+    };
+    private(render(status, &page))
+}
+
+pub async fn save_comment(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<i64>,
+    StrictForm(fields): StrictForm<CommentEditFields>,
+) -> Result<Response, WebError> {
+    use crate::domain::{
+        comment::{self, CommentInput, Field, FieldError},
+        markup,
+    };
+    staff.check_csrf(&fields.csrf)?;
+    let site = state.site().await?;
+    let original = state
+        .store
+        .comment_by_id(site.id, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let now = calendar::now();
+    if fields.action == "reply" {
+        let input = CommentInput {
+            comment: fields.reply.clone(),
+            ..CommentInput::default()
+        };
+        let account = comment::Account {
+            name: &staff.user.name,
+            email: &staff.user.email,
+        };
+        let valid = match comment::validate(&input, Some(account)) {
+            Ok(valid) => valid,
+            Err(errors) => {
+                let errors = errors
+                    .into_iter()
+                    .map(|error| FieldError {
+                        field: Field::Parent,
+                        message: error.message,
+                    })
+                    .collect();
+                return show_comment_page(
+                    &state,
+                    &staff,
+                    &original,
+                    fields,
+                    Some(errors),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        };
+        if original.status != CommentStatus::Approved {
+            state
+                .store
+                .moderate_comment(site.id, id, Moderation::Approve, now)
+                .await?;
+        }
+        let rendered = markup::comment_to_html(&valid.text);
+        let reply = crate::store::NewComment {
+            site_id: site.id,
+            post_id: original.post_id,
+            parent_id: Some(original.id),
+            user_id: Some(staff.user.id),
+            author_name: &valid.author,
+            author_email: &valid.email,
+            author_url: None,
+            author_ip: "dashboard",
+            user_agent: "colloquy dashboard",
+            content: &valid.text,
+            content_html: rendered.as_str(),
+            status: CommentStatus::Approved,
+            created_at: now,
+        };
+        match state.store.submit_comment(&reply, 0).await? {
+            crate::store::Submitted::Stored(stored) => tracing::info!(
+                comment = stored.id,
+                by = staff.user.id,
+                "replied from the dashboard"
+            ),
+            other => tracing::info!(?other, "dashboard reply not stored"),
+        }
+        return Ok(Redirect::to("/admin/comments").into_response());
+    }
+    let input = CommentInput {
+        comment: fields.text.clone(),
+        author: fields.author.clone(),
+        email: fields.email.clone(),
+        url: fields.url.clone(),
+        parent: String::new(),
+    };
+    let valid = match comment::validate(&input, None) {
+        Ok(valid) => valid,
+        Err(errors) => {
+            return show_comment_page(
+                &state,
+                &staff,
+                &original,
+                fields,
+                Some(errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let rendered = markup::comment_to_html(&valid.text);
+    let correction = crate::store::CommentCorrection {
+        author_name: &valid.author,
+        author_email: &valid.email,
+        author_url: valid.url.as_deref(),
+        content: &valid.text,
+        content_html: rendered.as_str(),
+    };
+    state.store.edit_comment(site.id, id, &correction).await?;
+    tracing::info!(comment = id, by = staff.user.id, "comment edited");
+    Ok(Redirect::to("/admin/comments").into_response())
+}
+
+/// `/admin/categories`: the category tree, for editors and administrators to grow and rename.
+pub async fn categories(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+) -> Result<Response, WebError> {
+    show_categories(&state, &staff, None, StatusCode::OK).await
+}
+
+async fn show_categories(
+    state: &AppState,
+    staff: &crate::web::session::SignedIn,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let site = state.site().await?;
+    let categories = state.store.categories(site.id).await?;
+    let mut rows = Vec::new();
+    fn walk(
+        parent: Option<i64>,
+        depth: usize,
+        all: &[crate::domain::post::Term],
+        rows: &mut Vec<(i64, String, String, usize)>,
+    ) {
+        for term in all.iter().filter(|term| term.parent_id == parent) {
+            rows.push((
+                term.id,
+                term.name.clone(),
+                archive_path(ArchiveKind::Category, &term.slug),
+                depth,
+            ));
+            walk(Some(term.id), depth + 1, all, rows);
+        }
+    }
+    walk(None, 0, &categories, &mut rows);
+    let page = CategoriesPage {
+        layout: state.layout(&site, Some("Categories"), Some(staff)).await?,
+        csrf: staff.csrf.clone(),
+        rows,
+        error,
+    };
+    private(render(status, &page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    parent: String,
+    #[serde(default)]
+    id: String,
+}
+
+pub async fn save_category(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    StrictForm(form): StrictForm<CategoryForm>,
+) -> Result<Response, WebError> {
+    staff.check_csrf(&form.csrf)?;
+    let site = state.site().await?;
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return show_categories(
+            &state,
+            &staff,
+            Some("A category needs a name of at most 100 characters.".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let outcome = match form.action.as_str() {
+        "rename" => {
+            let id = form.id.parse::<i64>().map_err(|_| WebError::NotFound)?;
+            state.store.rename_term(site.id, id, name).await
+        }
+        _ => {
+            let parent = match form.parent.parse::<i64>() {
+                Ok(id) => Some(
+                    state
+                        .store
+                        .term_by_id(site.id, id)
+                        .await?
+                        .ok_or(WebError::NotFound)?
+                        .id,
+                ),
+                Err(_) => None,
+            };
+            state
+                .store
+                .create_category(site.id, name, parent)
+                .await
+                .map(|_| ())
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to("/admin/categories").into_response()),
+        Err(crate::store::StoreError::Conflict(_)) => {
+            show_categories(
+                &state,
+                &staff,
+                Some(format!("There is already a category named “{name}”.")),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(crate::store::StoreError::NotFound) => Err(WebError::NotFound),
+        Err(error) => Err(error.into()),
+    }
 }

@@ -203,7 +203,15 @@ pub fn router(state: AppState) -> Router {
             "/admin/comments",
             get(admin::comments).post(admin::moderate),
         )
+        .route(
+            "/admin/comments/{id}",
+            get(admin::comment_page).post(admin::save_comment),
+        )
         .route("/admin/outbox", get(admin::outbox))
+        .route(
+            "/admin/categories",
+            get(admin::categories).post(admin::save_category),
+        )
         .route(
             "/admin/members",
             get(enrolment::members).post(enrolment::manage_members),

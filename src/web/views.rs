@@ -410,3 +410,33 @@ pub struct MembersPage {
     pub notice: Option<String>,
     pub problems: Vec<String>,
 }
+
+#[derive(Template)]
+#[template(path = "admin/comment.html")]
+pub struct CommentEditPage {
+    pub layout: Layout,
+    pub id: i64,
+    pub csrf: String,
+    pub post: Link,
+    pub status: &'static str,
+    pub author: String,
+    pub email: String,
+    pub url: String,
+    pub text: String,
+    pub reply: String,
+    pub author_error: Option<String>,
+    pub email_error: Option<String>,
+    pub url_error: Option<String>,
+    pub text_error: Option<String>,
+    pub reply_error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/categories.html")]
+pub struct CategoriesPage {
+    pub layout: Layout,
+    pub csrf: String,
+    /// (id, name, address, depth), in tree order.
+    pub rows: Vec<(i64, String, String, usize)>,
+    pub error: Option<String>,
+}

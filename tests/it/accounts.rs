@@ -709,3 +709,224 @@ async fn staff_replies_are_approved_at_once_and_not_flood_limited() {
         "moderating everything holds members too"
     );
 }
+
+#[tokio::test]
+async fn moderators_edit_a_comment_and_reply_from_the_dashboard() {
+    let app = spawn_app().await;
+    let post = app.publish_post("Edited").await;
+    let held = comment_id_of(
+        &app.leave_reply(
+            "198.51.100.70",
+            &TestApp::reply_fields(&post, "Newcomer", "Teh typo"),
+        )
+        .await,
+    );
+    let editor = app.sign_in_as(Role::Editor).await;
+    let page = editor
+        .client
+        .get(app.url(&format!("/admin/comments/{held}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&page, "textarea#text").join(""), "Teh typo");
+    let csrf = editor.csrf(&app).await;
+
+    let bad = editor
+        .client
+        .post(app.url(&format!("/admin/comments/{held}")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "edit"),
+            ("author", "Newcomer"),
+            ("email", "broken"),
+            ("text", "The typo"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        attribute(&bad.text().await.unwrap(), "#email", "aria-invalid").as_deref(),
+        Some("true")
+    );
+
+    let fixed = editor
+        .client
+        .post(app.url(&format!("/admin/comments/{held}")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "edit"),
+            ("author", "Newcomer"),
+            ("email", "newcomer@example.org"),
+            ("text", "The typo, fixed"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fixed.status(), StatusCode::SEE_OTHER);
+    let comment = app
+        .store
+        .comment_by_id(app.site.id, held)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(comment.content, "The typo, fixed");
+    assert_eq!(
+        comment.status,
+        CommentStatus::Pending,
+        "editing does not approve"
+    );
+
+    let replied = editor
+        .client
+        .post(app.url(&format!("/admin/comments/{held}")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "reply"),
+            ("reply", "Welcome to the discussion!"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replied.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        status_of(&app, held).await,
+        CommentStatus::Approved,
+        "replying approves the held comment"
+    );
+    let (_, page) = app.page(&app.permalink(&post)).await;
+    assert_eq!(
+        texts(
+            &page,
+            &format!("#comment-{held} .children .comment-content")
+        ),
+        ["Welcome to the discussion!"]
+    );
+    let author = app.sign_in_as(Role::Author).await;
+    assert_eq!(
+        author
+            .client
+            .get(app.url(&format!("/admin/comments/{held}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn staff_grow_and_rename_the_category_tree() {
+    let app = spawn_app().await;
+    let editor = app.sign_in_as(Role::Editor).await;
+    let csrf = editor.csrf(&app).await;
+    let add = |name: &'static str, parent: String| {
+        let client = editor.client.clone();
+        let url = app.url("/admin/categories");
+        let csrf = csrf.clone();
+        async move {
+            client
+                .post(url)
+                .form(&[
+                    ("csrf", csrf),
+                    ("action", "add".into()),
+                    ("name", name.into()),
+                    ("parent", parent),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        add("Readings", String::new()).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let readings = app
+        .store
+        .term_by_slug(
+            app.site.id,
+            colloquy::domain::post::Taxonomy::Category,
+            "readings",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        add("Primary sources", readings.id.to_string())
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let child = app
+        .store
+        .term_by_slug(
+            app.site.id,
+            colloquy::domain::post::Taxonomy::Category,
+            "primary-sources",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(child.parent_id, Some(readings.id));
+    assert_eq!(
+        add("readings", String::new()).await.status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        add("  ", String::new()).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    let renamed = editor
+        .client
+        .post(app.url("/admin/categories"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "rename"),
+            ("id", &readings.id.to_string()),
+            ("name", "Course readings"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), StatusCode::SEE_OTHER);
+    let page = editor
+        .client
+        .get(app.url("/admin/categories"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        attribute(&page, &format!("#name-{}", readings.id), "value").as_deref(),
+        Some("Course readings")
+    );
+    app.publish(crate::helpers::PostSpec {
+        categories: vec!["Primary sources".into()],
+        ..crate::helpers::PostSpec::post("In a child")
+    })
+    .await;
+    let (_, archive) = app.page("/category/readings/").await;
+    assert_eq!(
+        texts(&archive, "h2.entry-title"),
+        ["In a child"],
+        "a category's archive includes its children"
+    );
+    let author = app.sign_in_as(Role::Author).await;
+    assert_eq!(
+        author
+            .client
+            .get(app.url("/admin/categories"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}

@@ -425,3 +425,40 @@ async fn the_database_answers_health_checks() {
     app.store.ping().await.unwrap();
     assert!(["sqlite", "postgres"].contains(&app.store.backend_name()));
 }
+
+#[tokio::test]
+async fn the_comment_trash_empties_after_its_time() {
+    let app = spawn_app().await;
+    let post = app.publish_post("Trash day").await;
+    let id = comment_id_of(
+        &app.leave_reply("203.0.113.98", &TestApp::reply_fields(&post, "Gone", "Bye"))
+            .await,
+    );
+    let now = calendar::now();
+    app.store
+        .moderate_comment(app.site.id, id, Moderation::Trash, now - 31 * 86_400)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store
+            .purge_trashed_comments(now - 40 * 86_400)
+            .await
+            .unwrap(),
+        0,
+        "not yet"
+    );
+    assert_eq!(
+        app.store
+            .purge_trashed_comments(now - 30 * 86_400)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        app.store
+            .comment_by_id(app.site.id, id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
