@@ -136,7 +136,6 @@ async fn user_command(store: &Store, site: &Site, command: UserCommand) -> anyho
 }
 
 async fn post_command(store: &Store, site: &Site, command: PostCommand) -> anyhow::Result<()> {
-    let zone = site.settings.zone();
     match command {
         PostCommand::Add {
             author,
@@ -239,7 +238,7 @@ async fn post_command(store: &Store, site: &Site, command: PostCommand) -> anyho
                     StoreError::Conflict(message) => anyhow::anyhow!(message),
                     other => other.into(),
                 })?;
-            println!("{}", link_of(store, &post, &zone).await?);
+            println!("{}", link_of(store, site, &post).await?);
             Ok(())
         }
         PostCommand::Slug { id, slug: new_slug } => {
@@ -256,23 +255,27 @@ async fn post_command(store: &Store, site: &Site, command: PostCommand) -> anyho
                 Err(StoreError::Conflict(message)) => bail!(message),
                 other => other?,
             };
-            println!("{}", link_of(store, &post, &zone).await?);
+            println!("{}", link_of(store, site, &post).await?);
             Ok(())
         }
     }
 }
 
 /// The public path of a published post, or its short link (`/?p=ID`) while it is not public.
-async fn link_of(store: &Store, post: &Post, zone: &SiteZone) -> anyhow::Result<String> {
+async fn link_of(store: &Store, site: &Site, post: &Post) -> anyhow::Result<String> {
+    let prefix = site.path_prefix();
     if !post.is_public() {
-        return Ok(format!("/?p={}", post.id));
+        return Ok(format!("{prefix}/?p={}", post.id));
     }
     let lineage = if post.kind == PostKind::Page {
         store.page_lineage(post).await?
     } else {
         Vec::new()
     };
-    Ok(permalink::permalink(post, zone, &lineage))
+    Ok(format!(
+        "{prefix}{}",
+        permalink::permalink(post, &site.settings.zone(), &lineage)
+    ))
 }
 
 async fn comment_command(
@@ -374,8 +377,35 @@ fn print_table(comments: &[Comment]) {
     }
 }
 
+/// Creates a course site at `/SLUG/`, refusing a slug that a page of the main site or another site uses.
+async fn add_site(store: &Store, slug_text: &str, title: &str) -> anyhow::Result<()> {
+    let main = demo::ensure_main_site(store).await?;
+    if !slug::is_valid_given(slug_text) || slug_text == demo::MAIN_SITE {
+        bail!(
+            "'{slug_text}' is not a usable site slug: lower-case letters, digits and dashes, not a reserved word or a number"
+        );
+    }
+    let mut settings = crate::domain::settings::SiteSettings::default();
+    settings.set("title", title)?;
+    if store.slug_in_use(main.id, slug_text).await? {
+        bail!("the main site has a post or page at /{slug_text}/; choose another slug");
+    }
+    match store
+        .create_site(slug_text, title.trim(), calendar::now())
+        .await
+    {
+        Ok(site) => {
+            println!("/{}/", site.slug);
+            Ok(())
+        }
+        Err(StoreError::Conflict(_)) => bail!("there is already a site '{slug_text}'"),
+        Err(error) => Err(error.into()),
+    }
+}
+
 async fn site_command(store: &Store, site: &Site, command: SiteCommand) -> anyhow::Result<()> {
     match command {
+        SiteCommand::Add { slug, title } => add_site(store, &slug, &title).await?,
         SiteCommand::Set { key, value } => {
             let mut settings = site.settings.clone();
             let stored = settings.set(&key, &value)?;

@@ -192,6 +192,13 @@ pub enum ListFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum SiteCommand {
+    /// Create another course site, served at /SLUG/.
+    Add {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        title: String,
+    },
     /// Change a setting (title, tagline, timezone, discussion settings).
     Set { key: String, value: String },
     /// Show one setting, or all of them.

@@ -214,7 +214,8 @@ impl Store {
                 None => {
                     let stem = slug::stem(&base_slug, new.kind.as_str());
                     let taken: Vec<String> = sqlx::query_scalar(
-                        "SELECT slug FROM posts WHERE site_id = $1 AND (slug = $2 OR slug LIKE $3)",
+                        "SELECT slug FROM posts WHERE site_id = $1 AND (slug = $2 OR slug LIKE $3)
+                         UNION SELECT slug FROM sites WHERE slug = $2 OR slug LIKE $3",
                     )
                     .bind(new.site_id)
                     .bind(stem)

@@ -1,6 +1,6 @@
 //! Sites and their settings.
 
-use crate::domain::settings::SiteSettings;
+use crate::domain::{settings::SiteSettings, user::Role};
 
 use super::{Store, StoreError, StoreResult, with_pool};
 
@@ -10,6 +10,17 @@ pub struct Site {
     pub id: i64,
     pub slug: String,
     pub settings: SiteSettings,
+}
+
+impl Site {
+    /// Where the site is served: `""` for the main site (at `/`), `"/SLUG"` for the others.
+    pub fn path_prefix(&self) -> String {
+        if self.slug == crate::demo::MAIN_SITE {
+            String::new()
+        } else {
+            format!("/{}", self.slug)
+        }
+    }
 }
 
 impl Store {
@@ -91,5 +102,39 @@ impl Store {
             .map(|_| ())
         })?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The sites an account belongs to, with its role on each, main site first.
+    pub async fn sites_of_user(&self, user_id: i64) -> StoreResult<Vec<(Site, Role)>> {
+        let rows: Vec<(i64, String)> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(
+                "SELECT site_id, role FROM memberships WHERE user_id = $1 ORDER BY site_id",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        let mut sites = Vec::with_capacity(rows.len());
+        for (site_id, role) in rows {
+            let role = role
+                .parse::<Role>()
+                .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+            sites.push((self.site_by_id(site_id).await?, role));
+        }
+        Ok(sites)
+    }
+
+    /// Whether a slug is used by a post or page of a site (a new site's slug must not hide one).
+    pub async fn slug_in_use(&self, site_id: i64, slug: &str) -> StoreResult<bool> {
+        let found: Option<i64> = with_pool!(self, reader, |pool| {
+            sqlx::query_scalar("SELECT id FROM posts WHERE site_id = $1 AND slug = $2")
+                .bind(site_id)
+                .bind(slug)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(found.is_some())
     }
 }

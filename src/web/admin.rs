@@ -1,7 +1,7 @@
 //! The dashboard: the moderation queue for editors and administrators, and the mail outbox for administrators.
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, Query},
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -14,11 +14,12 @@ use crate::domain::{
 };
 
 use super::{
-    AppState, PRIVATE,
+    PRIVATE,
     error::WebError,
     form::StrictForm,
     notify, render,
     session::{Administrator, Staff},
+    site_scope::Scoped,
     views::{
         AdminCommentsPage, CategoriesPage, CommentEditPage, CommentRow, DashboardPage, Link,
         MailRow, OutboxPage, SettingField, SettingsPage, StatusTab,
@@ -37,21 +38,37 @@ fn private(response: Result<Response, WebError>) -> Result<Response, WebError> {
     })
 }
 
-pub async fn dashboard(
-    State(state): State<AppState>,
-    Staff(staff): Staff,
-) -> Result<Response, WebError> {
-    let site = state.site().await?;
+pub async fn dashboard(state: Scoped, Staff(staff): Staff) -> Result<Response, WebError> {
+    let site = state.site().clone();
     let counts = state.store.comment_counts(site.id).await?;
     let pending = counts
         .iter()
         .find(|(status, _)| *status == CommentStatus::Pending)
         .map_or(0, |(_, count)| *count);
     let is_administrator = staff.role == Some(crate::domain::user::Role::Administrator);
+    let sites = state
+        .store
+        .sites_of_user(staff.user.id)
+        .await?
+        .into_iter()
+        .map(|(other, role)| Link {
+            href: format!("{}/admin/", state.site_url(&other)),
+            text: format!(
+                "{} ({role}){}",
+                other.settings.title,
+                if other.id == site.id {
+                    ", this site"
+                } else {
+                    ""
+                }
+            ),
+        })
+        .collect();
     let page = DashboardPage {
         layout: state.layout(&site, Some("Dashboard"), Some(&staff)).await?,
         pending,
         is_administrator,
+        sites,
     };
     private(render(StatusCode::OK, &page))
 }
@@ -73,11 +90,11 @@ fn parse_status(text: &str) -> Result<Option<CommentStatus>, WebError> {
 
 /// `/admin/comments`: held comments first, with what only staff may see (email, address).
 pub async fn comments(
-    State(state): State<AppState>,
+    state: Scoped,
     Staff(staff): Staff,
     Query(query): Query<QueueQuery>,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let status = parse_status(&query.status)?;
     let page = query.page.unwrap_or(1).max(1);
     let counts = state.store.comment_counts(site.id).await?;
@@ -185,7 +202,7 @@ fn moderation(action: &str) -> Option<Moderation> {
 
 /// `POST /admin/comments`: one comment's button (`one=ACTION:ID`) or a bulk action on the ticked `ids`.
 pub async fn moderate(
-    State(state): State<AppState>,
+    state: Scoped,
     Staff(staff): Staff,
     StrictForm(fields): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
@@ -196,7 +213,7 @@ pub async fn moderate(
             .map(|(_, value)| value.as_str())
     };
     staff.check_csrf(field("csrf").unwrap_or_default())?;
-    let site = state.site().await?;
+    let site = state.site().clone();
     let (action, ids): (&str, Vec<i64>) = match field("one").and_then(|one| one.split_once(':')) {
         Some((action, id)) => (
             action,
@@ -239,10 +256,10 @@ pub async fn moderate(
 
 /// `/admin/outbox`: every mail colloquy wrote, newest first, for administrators.
 pub async fn outbox(
-    State(state): State<AppState>,
+    state: Scoped,
     Administrator(admin): Administrator,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let zone = site.settings.zone();
     let mails = state
         .store
@@ -366,11 +383,11 @@ pub struct SavedQuery {
 
 /// `/admin/settings`: the site's settings, for administrators.
 pub async fn settings(
-    State(state): State<AppState>,
+    state: Scoped,
     Administrator(admin): Administrator,
     Query(query): Query<SavedQuery>,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let values: Vec<(String, String)> = SETTING_FIELDS
         .iter()
         .map(|(key, ..)| {
@@ -385,14 +402,14 @@ pub async fn settings(
 }
 
 async fn show_settings(
-    state: &AppState,
+    state: &Scoped,
     admin: &crate::web::session::SignedIn,
     status: StatusCode,
     values: &[(String, String)],
     errors: &[(String, String)],
     notice: Option<String>,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let find = |list: &[(String, String)], key: &str| {
         list.iter()
             .find(|(name, _)| name == key)
@@ -420,7 +437,7 @@ async fn show_settings(
 
 /// `POST /admin/settings`: every field is checked; any fault shows the form again with what was typed.
 pub async fn save_settings(
-    State(state): State<AppState>,
+    state: Scoped,
     Administrator(admin): Administrator,
     StrictForm(form): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
@@ -430,7 +447,7 @@ pub async fn save_settings(
             .map(|(_, value)| value.clone())
     };
     admin.check_csrf(&field("csrf").unwrap_or_default())?;
-    let site = state.site().await?;
+    let site = state.site().clone();
     let mut settings = site.settings.clone();
     let mut typed = Vec::new();
     let mut errors = Vec::new();
@@ -484,11 +501,11 @@ fn capitalized(text: &str) -> String {
 
 /// `/admin/comments/ID`: correct a comment, or answer it as yourself (which approves it if it was held).
 pub async fn comment_page(
-    State(state): State<AppState>,
+    state: Scoped,
     Staff(staff): Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let comment = state
         .store
         .comment_by_id(site.id, id)
@@ -523,7 +540,7 @@ pub struct CommentEditFields {
 }
 
 async fn show_comment_page(
-    state: &AppState,
+    state: &Scoped,
     staff: &crate::web::session::SignedIn,
     comment: &crate::domain::comment::Comment,
     fields: CommentEditFields,
@@ -531,7 +548,7 @@ async fn show_comment_page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     use crate::domain::comment::Field;
-    let site = state.site().await?;
+    let site = state.site().clone();
     let errors = errors.unwrap_or_default();
     let error = |field: Field| {
         errors
@@ -569,7 +586,7 @@ async fn show_comment_page(
 }
 
 pub async fn save_comment(
-    State(state): State<AppState>,
+    state: Scoped,
     Staff(staff): Staff,
     Path(id): Path<i64>,
     StrictForm(fields): StrictForm<CommentEditFields>,
@@ -579,7 +596,7 @@ pub async fn save_comment(
         markup,
     };
     staff.check_csrf(&fields.csrf)?;
-    let site = state.site().await?;
+    let site = state.site().clone();
     let original = state
         .store
         .comment_by_id(site.id, id)
@@ -683,20 +700,17 @@ pub async fn save_comment(
 }
 
 /// `/admin/categories`: the category tree, for editors and administrators to grow and rename.
-pub async fn categories(
-    State(state): State<AppState>,
-    Staff(staff): Staff,
-) -> Result<Response, WebError> {
+pub async fn categories(state: Scoped, Staff(staff): Staff) -> Result<Response, WebError> {
     show_categories(&state, &staff, None, StatusCode::OK).await
 }
 
 async fn show_categories(
-    state: &AppState,
+    state: &Scoped,
     staff: &crate::web::session::SignedIn,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let categories = state.store.categories(site.id).await?;
     let mut rows = Vec::new();
     fn walk(
@@ -740,12 +754,12 @@ pub struct CategoryForm {
 }
 
 pub async fn save_category(
-    State(state): State<AppState>,
+    state: Scoped,
     Staff(staff): Staff,
     StrictForm(form): StrictForm<CategoryForm>,
 ) -> Result<Response, WebError> {
     staff.check_csrf(&form.csrf)?;
-    let site = state.site().await?;
+    let site = state.site().clone();
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return show_categories(

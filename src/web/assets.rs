@@ -1,17 +1,17 @@
 //! Fixed resources: the stylesheet, identicon avatars, and the liveness probe.
 
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::{StatusCode, header},
     response::IntoResponse,
 };
 
 use crate::domain::{avatar, settings::Visibility};
 
-use super::{AppState, error::WebError};
+use super::{error::WebError, site_scope::Scoped};
 
 /// `/healthz`: 200 when the database answers, 503 otherwise.
-pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn healthz(state: Scoped) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n"),
         Err(error) => {
@@ -22,8 +22,8 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// `/robots.txt`: public sites welcome crawlers; hidden and members-only sites turn them away.
-pub async fn robots(State(state): State<AppState>) -> Result<impl IntoResponse, WebError> {
-    let site = state.site().await?;
+pub async fn robots(state: Scoped) -> Result<impl IntoResponse, WebError> {
+    let site = state.site().clone();
     let rules = match site.settings.visibility {
         Visibility::Public => "User-agent: *\nDisallow:\n",
         Visibility::Hidden | Visibility::MembersOnly => "User-agent: *\nDisallow: /\n",

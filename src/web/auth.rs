@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, Query},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -22,12 +22,12 @@ use crate::{
 };
 
 use super::{
-    AppState,
     client_ip::ClientIp,
     error::WebError,
     form::StrictForm,
     render,
     session::{self, SignedIn, hash_token, new_token, safe_next},
+    site_scope::Scoped,
     views::{ForgotPage, LoginPage, MessagePage, NewPasswordPage, SignInLinkPage},
 };
 
@@ -53,7 +53,7 @@ pub struct NextQuery {
 }
 
 pub async fn login_page(
-    State(state): State<AppState>,
+    state: Scoped,
     Query(query): Query<NextQuery>,
     signed_in: Option<SignedIn>,
 ) -> Result<Response, WebError> {
@@ -88,11 +88,11 @@ pub struct LoginForm {
 }
 
 async fn show_login(
-    state: &AppState,
+    state: &Scoped,
     status: StatusCode,
     form: LoginForm,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let page = LoginPage {
         layout: state.layout(&site, Some("Sign in"), None).await?,
         email: form.email,
@@ -103,7 +103,7 @@ async fn show_login(
 }
 
 pub async fn log_in(
-    State(state): State<AppState>,
+    state: Scoped,
     ClientIp(ip): ClientIp,
     jar: CookieJar,
     StrictForm(form): StrictForm<LoginForm>,
@@ -182,7 +182,7 @@ fn minutes(seconds: i64) -> i64 {
 }
 
 async fn throttled(
-    state: &AppState,
+    state: &Scoped,
     form: LoginForm,
     notice: String,
     retry_after: i64,
@@ -210,7 +210,7 @@ pub struct CsrfForm {
 }
 
 pub async fn log_out(
-    State(state): State<AppState>,
+    state: Scoped,
     signed_in: SignedIn,
     jar: CookieJar,
     StrictForm(form): StrictForm<CsrfForm>,
@@ -229,25 +229,25 @@ pub struct EmailForm {
 /// `POST /login/forgot` and `POST /login/link`: mail a single-use link if the account exists, and say the same
 /// thing either way.
 pub async fn mail_reset_link(
-    State(state): State<AppState>,
+    state: Scoped,
     StrictForm(form): StrictForm<EmailForm>,
 ) -> Result<Response, WebError> {
     mail_link(&state, &form.email, TokenPurpose::ResetPassword).await
 }
 
 pub async fn mail_sign_in_link(
-    State(state): State<AppState>,
+    state: Scoped,
     StrictForm(form): StrictForm<EmailForm>,
 ) -> Result<Response, WebError> {
     mail_link(&state, &form.email, TokenPurpose::SignIn).await
 }
 
 async fn mail_link(
-    state: &AppState,
+    state: &Scoped,
     email: &str,
     purpose: TokenPurpose,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     if let Some(user) = state.store.user_by_email(email.trim()).await? {
         let token = new_token();
         let now = calendar::now();
@@ -270,7 +270,7 @@ async fn mail_link(
             name = user.name,
             title = site.settings.title,
             minutes = lifetime / 60,
-            base = state.base_url,
+            base = state.site_url(&site),
         );
         state
             .mailer
@@ -291,8 +291,8 @@ async fn mail_link(
     render(StatusCode::OK, &page)
 }
 
-pub async fn forgot_page(State(state): State<AppState>) -> Result<Response, WebError> {
-    let site = state.site().await?;
+pub async fn forgot_page(state: Scoped) -> Result<Response, WebError> {
+    let site = state.site().clone();
     render(
         StatusCode::OK,
         &ForgotPage {
@@ -304,10 +304,7 @@ pub async fn forgot_page(State(state): State<AppState>) -> Result<Response, WebE
 }
 
 /// `GET /login/reset/TOKEN`: the new-password form, while the link is good.
-pub async fn reset_page(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-) -> Result<Response, WebError> {
+pub async fn reset_page(state: Scoped, Path(token): Path<String>) -> Result<Response, WebError> {
     if !state
         .store
         .token_is_live(
@@ -323,12 +320,12 @@ pub async fn reset_page(
 }
 
 async fn show_reset(
-    state: &AppState,
+    state: &Scoped,
     status: StatusCode,
     token: String,
     error: Option<String>,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let page = NewPasswordPage {
         layout: state
             .layout(&site, Some("Choose a new password"), None)
@@ -348,7 +345,7 @@ pub struct NewPasswordForm {
 }
 
 pub async fn reset_password(
-    State(state): State<AppState>,
+    state: Scoped,
     Path(token): Path<String>,
     StrictForm(form): StrictForm<NewPasswordForm>,
 ) -> Result<Response, WebError> {
@@ -402,7 +399,7 @@ fn capitalized(text: &str) -> String {
 
 /// `GET /login/link/TOKEN`: a button that finishes signing in. (Mail scanners open links; only the POST uses it.)
 pub async fn sign_in_link_page(
-    State(state): State<AppState>,
+    state: Scoped,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
     if !state
@@ -412,7 +409,7 @@ pub async fn sign_in_link_page(
     {
         return Err(WebError::LinkExpired);
     }
-    let site = state.site().await?;
+    let site = state.site().clone();
     render(
         StatusCode::OK,
         &SignInLinkPage {
@@ -423,7 +420,7 @@ pub async fn sign_in_link_page(
 }
 
 pub async fn use_sign_in_link(
-    State(state): State<AppState>,
+    state: Scoped,
     Path(token): Path<String>,
     jar: CookieJar,
 ) -> Result<Response, WebError> {

@@ -1,7 +1,6 @@
 //! `POST /comments`: the "Leave a Reply" pipeline of PRODUCT.md §5, step by step. The rules are in
 //! `domain::comment`; the duplicate and flood checks and the insert happen in one store transaction.
 
-use axum::extract::State;
 use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
@@ -20,13 +19,13 @@ use crate::{
 };
 
 use super::{
-    AppState,
     client_ip::ClientIp,
     error::WebError,
     form::StrictForm,
     notify,
     posts::{PostView, comment_location, render_post},
     session::SignedIn,
+    site_scope::Scoped,
     views::{CommentFormView, FieldView},
     visitor::{Remembered, Visitor},
 };
@@ -54,7 +53,7 @@ pub struct CommentFields {
 }
 
 pub async fn leave_reply(
-    State(state): State<AppState>,
+    state: Scoped,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     visitor: Visitor,
@@ -64,7 +63,7 @@ pub async fn leave_reply(
     if let Some(signed_in) = &signed_in {
         signed_in.check_csrf(&fields.csrf)?;
     }
-    let site = state.site().await?;
+    let site = state.site().clone();
     let now = calendar::now();
 
     // 1. The post exists, is visible, and takes comments.
@@ -242,7 +241,7 @@ pub async fn leave_reply(
 
 /// Draws the post page again with the form as it was typed and what was wrong with it.
 struct Redisplay<'a> {
-    state: &'a AppState,
+    state: &'a Scoped,
     site: &'a Site,
     visitor: &'a Visitor,
     fields: &'a CommentFields,

@@ -3,7 +3,7 @@
 //! `may_edit`, `planned_status`).
 
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, Query},
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -24,11 +24,12 @@ use crate::{
 };
 
 use super::{
-    AppState, PRIVATE,
+    PRIVATE,
     error::WebError,
     form::StrictForm,
     render,
     session::SignedIn,
+    site_scope::Scoped,
     views::{
         CategoryChoice, DiffLine, EditorPage, Link, PostListPage, PostListRow, RevisionView,
         RevisionsPage,
@@ -74,12 +75,12 @@ pub struct ListQuery {
 
 /// `/admin/posts`: staff see every post; other writers see their own.
 pub async fn list(
-    State(state): State<AppState>,
+    state: Scoped,
     signed_in: SignedIn,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, WebError> {
     let role = writer_role(&signed_in)?;
-    let site = state.site().await?;
+    let site = state.site().clone();
     let status = match query.status.as_str() {
         "" | "all" => None,
         other => Some(
@@ -283,7 +284,7 @@ pub struct NewQuery {
 }
 
 pub async fn new_post(
-    State(state): State<AppState>,
+    state: Scoped,
     signed_in: SignedIn,
     Query(query): Query<NewQuery>,
 ) -> Result<Response, WebError> {
@@ -298,7 +299,7 @@ pub async fn new_post(
             "Only editors and administrators write pages.",
         ));
     }
-    let site = state.site().await?;
+    let site = state.site().clone();
     let fields = EditorFields {
         status: "draft".into(),
         comments_open: kind == PostKind::Post,
@@ -333,7 +334,7 @@ impl EditorTarget {
 }
 
 pub async fn create_post(
-    State(state): State<AppState>,
+    state: Scoped,
     signed_in: SignedIn,
     Query(query): Query<NewQuery>,
     StrictForm(form): StrictForm<Vec<(String, String)>>,
@@ -351,7 +352,7 @@ pub async fn create_post(
             "Only editors and administrators write pages.",
         ));
     }
-    let site = state.site().await?;
+    let site = state.site().clone();
     let target = EditorTarget::New(kind);
     let plan = match plan_save(&state, &site, role, &fields).await? {
         Ok(plan) => plan,
@@ -420,7 +421,7 @@ struct Plan {
 
 /// Checks the typed fields: title, date, status (with the role's limits), parent page.
 async fn plan_save(
-    state: &AppState,
+    state: &Scoped,
     site: &Site,
     role: Role,
     fields: &EditorFields,
@@ -492,7 +493,7 @@ pub struct EditQuery {
 }
 
 async fn editable(
-    state: &AppState,
+    state: &Scoped,
     site: &Site,
     signed_in: &SignedIn,
     id: i64,
@@ -510,7 +511,7 @@ async fn editable(
     Ok(post)
 }
 
-async fn fields_of(state: &AppState, site: &Site, post: &Post) -> Result<EditorFields, WebError> {
+async fn fields_of(state: &Scoped, site: &Site, post: &Post) -> Result<EditorFields, WebError> {
     let terms = state.store.terms_of_posts(&[post.id]).await?;
     let names = |taxonomy: Taxonomy| -> Vec<String> {
         terms
@@ -528,12 +529,12 @@ async fn fields_of(state: &AppState, site: &Site, post: &Post) -> Result<EditorF
 }
 
 pub async fn edit_post(
-    State(state): State<AppState>,
+    state: Scoped,
     signed_in: SignedIn,
     Path(id): Path<i64>,
     Query(query): Query<EditQuery>,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let post = editable(&state, &site, &signed_in, id).await?;
     let fields = fields_of(&state, &site, &post).await?;
     let problems = Problems {
@@ -553,7 +554,7 @@ pub async fn edit_post(
 }
 
 pub async fn save_post(
-    State(state): State<AppState>,
+    state: Scoped,
     signed_in: SignedIn,
     Path(id): Path<i64>,
     StrictForm(form): StrictForm<Vec<(String, String)>>,
@@ -561,7 +562,7 @@ pub async fn save_post(
     let mut fields = EditorFields::from_form(&form);
     signed_in.check_csrf(&fields.csrf)?;
     let role = writer_role(&signed_in)?;
-    let site = state.site().await?;
+    let site = state.site().clone();
     let post = editable(&state, &site, &signed_in, id).await?;
     let now = calendar::now();
     match fields.action.as_str() {
@@ -674,7 +675,7 @@ pub async fn save_post(
 }
 
 async fn show_editor(
-    state: &AppState,
+    state: &Scoped,
     site: &Site,
     signed_in: &SignedIn,
     target: EditorTarget,
@@ -809,11 +810,11 @@ fn nest_categories(
 
 /// `/admin/posts/ID/revisions`: every saved state, newest first, each with its changes from the one before.
 pub async fn revisions(
-    State(state): State<AppState>,
+    state: Scoped,
     signed_in: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let post = editable(&state, &site, &signed_in, id).await?;
     let zone = site.settings.zone();
     let revisions = state.store.revisions(site.id, post.id).await?;
@@ -876,13 +877,13 @@ pub struct RestoreForm {
 
 /// Restores a revision's text as a new save (which is itself kept as a revision).
 pub async fn restore_revision(
-    State(state): State<AppState>,
+    state: Scoped,
     signed_in: SignedIn,
     Path((id, revision_id)): Path<(i64, i64)>,
     StrictForm(form): StrictForm<RestoreForm>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
-    let site = state.site().await?;
+    let site = state.site().clone();
     let post = editable(&state, &site, &signed_in, id).await?;
     let revision = state
         .store

@@ -2,7 +2,7 @@
 //! roster that invites many at once), one's own account, and email confirmation.
 
 use axum::{
-    extract::{Path, State},
+    extract::Path,
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -18,11 +18,12 @@ use crate::{
 };
 
 use super::{
-    AppState, PRIVATE,
+    PRIVATE,
     error::WebError,
     form::StrictForm,
     render,
     session::{self, Administrator, SignedIn, hash_token, new_token},
+    site_scope::Scoped,
     views::{AccountPage, ConfirmPage, JoinPage, MemberRow, MembersPage},
 };
 
@@ -49,8 +50,8 @@ pub fn new_join_code() -> String {
         .collect()
 }
 
-async fn site_of_code(state: &AppState, code: &str) -> Result<Site, WebError> {
-    let site = state.site().await?;
+async fn site_of_code(state: &Scoped, code: &str) -> Result<Site, WebError> {
+    let site = state.site().clone();
     match state.store.site_id_by_join_code(code.trim()).await? {
         Some(id) if id == site.id => Ok(site),
         _ => Err(WebError::NotFound),
@@ -71,7 +72,7 @@ pub struct JoinForm {
 
 /// `/join/CODE`: a form that makes an account and enrols it as an author (or, signed in, one button).
 pub async fn join_page(
-    State(state): State<AppState>,
+    state: Scoped,
     Path(code): Path<String>,
     signed_in: Option<SignedIn>,
 ) -> Result<Response, WebError> {
@@ -89,7 +90,7 @@ pub async fn join_page(
 }
 
 async fn show_join(
-    state: &AppState,
+    state: &Scoped,
     site: &Site,
     code: &str,
     signed_in: Option<&SignedIn>,
@@ -124,7 +125,7 @@ async fn show_join(
 }
 
 pub async fn join(
-    State(state): State<AppState>,
+    state: Scoped,
     Path(code): Path<String>,
     signed_in: Option<SignedIn>,
     jar: CookieJar,
@@ -222,7 +223,7 @@ pub async fn join(
 
 /// Mails a link that proves `email` is the person's.
 async fn send_confirmation(
-    state: &AppState,
+    state: &Scoped,
     site: &Site,
     user: &User,
     email: &str,
@@ -244,7 +245,7 @@ async fn send_confirmation(
          {base}/account/confirm/{token}\n\nUntil then, no notifications are mailed to it.\n",
         name = user.name,
         title = site.settings.title,
-        base = state.base_url,
+        base = state.site_url(site),
     );
     state
         .mailer
@@ -259,11 +260,11 @@ async fn send_confirmation(
 }
 
 pub async fn confirm_page(
-    State(state): State<AppState>,
+    state: Scoped,
     Path(token): Path<String>,
     signed_in: Option<SignedIn>,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let page = ConfirmPage {
         layout: state
             .layout(&site, Some("Confirm your email"), signed_in.as_ref())
@@ -273,10 +274,7 @@ pub async fn confirm_page(
     private(render(StatusCode::OK, &page))
 }
 
-pub async fn confirm(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-) -> Result<Response, WebError> {
+pub async fn confirm(state: Scoped, Path(token): Path<String>) -> Result<Response, WebError> {
     match state
         .store
         .confirm_email(&hash_token(&token), calendar::now())
@@ -303,7 +301,7 @@ pub struct AccountQuery {
 }
 
 pub async fn account_page(
-    State(state): State<AppState>,
+    state: Scoped,
     signed_in: SignedIn,
     axum::extract::Query(query): axum::extract::Query<AccountQuery>,
 ) -> Result<Response, WebError> {
@@ -342,14 +340,14 @@ pub struct AccountForm {
 }
 
 async fn show_account(
-    state: &AppState,
+    state: &Scoped,
     signed_in: &SignedIn,
     form: &AccountForm,
     errors: &[(&'static str, String)],
     notice: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let error = |field: &str| {
         errors
             .iter()
@@ -376,12 +374,12 @@ async fn show_account(
 /// `POST /account`: the name changes at once; a new email only once its link is used; a new password needs the
 /// current one.
 pub async fn save_account(
-    State(state): State<AppState>,
+    state: Scoped,
     signed_in: SignedIn,
     StrictForm(form): StrictForm<AccountForm>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
-    let site = state.site().await?;
+    let site = state.site().clone();
     let user = &signed_in.user;
     let (name, email) = (form.name.trim(), form.email.trim());
     let email_changes = !email.eq_ignore_ascii_case(&user.email);
@@ -465,19 +463,19 @@ pub async fn save_account(
 
 /// `/admin/members`: who is in the course, their roles, the join link, and the roster form.
 pub async fn members(
-    State(state): State<AppState>,
+    state: Scoped,
     Administrator(admin): Administrator,
 ) -> Result<Response, WebError> {
     show_members(&state, &admin, None, Vec::new()).await
 }
 
 async fn show_members(
-    state: &AppState,
+    state: &Scoped,
     admin: &SignedIn,
     notice: Option<String>,
     problems: Vec<String>,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let code = state.store.join_code(site.id, new_join_code).await?;
     let rows = state
         .store
@@ -496,7 +494,7 @@ async fn show_members(
     let page = MembersPage {
         layout: state.layout(&site, Some("Members"), Some(admin)).await?,
         csrf: admin.csrf.clone(),
-        join_link: format!("{}/join/{code}", state.base_url),
+        join_link: format!("{}/join/{code}", state.site_url(&site)),
         rows,
         notice,
         problems,
@@ -506,7 +504,7 @@ async fn show_members(
 
 /// `POST /admin/members`: change a role, remove a member, make a new join code, or invite a roster.
 pub async fn manage_members(
-    State(state): State<AppState>,
+    state: Scoped,
     Administrator(admin): Administrator,
     StrictForm(form): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
@@ -517,7 +515,7 @@ pub async fn manage_members(
             .unwrap_or_default()
     };
     admin.check_csrf(&field("csrf"))?;
-    let site = state.site().await?;
+    let site = state.site().clone();
     let now = calendar::now();
     let member_id = || {
         field("member")
@@ -585,7 +583,7 @@ pub async fn manage_members(
 
 /// Makes (or finds) the account, makes it an author of the site unless it has a role, and mails a sign-in link.
 async fn invite(
-    state: &AppState,
+    state: &Scoped,
     site: &Site,
     name: &str,
     email: &str,
@@ -629,7 +627,7 @@ async fn invite(
         "Hello {name},\n\nYou are invited to {title}, the course blog. Sign in with this link (it works once, for 7 \
          days), then set a password from your account page:\n\n{base}/login/link/{token}\n",
         title = site.settings.title,
-        base = state.base_url,
+        base = state.site_url(site),
     );
     state
         .mailer

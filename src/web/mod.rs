@@ -17,6 +17,7 @@ mod pages;
 mod posts;
 mod privacy;
 mod session;
+mod site_scope;
 mod views;
 mod visitor;
 
@@ -97,9 +98,9 @@ impl AppState {
         }
     }
 
-    /// The site a request is for. (One site for now; PRODUCT.md §7's `/SLUG/` sites come with accounts.)
-    async fn site(&self) -> Result<Site, WebError> {
-        Ok(self.store.site_by_slug(MAIN_SITE).await?)
+    /// The public address of a site's root, for mails and links that cross from one site to another.
+    pub fn site_url(&self, site: &Site) -> String {
+        format!("{}{}", self.base_url, site.path_prefix())
     }
 
     /// The frame of a page: site title and navigation.
@@ -172,7 +173,7 @@ fn render(status: StatusCode, template: &impl Template) -> Result<Response, WebE
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(assets::healthz))
         .route("/robots.txt", get(assets::robots))
         .route(
@@ -254,6 +255,11 @@ pub fn router(state: AppState) -> Router {
             WebError::Panicked.into_response()
         }))
         .layer(DefaultBodyLimit::max(form::MAX_FORM_BYTES))
+        .with_state(state.clone());
+    // Each further site is the same application mounted at /SLUG/: `mount` runs before routing.
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::from_fn_with_state(state, site_scope::mount))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
@@ -264,18 +270,24 @@ pub fn router(state: AppState) -> Router {
                 .on_request(DefaultOnRequest::new().level(Level::DEBUG))
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        .with_state(state)
 }
 
 /// Draws error responses (those carrying an `ErrorPage`) in the site's theme.
 async fn themed_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let site = request
+        .extensions()
+        .get::<site_scope::CurrentSite>()
+        .map(|current| current.0.clone());
     let response = next.run(request).await;
     let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;
     };
     let status = response.status();
     let themed = async {
-        let site = state.site().await?;
+        let site = match site {
+            Some(site) => site,
+            None => state.store.site_by_slug(MAIN_SITE).await?,
+        };
         let layout = state.layout(&site, Some(page.heading), None).await?;
         render(
             status,

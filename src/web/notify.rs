@@ -23,7 +23,7 @@ pub async fn comment_approved(state: &AppState, site: &Site, post: &Post, commen
         commenter = comment.author_name,
         title = post.title,
         text = comment.content,
-        base = state.base_url,
+        base = state.site_url(site),
         post_id = post.id,
         id = comment.id,
     );
@@ -51,7 +51,7 @@ pub async fn comment_held(state: &AppState, site: &Site, post: &Post, comment: &
         email = comment.author_email,
         ip = comment.author_ip,
         text = comment.content,
-        base = state.base_url,
+        base = state.site_url(site),
     );
     let subject = format!(
         "[{}] Please moderate: “{}”",

@@ -2,7 +2,7 @@
 //! links (`/?p=ID`), and redirects from old or non-canonical addresses.
 
 use axum::{
-    extract::{RawQuery, State},
+    extract::RawQuery,
     http::{HeaderValue, header},
     http::{Method, StatusCode, Uri},
     response::{IntoResponse, Response},
@@ -18,11 +18,11 @@ use crate::{
 };
 
 use super::{
-    AppState,
     error::WebError,
     posts::{PostView, is_locked, permalink_of, render_post},
     render,
     session::SignedIn,
+    site_scope::Scoped,
     views::{CommentFormView, FieldView, Link, ListPage, Pagination, PostSummaryView},
     visitor::Visitor,
 };
@@ -37,7 +37,7 @@ pub struct PublicQuery {
 }
 
 pub async fn public_page(
-    State(state): State<AppState>,
+    state: Scoped,
     method: Method,
     uri: Uri,
     RawQuery(raw_query): RawQuery,
@@ -51,7 +51,7 @@ pub async fn public_page(
     let query: PublicQuery = raw_query
         .and_then(|raw| serde_urlencoded::from_str(&raw).ok())
         .unwrap_or_default();
-    let site = state.site().await?;
+    let site = state.site().clone();
     let path = uri.path();
     if path == "/"
         && let Some(target) = short_link(&state, &site, &query).await?
@@ -163,7 +163,7 @@ fn moved_permanently(location: &str) -> Response {
 
 /// `/?p=ID`, `/?page_id=ID` and `/?cat=ID`, as WordPress links them: the canonical address, if there is one.
 async fn short_link(
-    state: &AppState,
+    state: &Scoped,
     site: &Site,
     query: &PublicQuery,
 ) -> Result<Option<String>, WebError> {
@@ -191,11 +191,7 @@ async fn short_link(
 }
 
 /// A post or page that is not at `slug` may have been: answer with its new address, or 404.
-async fn redirect_old_slug(
-    state: &AppState,
-    site: &Site,
-    slug: &str,
-) -> Result<Response, WebError> {
+async fn redirect_old_slug(state: &Scoped, site: &Site, slug: &str) -> Result<Response, WebError> {
     let moved = state.store.post_by_old_slug(site.id, slug).await?;
     let post = moved
         .filter(|post| post.is_public())
@@ -204,7 +200,7 @@ async fn redirect_old_slug(
 }
 
 async fn show_post(
-    state: &AppState,
+    state: &Scoped,
     site: &Site,
     card: PostCard,
     comment_page: Option<u32>,
@@ -253,7 +249,7 @@ async fn show_post(
 }
 
 async fn archive(
-    state: &AppState,
+    state: &Scoped,
     site: &Site,
     kind: ArchiveKind,
     slug: &str,
@@ -321,7 +317,7 @@ async fn archive(
 
 /// A paged list of published posts, newest first; a page past the end is a 404.
 async fn listing(
-    state: &AppState,
+    state: &Scoped,
     site: &Site,
     filter: ListFilter,
     base: &str,
@@ -423,12 +419,12 @@ pub struct PasswordForm {
 
 /// `POST /post-password`: the right password unlocks the post for 10 days; a wrong one shows the form again.
 pub async fn unlock_post(
-    State(state): State<AppState>,
+    state: Scoped,
     visitor: Visitor,
     signed_in: Option<SignedIn>,
     super::form::StrictForm(form): super::form::StrictForm<PasswordForm>,
 ) -> Result<Response, WebError> {
-    let site = state.site().await?;
+    let site = state.site().clone();
     let id = form
         .post_id
         .trim()

@@ -16,10 +16,11 @@ use crate::{
 };
 
 use super::{
-    AppState, PRIVATE,
+    PRIVATE,
     error::WebError,
     render,
     session::SignedIn,
+    site_scope::Scoped,
     views::{CommentFormView, CommentView, Link, Pagination, PostPage},
     visitor::Visitor,
 };
@@ -51,7 +52,7 @@ pub fn is_locked(post: &Post, visitor: &Visitor, viewer: Option<&SignedIn>) -> b
 }
 
 /// The canonical path of a post or page.
-pub async fn permalink_of(state: &AppState, site: &Site, post: &Post) -> Result<String, WebError> {
+pub async fn permalink_of(state: &Scoped, site: &Site, post: &Post) -> Result<String, WebError> {
     let lineage = if post.kind == PostKind::Page {
         state.store.page_lineage(post).await?
     } else {
@@ -62,7 +63,7 @@ pub async fn permalink_of(state: &AppState, site: &Site, post: &Post) -> Result<
 
 /// The path of the comment page a comment appears on, with its anchor.
 pub async fn comment_location(
-    state: &AppState,
+    state: &Scoped,
     site: &Site,
     post: &Post,
     comment_id: i64,
@@ -82,7 +83,7 @@ pub async fn comment_location(
     )
 }
 
-pub async fn render_post(state: &AppState, view: PostView<'_>) -> Result<Response, WebError> {
+pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response, WebError> {
     let PostView {
         site,
         card,

@@ -15,6 +15,7 @@ use super::{
     AppState,
     error::WebError,
     session::{self, ResolvedSession},
+    site_scope::current_site,
 };
 
 /// Paths that answer everyone, even on a members-only site.
@@ -34,20 +35,21 @@ fn is_for_machines(path: &str) -> bool {
         || path.split('/').any(|segment| segment == "feed")
 }
 
-pub async fn members_only(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let site = match state.site().await {
+pub async fn members_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let site = match current_site(&parts, &state).await {
         Ok(site) => site,
         Err(error) => return error.into_response(),
     };
+    parts
+        .extensions
+        .insert(super::site_scope::CurrentSite(site.clone()));
+    let mut request = Request::from_parts(parts, body);
     let path = request.uri().path().to_owned();
     if site.settings.visibility != Visibility::MembersOnly || is_open(&path) {
         return next.run(request).await;
     }
-    let viewer = match session::resolve(request.headers(), &state).await {
+    let viewer = match session::resolve(request.headers(), &state, &site).await {
         Ok(viewer) => viewer,
         Err(error) => return error.into_response(),
     };

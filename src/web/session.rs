@@ -15,7 +15,7 @@ use crate::{
         calendar,
         user::{Role, User},
     },
-    store::StoreResult,
+    store::{Site, StoreResult},
 };
 
 use super::{AppState, error::WebError};
@@ -55,7 +55,11 @@ impl SignedIn {
 pub struct ResolvedSession(pub Option<SignedIn>);
 
 /// Looks up the session a request's cookie names, and the person's role on the site.
-pub async fn resolve(headers: &HeaderMap, state: &AppState) -> Result<Option<SignedIn>, WebError> {
+pub async fn resolve(
+    headers: &HeaderMap,
+    state: &AppState,
+    site: &Site,
+) -> Result<Option<SignedIn>, WebError> {
     let jar = CookieJar::from_headers(headers);
     let Some(token) = jar
         .get(SESSION_COOKIE)
@@ -67,7 +71,6 @@ pub async fn resolve(headers: &HeaderMap, state: &AppState) -> Result<Option<Sig
     let Some(session) = state.store.session(&token_hash, calendar::now()).await? else {
         return Ok(None);
     };
-    let site = state.site().await?;
     let role = state.store.role_on(site.id, session.user.id).await?;
     Ok(Some(SignedIn {
         user: session.user,
@@ -88,7 +91,8 @@ impl OptionalFromRequestParts<AppState> for SignedIn {
         if let Some(ResolvedSession(resolved)) = parts.extensions.get::<ResolvedSession>() {
             return Ok(resolved.clone());
         }
-        resolve(&parts.headers, state).await
+        let site = super::site_scope::current_site(parts, state).await?;
+        resolve(&parts.headers, state, &site).await
     }
 }
 

@@ -180,6 +180,8 @@ pub struct DashboardPage {
     pub layout: Layout,
     pub pending: i64,
     pub is_administrator: bool,
+    /// Every course site the person belongs to, as full addresses (links across sites are not mounted).
+    pub sites: Vec<Link>,
 }
 
 /// A status filter of the moderation queue.

@@ -255,11 +255,28 @@ impl TestApp {
     }
 
     pub async fn publish(&self, spec: PostSpec<'_>) -> Post {
+        self.publish_on(self.site.id, spec).await
+    }
+
+    /// Publishes on a given site, by the test author (who becomes an author there).
+    pub async fn publish_on(&self, site_id: i64, spec: PostSpec<'_>) -> Post {
         let author = self.author().await;
+        if self
+            .store
+            .role_on(site_id, author.id)
+            .await
+            .expect("a role")
+            .is_none()
+        {
+            self.store
+                .set_role(site_id, author.id, Role::Author, calendar::now())
+                .await
+                .expect("make an author");
+        }
         self.store
             .create_post(
                 &NewPost {
-                    site_id: self.site.id,
+                    site_id,
                     author_id: author.id,
                     kind: spec.kind,
                     status: spec.status,

@@ -16,5 +16,6 @@ mod helpers;
 mod mail;
 mod pages;
 mod privacy;
+mod sites;
 mod store;
 mod writing;
