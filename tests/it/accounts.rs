@@ -930,3 +930,21 @@ async fn staff_grow_and_rename_the_category_tree() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn an_https_site_marks_its_session_cookie_secure() {
+    let app = crate::helpers::spawn_app_with(|serve| {
+        serve.base_url = Some("https://course.example".into())
+    })
+    .await;
+    let (_, password) = app.account("ada@example.edu", "Ada", None).await;
+    let response = app.sign_in("ada@example.edu", &password).await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+}

@@ -709,3 +709,197 @@ async fn every_role_gets_exactly_its_rights() {
         .unwrap();
     assert!(forbidden_page.is_none());
 }
+
+/// The state-changing side of the table: every dashboard form, for every role, with the right CSRF token and
+/// with a forged one (which must change nothing).
+#[tokio::test]
+async fn every_role_may_post_exactly_its_forms_and_forged_tokens_change_nothing() {
+    let app = spawn_app().await;
+    let post = app.publish_post("Target post").await;
+    let held = crate::helpers::comment_id_of(
+        &app.leave_reply(
+            "198.51.100.99",
+            &TestApp::reply_fields(&post, "Newcomer", "Held"),
+        )
+        .await,
+    );
+    let roles = [
+        None,
+        Some(Role::Subscriber),
+        Some(Role::Contributor),
+        Some(Role::Author),
+        Some(Role::Editor),
+        Some(Role::Administrator),
+    ];
+    let mut members = Vec::new();
+    for role in roles {
+        members.push(match role {
+            Some(role) => Some(app.sign_in_as(role).await),
+            None => None,
+        });
+    }
+    const SEE_OTHER: u16 = 303;
+    const FORBIDDEN: u16 = 403;
+    let post_path = format!("/admin/posts/{}", post.id);
+    let table: Vec<(&str, String, Vec<(&str, String)>, [u16; 6])> = vec![
+        (
+            "approve a comment",
+            "/admin/comments".into(),
+            vec![("one", format!("approve:{held}"))],
+            [
+                SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, SEE_OTHER, SEE_OTHER,
+            ],
+        ),
+        (
+            "add a category",
+            "/admin/categories".into(),
+            vec![("action", "add".into()), ("name", "New topic".into())],
+            [
+                SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, SEE_OTHER, SEE_OTHER,
+            ],
+        ),
+        (
+            "new join link",
+            "/admin/members".into(),
+            vec![("action", "new_code".into())],
+            [
+                SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, SEE_OTHER,
+            ],
+        ),
+        (
+            "write a page",
+            "/admin/posts/new?type=page".into(),
+            vec![
+                ("title", "A page".into()),
+                ("body", "x".into()),
+                ("status", "draft".into()),
+                ("action", "save".into()),
+            ],
+            [
+                SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, SEE_OTHER, SEE_OTHER,
+            ],
+        ),
+        (
+            "edit another's post",
+            post_path.clone(),
+            vec![
+                ("title", "Changed".into()),
+                ("body", "x".into()),
+                ("status", "publish".into()),
+                ("action", "save".into()),
+                ("version", "1".into()),
+            ],
+            [
+                SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, SEE_OTHER, SEE_OTHER,
+            ],
+        ),
+    ];
+    let snapshot = || async {
+        let comment = app
+            .store
+            .comment_by_id(app.site.id, held)
+            .await
+            .unwrap()
+            .unwrap()
+            .status;
+        let title = app
+            .store
+            .post_by_id(app.site.id, post.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .title;
+        let categories = app.store.categories(app.site.id).await.unwrap().len();
+        let code = app
+            .store
+            .join_code(app.site.id, || "unused".into())
+            .await
+            .unwrap();
+        let pages = app
+            .store
+            .admin_posts(
+                app.site.id,
+                &colloquy::store::AdminFilter {
+                    kind: Some(PostKind::Page),
+                    ..Default::default()
+                },
+                1,
+                50,
+            )
+            .await
+            .unwrap()
+            .total;
+        (comment, title, categories, code, pages)
+    };
+    for (action, path, fields, expected) in &table {
+        let before = snapshot().await;
+        for member in members.iter().flatten() {
+            let mut forged = fields.clone();
+            forged.push(("csrf", "forged-token".into()));
+            let refused = member
+                .client
+                .post(app.url(path))
+                .form(&forged)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                refused.status(),
+                StatusCode::FORBIDDEN,
+                "{action} as {} with a forged token",
+                member.user.name
+            );
+        }
+        assert_eq!(
+            snapshot().await,
+            before,
+            "a forged '{action}' changed something"
+        );
+        for (member, want) in members.iter().zip(expected) {
+            let who = member
+                .as_ref()
+                .map_or("signed out".to_owned(), |member| member.user.name.clone());
+            let (client, csrf) = match member {
+                Some(member) => (member.client.clone(), member.csrf(&app).await),
+                None => (client(), String::new()),
+            };
+            let mut form = fields.clone();
+            if path == &post_path {
+                let version = app
+                    .store
+                    .post_by_id(app.site.id, post.id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .version;
+                form.retain(|(name, _)| *name != "version");
+                form.push(("version", version.to_string()));
+            }
+            if path == "/admin/categories" {
+                form.retain(|(name, _)| *name != "name");
+                form.push(("name", format!("Topic of {who}")));
+            }
+            form.push(("csrf", csrf));
+            let got = client.post(app.url(path)).form(&form).send().await.unwrap();
+            assert_eq!(got.status().as_u16(), *want, "{action} as {who}");
+            if member.is_none() {
+                assert!(
+                    got.headers()["location"]
+                        .to_str()
+                        .unwrap()
+                        .starts_with("/login?next="),
+                    "{action}: sent to sign in"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        app.store
+            .post_by_id(app.site.id, post.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .title,
+        "Changed"
+    );
+}
