@@ -710,6 +710,10 @@ async fn every_role_gets_exactly_its_rights() {
     assert!(forbidden_page.is_none());
 }
 
+/// A dashboard form: what it does, where it posts, its fields, and the answer for each role (signed out,
+/// subscriber, contributor, author, editor, administrator).
+type FormRow = (&'static str, String, Vec<(&'static str, String)>, [u16; 6]);
+
 /// The state-changing side of the table: every dashboard form, for every role, with the right CSRF token and
 /// with a forged one (which must change nothing).
 #[tokio::test]
@@ -741,7 +745,7 @@ async fn every_role_may_post_exactly_its_forms_and_forged_tokens_change_nothing(
     const SEE_OTHER: u16 = 303;
     const FORBIDDEN: u16 = 403;
     let post_path = format!("/admin/posts/{}", post.id);
-    let table: Vec<(&str, String, Vec<(&str, String)>, [u16; 6])> = vec![
+    let table: Vec<FormRow> = vec![
         (
             "approve a comment",
             "/admin/comments".into(),
