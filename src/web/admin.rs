@@ -2,7 +2,7 @@
 
 use axum::{
     extract::{Path, Query},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -14,10 +14,10 @@ use crate::domain::{
 };
 
 use super::{
-    PRIVATE,
+    capitalized,
     error::WebError,
     form::StrictForm,
-    notify, render,
+    notify, private, render,
     session::{Administrator, Staff},
     site_scope::Scoped,
     views::{
@@ -27,16 +27,6 @@ use super::{
 };
 
 const QUEUE_PAGE_SIZE: u32 = 50;
-
-/// Every dashboard page is personal: never cached by anyone.
-fn private(response: Result<Response, WebError>) -> Result<Response, WebError> {
-    response.map(|mut response| {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, PRIVATE);
-        response
-    })
-}
 
 pub async fn dashboard(state: Scoped, Staff(staff): Staff) -> Result<Response, WebError> {
     let site = state.site().clone();
@@ -489,14 +479,6 @@ pub async fn save_settings(
     }
     tracing::info!(by = admin.user.id, "settings saved");
     Ok(Redirect::to("/admin/settings?saved=1").into_response())
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// `/admin/comments/ID`: correct a comment, or answer it as yourself (which approves it if it was held).

@@ -22,6 +22,7 @@ use crate::{
 };
 
 use super::{
+    capitalized,
     client_ip::ClientIp,
     error::WebError,
     form::StrictForm,
@@ -387,14 +388,6 @@ pub async fn reset_password(
     state.store.delete_sessions_of(user_id).await?;
     tracing::info!(user = user_id, "password reset");
     Ok(Redirect::to("/login?reset=1").into_response())
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// `GET /login/link/TOKEN`: a button that finishes signing in. (Mail scanners open links; only the POST uses it.)

@@ -4,7 +4,7 @@
 
 use axum::{
     extract::{Path, Query},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -24,10 +24,9 @@ use crate::{
 };
 
 use super::{
-    PRIVATE,
     error::WebError,
     form::StrictForm,
-    render,
+    private, render,
     session::SignedIn,
     site_scope::Scoped,
     views::{
@@ -37,15 +36,6 @@ use super::{
 };
 
 const LIST_PAGE_SIZE: u32 = 30;
-
-fn private(response: Result<Response, WebError>) -> Result<Response, WebError> {
-    response.map(|mut response| {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, PRIVATE);
-        response
-    })
-}
 
 /// The writer's role, refusing those who cannot write at all.
 fn writer_role(signed_in: &SignedIn) -> Result<Role, WebError> {

@@ -3,7 +3,7 @@
 
 use axum::{
     extract::Path,
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
@@ -18,10 +18,10 @@ use crate::{
 };
 
 use super::{
-    PRIVATE,
+    capitalized,
     error::WebError,
     form::StrictForm,
-    render,
+    private, render,
     session::{self, Administrator, SignedIn, hash_token, new_token},
     site_scope::Scoped,
     views::{AccountPage, ConfirmPage, JoinPage, MemberRow, MembersPage},
@@ -30,15 +30,6 @@ use super::{
 /// How long an invitation's sign-in link works.
 const INVITE_SECONDS: i64 = 7 * 86_400;
 const CONFIRM_SECONDS: i64 = 2 * 86_400;
-
-fn private(response: Result<Response, WebError>) -> Result<Response, WebError> {
-    response.map(|mut response| {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, PRIVATE);
-        response
-    })
-}
 
 /// A fresh join code: 12 letters and digits that are hard to confuse.
 pub fn new_join_code() -> String {
@@ -165,14 +156,7 @@ pub async fn join(
     let hash = match hash {
         Ok(hash) => Some(hash),
         Err(error) => {
-            errors.push((
-                "password",
-                format!(
-                    "{}{}.",
-                    error.to_string()[..1].to_uppercase(),
-                    &error.to_string()[1..]
-                ),
-            ));
+            errors.push(("password", format!("{}.", capitalized(&error.to_string()))));
             None
         }
     };

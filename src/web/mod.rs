@@ -314,5 +314,24 @@ async fn themed_errors(State(state): State<AppState>, request: Request, next: Ne
     }
 }
 
+/// Marks a response as drawn for one person: no cache may keep or share it.
+fn private(response: Result<Response, WebError>) -> Result<Response, WebError> {
+    response.map(|mut response| {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, PRIVATE);
+        response
+    })
+}
+
+/// A message as a sentence: its first letter in capitals.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// `Cache-Control` for pages drawn for one visitor.
 const PRIVATE: HeaderValue = HeaderValue::from_static("private, no-store");
