@@ -52,9 +52,9 @@ pub struct ListQuery {
     #[serde(default)]
     status: String,
     #[serde(default)]
-    author: Option<i64>,
+    author: String,
     #[serde(default)]
-    category: Option<i64>,
+    category: String,
     #[serde(default)]
     q: String,
     #[serde(default, rename = "type")]
@@ -70,6 +70,10 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, WebError> {
     let role = writer_role(&signed_in)?;
+    let (author, category) = (
+        query.author.parse::<i64>().ok(),
+        query.category.parse::<i64>().ok(),
+    );
     let site = state.site().clone();
     let status = match query.status.as_str() {
         "" | "all" => None,
@@ -87,11 +91,11 @@ pub async fn list(
         kind: Some(kind),
         status,
         author_id: if role.is_staff() {
-            query.author
+            author
         } else {
             Some(signed_in.user.id)
         },
-        category_id: query.category,
+        category_id: category,
         search: Some(query.q.clone()).filter(|words| !words.trim().is_empty()),
     };
     let page = query.page.unwrap_or(1).max(1);
@@ -151,8 +155,26 @@ pub async fn list(
         search: query.q.clone(),
         categories: categories
             .iter()
-            .map(|term| (term.id, term.name.clone(), query.category == Some(term.id)))
+            .map(|term| (term.id, term.name.clone(), category == Some(term.id)))
             .collect(),
+        authors: if role.is_staff() {
+            state
+                .store
+                .members(site.id)
+                .await?
+                .into_iter()
+                .filter(|member| member.role != Role::Subscriber)
+                .map(|member| {
+                    (
+                        member.user.id,
+                        member.user.name,
+                        author == Some(member.user.id),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         can_create_pages: may_create(Some(role), PostKind::Page),
         total: listed.total,
         newer: (page > 1).then(|| page_link(page - 1)),

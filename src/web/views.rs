@@ -289,6 +289,8 @@ pub struct PostListPage {
     /// (id, name, selected)
     pub categories: Vec<(i64, String, bool)>,
     pub can_create_pages: bool,
+    /// (id, name, selected); empty for writers who see only their own posts.
+    pub authors: Vec<(i64, String, bool)>,
     pub total: i64,
     pub newer: Option<String>,
     pub older: Option<String>,

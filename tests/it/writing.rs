@@ -907,3 +907,100 @@ async fn every_role_may_post_exactly_its_forms_and_forged_tokens_change_nothing(
         "Changed"
     );
 }
+
+#[tokio::test]
+async fn the_post_list_filters_by_status_author_category_and_words() {
+    let app = spawn_app().await;
+    let editor = app.sign_in_as(Role::Editor).await;
+    let student = app.sign_in_as(Role::Author).await;
+    let mut form = editor_form(
+        &app,
+        &student,
+        "Student essay on maps",
+        "Cartography and power.",
+        "draft",
+    )
+    .await;
+    form.push(("new_categories".into(), "Essays".into()));
+    created_id(&post_form(&student, &app, "/admin/posts/new", &form).await);
+    app.publish(PostSpec {
+        categories: vec!["News".into()],
+        ..PostSpec::post("Staff news")
+    })
+    .await;
+
+    let list = |query: String| {
+        let client = editor.client.clone();
+        let url = app.url(&format!("/admin/posts{query}"));
+        async move {
+            texts(
+                &client.get(url).send().await.unwrap().text().await.unwrap(),
+                ".post-list tbody td:first-child a",
+            )
+        }
+    };
+    assert_eq!(list("".into()).await.len(), 2);
+    assert_eq!(
+        list("?status=draft".into()).await,
+        ["Student essay on maps"]
+    );
+    assert_eq!(
+        list(format!("?author={}", student.user.id)).await,
+        ["Student essay on maps"]
+    );
+    let essays = app
+        .store
+        .term_by_slug(
+            app.site.id,
+            colloquy::domain::post::Taxonomy::Category,
+            "essays",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        list(format!("?category={}", essays.id)).await,
+        ["Student essay on maps"]
+    );
+    assert_eq!(
+        list("?q=cartography".into()).await,
+        ["Student essay on maps"],
+        "words in the body"
+    );
+    assert_eq!(
+        list("?q=100%25".into()).await.len(),
+        0,
+        "LIKE wildcards are taken literally"
+    );
+    assert_eq!(
+        list("?status=all&author=&category=&q=".into()).await.len(),
+        2,
+        "empty filters are no filters"
+    );
+    assert_eq!(
+        editor
+            .client
+            .get(app.url("/admin/posts?status=bogus"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let own = student
+        .client
+        .get(app.url("/admin/posts"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(&own, ".post-list tbody td:first-child a"),
+        ["Student essay on maps"],
+        "writers see their own"
+    );
+    assert_eq!(select(&own, "#filter-author").len(), 0);
+}
