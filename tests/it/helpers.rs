@@ -50,9 +50,9 @@ impl TestDatabase {
             .filter(|url| !url.is_empty())
         {
             Some(admin_url) => {
-                ANNOUNCE_BACKEND.call_once(|| {
-                    eprintln!("integration tests run on PostgreSQL ({POSTGRES_URL_VARIABLE})")
-                });
+                announce(&format!(
+                    "integration tests run on PostgreSQL ({POSTGRES_URL_VARIABLE})"
+                ));
                 let schema = format!("test_{}", hex_id());
                 let admin = sqlx::PgPool::connect(&admin_url)
                     .await

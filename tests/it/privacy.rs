@@ -185,6 +185,15 @@ async fn a_members_only_site_shows_nothing_to_the_signed_out() {
         "/admin/comments".to_owned(),
         "/admin/settings".to_owned(),
         "/admin/outbox".to_owned(),
+        "/admin/posts".to_owned(),
+        "/admin/posts/new".to_owned(),
+        format!("/admin/posts/{}", post.id),
+        format!("/admin/posts/{}/revisions", post.id),
+        "/admin/members".to_owned(),
+        "/admin/categories".to_owned(),
+        "/admin/comments/1".to_owned(),
+        "/account".to_owned(),
+        "/account/confirm/some-token".to_owned(),
     ];
     let stranger = client();
     for path in &pages {
@@ -228,6 +237,22 @@ async fn a_members_only_site_shows_nothing_to_the_signed_out() {
         1,
         "nothing stored from outside"
     );
+    for path in ["/post-password", "/admin/comments", "/admin/posts/new"] {
+        let response = stranger
+            .post(app.url(path))
+            .form(&[("post_id", post.id.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "POST {path}");
+        assert!(
+            response.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/login"),
+            "POST {path}"
+        );
+    }
 
     for open in [
         "/login",
