@@ -124,12 +124,46 @@ async fn user_command(store: &Store, site: &Site, command: UserCommand) -> anyho
         )
         .await
     {
-        Err(StoreError::Conflict(_)) => bail!("an account with the email {email} exists already"),
+        Err(StoreError::Conflict(_)) => {
+            return add_existing(store, site, email, role, password_stdin).await;
+        }
         other => other?,
     };
     store.set_role(site.id, user.id, role, now).await?;
     println!(
         "created user {} <{}> as {role} of {}",
+        user.id, user.email, site.slug
+    );
+    Ok(())
+}
+
+/// `user add` for an email that has an account: it joins this site (its password stays its own).
+async fn add_existing(
+    store: &Store,
+    site: &Site,
+    email: &str,
+    role: Role,
+    password_given: bool,
+) -> anyhow::Result<()> {
+    let Some(user) = store.user_by_email(email).await? else {
+        bail!("the account for {email} vanished meanwhile")
+    };
+    if let Some(current) = store.role_on(site.id, user.id).await? {
+        bail!(
+            "an account with the email {email} exists and is already {current} of {}",
+            site.slug
+        );
+    }
+    if password_given {
+        bail!(
+            "an account with the email {email} exists; its owner sets its password (drop --password-stdin)"
+        );
+    }
+    store
+        .set_role(site.id, user.id, role, calendar::now())
+        .await?;
+    println!(
+        "added user {} <{}> as {role} of {}",
         user.id, user.email, site.slug
     );
     Ok(())

@@ -284,3 +284,76 @@ async fn site_slugs_that_would_clash_are_refused() {
     let page = app.publish(PostSpec::page("Hist 220")).await;
     assert_eq!(page.slug, "hist-220-2", "a new page never hides a site");
 }
+
+#[tokio::test]
+async fn an_existing_account_is_added_to_another_site_from_the_command_line() {
+    let app = spawn_app().await;
+    add_site(&app, "hist-220", "HIST 220").await;
+    let first = colloquy(
+        &app,
+        &[
+            "user",
+            "add",
+            "--email",
+            "ta@example.edu",
+            "--name",
+            "Tam",
+            "--role",
+            "editor",
+        ],
+    );
+    assert!(first.status.success());
+    let again = colloquy(
+        &app,
+        &[
+            "--site",
+            "hist-220",
+            "user",
+            "add",
+            "--email",
+            "TA@example.edu",
+            "--name",
+            "Tam",
+            "--role",
+            "author",
+        ],
+    );
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(String::from_utf8_lossy(&again.stdout).contains("added user"));
+    let tam = app
+        .store
+        .user_by_email("ta@example.edu")
+        .await
+        .unwrap()
+        .unwrap();
+    let history = app.store.site_by_slug("hist-220").await.unwrap();
+    assert_eq!(
+        app.store.role_on(history.id, tam.id).await.unwrap(),
+        Some(Role::Author)
+    );
+    assert_eq!(
+        app.store.role_on(app.site.id, tam.id).await.unwrap(),
+        Some(Role::Editor)
+    );
+    let twice = colloquy(
+        &app,
+        &[
+            "--site",
+            "hist-220",
+            "user",
+            "add",
+            "--email",
+            "ta@example.edu",
+            "--name",
+            "Tam",
+            "--role",
+            "author",
+        ],
+    );
+    assert!(!twice.status.success());
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("already author of hist-220"));
+}
