@@ -117,6 +117,27 @@ pub struct LocalDate {
     pub day: i8,
 }
 
+/// A moment as RSS dates it (RFC 2822, UTC): "Sun, 29 Nov 2026 09:05:00 +0000".
+pub fn rfc2822(unix_seconds: i64) -> String {
+    SiteZone::utc()
+        .zoned(unix_seconds)
+        .strftime("%a, %d %b %Y %H:%M:%S +0000")
+        .to_string()
+}
+
+/// A moment in RFC 3339, UTC: "2026-11-29T09:05:00+00:00".
+pub fn rfc3339_utc(unix_seconds: i64) -> String {
+    SiteZone::utc().iso(unix_seconds)
+}
+
+/// A moment as HTTP dates it (`Last-Modified`): "Sun, 29 Nov 2026 09:05:00 GMT".
+pub fn http_date(unix_seconds: i64) -> String {
+    SiteZone::utc()
+        .zoned(unix_seconds)
+        .strftime("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
 /// Parses an RFC 3339 date and time ("2026-09-01T09:00:00Z" or with an offset) into Unix seconds.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
     text.parse::<Timestamp>()
@@ -181,6 +202,13 @@ mod tests {
         );
         assert_eq!(paris.local_input(moment), "2026-07-01T09:30");
         assert!(paris.parse_local("tomorrow").is_none());
+    }
+
+    #[test]
+    fn feed_and_http_dates() {
+        let moment = parse_rfc3339("2026-11-29T09:05:00Z").unwrap_or_default();
+        assert_eq!(rfc2822(moment), "Sun, 29 Nov 2026 09:05:00 +0000");
+        assert_eq!(http_date(moment), "Sun, 29 Nov 2026 09:05:00 GMT");
     }
 
     #[test]

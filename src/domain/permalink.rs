@@ -33,6 +33,30 @@ pub enum Route {
     },
     /// `/PARENT/CHILD/`: a static page and its ancestors' slugs, outermost first.
     Page { slugs: Vec<String> },
+    /// `…/feed/` (RSS 2.0) or `…/feed/atom/` (Atom) of a listing or a discussion.
+    Feed {
+        source: FeedSource,
+        format: FeedFormat,
+    },
+}
+
+/// What a feed lists.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FeedSource {
+    /// `/feed/`: the newest posts.
+    Posts,
+    /// `/comments/feed/`: the newest comments on the whole site.
+    Comments,
+    /// `/category/SLUG/feed/` or `/tag/SLUG/feed/`.
+    Archive { kind: ArchiveKind, slug: String },
+    /// `POST-URL/feed/`: one post's comments.
+    PostComments { date: LocalDate, slug: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeedFormat {
+    Rss,
+    Atom,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +78,14 @@ impl ArchiveKind {
 
 /// Reads decoded path segments (empty segments already dropped). `None`: no page can live at this path.
 pub fn parse(segments: &[&str]) -> Option<Route> {
+    let feed = match segments {
+        [rest @ .., "feed", "atom"] => Some((rest, FeedFormat::Atom)),
+        [rest @ .., "feed"] => Some((rest, FeedFormat::Rss)),
+        _ => None,
+    };
+    if let Some((rest, format)) = feed {
+        return parse_feed(rest).map(|source| Route::Feed { source, format });
+    }
     let (segments, page) = split_pagination(segments, "page")?;
     match segments {
         [] => Some(Route::Home { page }),
@@ -75,6 +107,24 @@ pub fn parse(segments: &[&str]) -> Option<Route> {
         slugs if page == 1 && slugs.iter().all(|slug| !slug.contains('.')) => Some(Route::Page {
             slugs: slugs.iter().map(|slug| (*slug).to_owned()).collect(),
         }),
+        _ => None,
+    }
+}
+
+fn parse_feed(segments: &[&str]) -> Option<FeedSource> {
+    match parse(segments)? {
+        Route::Home { page: 1 } => Some(FeedSource::Posts),
+        Route::Archive {
+            kind: kind @ (ArchiveKind::Category | ArchiveKind::Tag),
+            slug,
+            page: 1,
+        } => Some(FeedSource::Archive { kind, slug }),
+        Route::Post {
+            date,
+            slug,
+            comment_page: None,
+        } => Some(FeedSource::PostComments { date, slug }),
+        Route::Page { slugs } if slugs == ["comments"] => Some(FeedSource::Comments),
         _ => None,
     }
 }
@@ -326,6 +376,51 @@ mod tests {
             })
         );
         assert_eq!(route("/favicon.ico"), None);
+    }
+
+    #[test]
+    fn feeds_hang_off_their_listing() {
+        assert_eq!(
+            route("/feed/"),
+            Some(Route::Feed {
+                source: FeedSource::Posts,
+                format: FeedFormat::Rss
+            })
+        );
+        assert_eq!(
+            route("/feed/atom/"),
+            Some(Route::Feed {
+                source: FeedSource::Posts,
+                format: FeedFormat::Atom
+            })
+        );
+        assert_eq!(
+            route("/comments/feed/"),
+            Some(Route::Feed {
+                source: FeedSource::Comments,
+                format: FeedFormat::Rss
+            })
+        );
+        assert_eq!(
+            route("/tag/maps/feed/atom/"),
+            Some(Route::Feed {
+                source: FeedSource::Archive {
+                    kind: ArchiveKind::Tag,
+                    slug: "maps".into()
+                },
+                format: FeedFormat::Atom
+            })
+        );
+        assert!(matches!(
+            route("/2026/09/01/hello/feed/"),
+            Some(Route::Feed {
+                source: FeedSource::PostComments { .. },
+                ..
+            })
+        ));
+        assert_eq!(route("/page/2/feed/"), None);
+        assert_eq!(route("/author/ada/feed/"), None);
+        assert_eq!(route("/syllabus/feed/"), None);
     }
 
     #[test]

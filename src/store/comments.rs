@@ -406,3 +406,38 @@ impl Store {
         Ok(purged)
     }
 }
+
+impl Store {
+    /// The newest approved comments on readable posts (published, without a password), for feeds: the whole
+    /// site's, or one post's.
+    pub async fn recent_comments(
+        &self,
+        site_id: i64,
+        post_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Comment>> {
+        let columns: Vec<String> = COMMENT_COLUMNS
+            .split(", ")
+            .map(|column| format!("c.{column}"))
+            .collect();
+        let one_post = if post_id.is_some() {
+            " AND c.post_id = $3"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {} FROM comments c JOIN posts p ON p.id = c.post_id
+             WHERE c.site_id = $1 AND c.status = 'approved' AND p.status = 'publish' AND p.password IS NULL{one_post}
+             ORDER BY c.created_at DESC, c.id DESC LIMIT $2",
+            columns.join(", ")
+        );
+        let rows: Vec<CommentRow> = with_pool!(self, reader, |pool| {
+            let mut query = sqlx::query_as(&sql).bind(site_id).bind(limit);
+            if let Some(post_id) = post_id {
+                query = query.bind(post_id);
+            }
+            query.fetch_all(pool).await
+        })?;
+        convert_all(rows)
+    }
+}

@@ -11,6 +11,7 @@ mod comments;
 mod editor;
 mod enrolment;
 pub mod error;
+mod feeds;
 mod form;
 mod notify;
 mod pages;
@@ -134,6 +135,20 @@ impl AppState {
                 String::new()
             },
             noindex: visibility != Visibility::Public,
+            feeds: if reveal {
+                vec![
+                    Link {
+                        href: "/feed/".into(),
+                        text: format!("{} » Feed", site.settings.title),
+                    },
+                    Link {
+                        href: "/comments/feed/".into(),
+                        text: format!("{} » Comments Feed", site.settings.title),
+                    },
+                ]
+            } else {
+                Vec::new()
+            },
             viewer: viewer.map(|viewer| ViewerView {
                 name: viewer.user.name.clone(),
                 is_staff: viewer.is_staff(),

@@ -19,6 +19,7 @@ use crate::{
 
 use super::{
     error::WebError,
+    feeds,
     posts::{PostView, is_locked, permalink_of, render_post},
     render,
     session::SignedIn,
@@ -41,6 +42,7 @@ pub async fn public_page(
     method: Method,
     uri: Uri,
     RawQuery(raw_query): RawQuery,
+    headers: axum::http::HeaderMap,
     visitor: Visitor,
     signed_in: Option<SignedIn>,
 ) -> Result<Response, WebError> {
@@ -78,6 +80,9 @@ pub async fn public_page(
         )));
     }
     match permalink::parse(&segments).ok_or(WebError::NotFound)? {
+        Route::Feed { source, format } => {
+            feeds::serve(&state, &site, source, format, &headers).await
+        }
         Route::Home { page } => {
             listing(&state, &site, ListFilter::All, "/", None, page, viewer).await
         }
@@ -390,7 +395,22 @@ async fn listing(
         (None, page) => Some(format!("Page {page}")),
     };
     let page_view = ListPage {
-        layout: state.layout(site, title.as_deref(), viewer).await?,
+        layout: {
+            let mut layout = state.layout(site, title.as_deref(), viewer).await?;
+            if (base.starts_with("/category/") || base.starts_with("/tag/"))
+                && !layout.feeds.is_empty()
+            {
+                layout.feeds.push(Link {
+                    href: format!("{base}feed/"),
+                    text: format!(
+                        "{} » {} Feed",
+                        site.settings.title,
+                        heading.as_deref().unwrap_or_default()
+                    ),
+                });
+            }
+            layout
+        },
         heading,
         posts,
         pagination: Pagination {

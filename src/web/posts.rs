@@ -166,8 +166,15 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
         1 => Some(format!("One Response to “{}”", post.title)),
         count => Some(format!("{count} Responses to “{}”", post.title)),
     };
+    let mut layout = state.layout(site, Some(&post.title), viewer).await?;
+    if post.kind == PostKind::Post && post.password.is_none() && !layout.feeds.is_empty() {
+        layout.feeds.push(Link {
+            href: format!("{permalink}feed/"),
+            text: format!("{} » {} Comments Feed", site.settings.title, post.title),
+        });
+    }
     let page = PostPage {
-        layout: state.layout(site, Some(&post.title), viewer).await?,
+        layout,
         id: post.id,
         is_page: post.kind == PostKind::Page,
         title: post.title.clone(),

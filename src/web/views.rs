@@ -21,6 +21,8 @@ pub struct Layout {
     pub title: String,
     /// Ask search engines not to index (hidden and members-only sites).
     pub noindex: bool,
+    /// Feeds announced in the page's head (`<link rel="alternate">`).
+    pub feeds: Vec<Link>,
     /// The signed-in person, for the header's account links and the log-out form.
     pub viewer: Option<ViewerView>,
 }

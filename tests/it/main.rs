@@ -12,6 +12,7 @@ mod cli;
 mod comments;
 mod durability;
 mod enrolment;
+mod feeds;
 mod helpers;
 mod mail;
 mod pages;
