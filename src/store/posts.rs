@@ -799,3 +799,20 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Every published post and page of a site, most recently changed first, for the sitemap.
+    pub async fn published_for_sitemap(&self, site_id: i64, limit: i64) -> StoreResult<Vec<Post>> {
+        let rows: Vec<PostRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {POST_LIST_COLUMNS} FROM posts p WHERE p.site_id = $1 AND p.status = 'publish'
+                 ORDER BY p.modified_at DESC, p.id DESC LIMIT $2"
+            ))
+            .bind(site_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })?;
+        convert_all(rows)
+    }
+}

@@ -6,7 +6,7 @@ use axum::{
     response::IntoResponse,
 };
 
-use crate::domain::{avatar, settings::Visibility};
+use crate::domain::{avatar, calendar, permalink, post::PostKind, settings::Visibility};
 
 use super::{error::WebError, site_scope::Scoped};
 
@@ -25,10 +25,75 @@ pub async fn healthz(state: Scoped) -> impl IntoResponse {
 pub async fn robots(state: Scoped) -> Result<impl IntoResponse, WebError> {
     let site = state.site().clone();
     let rules = match site.settings.visibility {
-        Visibility::Public => "User-agent: *\nDisallow:\n",
-        Visibility::Hidden | Visibility::MembersOnly => "User-agent: *\nDisallow: /\n",
+        Visibility::Public => format!(
+            "User-agent: *\nDisallow:\n\nSitemap: {}/sitemap.xml\n",
+            state.site_url(&site)
+        ),
+        Visibility::Hidden | Visibility::MembersOnly => "User-agent: *\nDisallow: /\n".to_owned(),
     };
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], rules))
+}
+
+/// The most entries one sitemap file may hold (sitemaps.org).
+const SITEMAP_LIMIT: i64 = 50_000;
+
+/// `/sitemap.xml`: posts, pages and categories of a public site; hidden and members-only sites have none.
+pub async fn sitemap(state: Scoped) -> Result<impl IntoResponse, WebError> {
+    let site = state.site().clone();
+    if site.settings.visibility != Visibility::Public {
+        return Err(WebError::NotFound);
+    }
+    let root = state.site_url(&site);
+    let zone = site.settings.zone();
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let mut entry = |path: &str, modified: Option<i64>| {
+        xml.push_str("  <url><loc>");
+        xml.push_str(&escape_xml(&format!("{root}{path}")));
+        xml.push_str("</loc>");
+        if let Some(modified) = modified {
+            xml.push_str(&format!(
+                "<lastmod>{}</lastmod>",
+                calendar::rfc3339_utc(modified)
+            ));
+        }
+        xml.push_str("</url>\n");
+    };
+    entry("/", None);
+    for post in state
+        .store
+        .published_for_sitemap(site.id, SITEMAP_LIMIT)
+        .await?
+    {
+        let lineage = if post.kind == PostKind::Page {
+            state.store.page_lineage(&post).await?
+        } else {
+            Vec::new()
+        };
+        entry(
+            &permalink::permalink(&post, &zone, &lineage),
+            Some(post.modified_at.max(post.published_at)),
+        );
+    }
+    for category in state.store.categories(site.id).await? {
+        entry(
+            &permalink::archive_path(permalink::ArchiveKind::Category, &category.slug),
+            None,
+        );
+    }
+    xml.push_str("</urlset>\n");
+    Ok((
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        xml,
+    ))
+}
+
+fn escape_xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 pub async fn stylesheet() -> impl IntoResponse {

@@ -191,6 +191,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(assets::healthz))
         .route("/robots.txt", get(assets::robots))
+        .route("/sitemap.xml", get(assets::sitemap))
         .route(
             "/admin/settings",
             get(admin::settings).post(admin::save_settings),

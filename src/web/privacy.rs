@@ -24,7 +24,7 @@ fn is_open(path: &str) -> bool {
         || path.starts_with("/login/")
         || path == "/logout"
         || path.starts_with("/join/")
-        || matches!(path, "/robots.txt" | "/healthz")
+        || matches!(path, "/robots.txt" | "/healthz" | "/sitemap.xml")
         || path.starts_with("/static/")
 }
 

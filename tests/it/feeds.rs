@@ -346,3 +346,54 @@ async fn protected_posts_keep_their_text_out_of_feeds() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_public_site_has_a_sitemap_of_its_posts_pages_and_categories() {
+    let app = spawn_app().await;
+    let post = app
+        .publish(PostSpec {
+            categories: vec!["Maps & charts".into()],
+            ..PostSpec::post("On maps")
+        })
+        .await;
+    let syllabus = app.publish(PostSpec::page("Syllabus")).await;
+    app.publish(PostSpec {
+        parent_id: Some(syllabus.id),
+        ..PostSpec::page("Grading")
+    })
+    .await;
+    app.publish(PostSpec {
+        status: PostStatus::Draft,
+        ..PostSpec::post("Unfinished")
+    })
+    .await;
+    let response = app.get("/sitemap.xml").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/xml")
+    );
+    let xml = response.text().await.unwrap();
+    for path in [
+        app.permalink(&post),
+        "/syllabus/".into(),
+        "/syllabus/grading/".into(),
+        "/category/maps-charts/".into(),
+    ] {
+        assert!(
+            xml.contains(&format!("<loc>{}{path}</loc>", app.address)),
+            "{path} missing from {xml}"
+        );
+    }
+    assert!(!xml.contains("unfinished"));
+    let robots = app.page("/robots.txt").await.1;
+    assert!(robots.contains(&format!("Sitemap: {}/sitemap.xml", app.address)));
+    app.set("visibility", "hidden").await;
+    assert_eq!(
+        app.get("/sitemap.xml").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(!app.page("/robots.txt").await.1.contains("Sitemap"));
+}

@@ -136,7 +136,10 @@ async fn a_hidden_site_asks_search_engines_to_stay_away() {
     let app = spawn_app().await;
     assert_eq!(
         app.page("/robots.txt").await.1,
-        "User-agent: *\nDisallow:\n"
+        format!(
+            "User-agent: *\nDisallow:\n\nSitemap: {}/sitemap.xml\n",
+            app.address
+        )
     );
     app.set("visibility", "hidden").await;
     assert_eq!(
@@ -212,7 +215,6 @@ async fn a_members_only_site_shows_nothing_to_the_signed_out() {
         "/comments/feed/",
         format!("{permalink}feed/").as_str(),
         "/category/secret-plans/feed/",
-        "/sitemap.xml",
         "/api/v1/posts",
     ] {
         let response = stranger.get(app.url(path)).send().await.unwrap();

@@ -250,7 +250,10 @@ async fn a_members_only_site_does_not_close_the_others() {
     assert_eq!(app.page("/").await.0, StatusCode::OK);
     assert_eq!(
         app.page("/robots.txt").await.1,
-        "User-agent: *\nDisallow:\n"
+        format!(
+            "User-agent: *\nDisallow:\n\nSitemap: {}/sitemap.xml\n",
+            app.address
+        )
     );
     assert_eq!(
         app.page("/seminar/robots.txt").await.1,
