@@ -7,6 +7,7 @@ pub mod markup;
 pub mod permalink;
 pub mod post;
 pub mod roster;
+pub mod search;
 pub mod settings;
 pub mod slug;
 pub mod thread;

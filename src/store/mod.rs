@@ -13,6 +13,7 @@ mod outbox;
 mod postgres;
 mod posts;
 mod records;
+mod search;
 mod sites;
 mod sqlite;
 mod terms;
@@ -23,6 +24,7 @@ pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, 
 pub use members::Membership;
 pub use outbox::OutboxMail;
 pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};
+pub use search::SearchHits;
 pub use sites::Site;
 pub use users::NewUser;
 
@@ -67,6 +69,15 @@ pub(crate) struct Dialect {
     /// Serialises a transaction against others on the same key (flood checks); `None` where writes are already
     /// serialised.
     pub advisory_lock: Option<&'static str>,
+    /// Statements that put a post in the search index: `$1` post id, `$2` title, `$3` text.
+    pub index_post: &'static [&'static str],
+    /// Matching posts, best first: `$1` site, `$2` the query in this backend's syntax, `$3` limit, `$4` offset;
+    /// columns `post_id` and `snippet` (matches between `MATCH_START` and `MATCH_END`).
+    pub search: &'static str,
+    /// How many posts match: `$1` site, `$2` query.
+    pub search_count: &'static str,
+    /// Writes a search in this backend's query syntax.
+    pub search_syntax: fn(&[crate::domain::search::Term]) -> String,
 }
 
 /// The store: SQLite or PostgreSQL, chosen by the database URL at run time.

@@ -11,6 +11,20 @@ use super::{Dialect, StoreError, StoreResult};
 
 pub(crate) static DIALECT: Dialect = Dialect {
     advisory_lock: Some("SELECT pg_advisory_xact_lock(hashtext($1))"),
+    index_post: &["INSERT INTO post_search (post_id, title, body, document)
+         VALUES ($1, $2, $3, setweight(to_tsvector('english', $2), 'A') || setweight(to_tsvector('english', $3), 'B'))
+         ON CONFLICT (post_id) DO UPDATE SET title = excluded.title, body = excluded.body, document = excluded.document"],
+    search: "SELECT s.post_id,
+                    ts_headline('english', s.body, to_tsquery('english', $2),
+                                'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
+                      AS snippet
+             FROM post_search s JOIN posts p ON p.id = s.post_id
+             WHERE s.document @@ to_tsquery('english', $2) AND p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL
+             ORDER BY ts_rank_cd(s.document, to_tsquery('english', $2)) DESC, p.published_at DESC LIMIT $3 OFFSET $4",
+    search_syntax: crate::domain::search::tsquery,
+    search_count: "SELECT COUNT(*) FROM post_search s JOIN posts p ON p.id = s.post_id
+                   WHERE s.document @@ to_tsquery('english', $2) AND p.site_id = $1 AND p.status = 'publish'
+                     AND p.password IS NULL",
 };
 
 #[derive(Clone)]

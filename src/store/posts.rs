@@ -1,6 +1,7 @@
 //! Posts and pages: writing them, finding them by URL, listing them for the home page and archives.
 
 use crate::domain::{
+    markup::html_to_text,
     post::{
         DEFAULT_CATEGORY, Post, PostKind, PostStatus, SourceFormat, Taxonomy, Term, render_body,
     },
@@ -110,6 +111,20 @@ macro_rules! attach_terms {
     };
 }
 
+/// Puts a post's title and text in the search index inside a transaction, with the backend's statements.
+macro_rules! index_post {
+    ($tx:expr, $dialect:expr, $post_id:expr, $title:expr, $text:expr) => {
+        for statement in $dialect.index_post {
+            sqlx::query(statement)
+                .bind($post_id)
+                .bind($title)
+                .bind($text)
+                .execute($tx)
+                .await?;
+        }
+    };
+}
+
 /// Keeps a revision of a post's text inside a transaction.
 macro_rules! insert_revision {
     ($tx:expr, $site_id:expr, $post_id:expr, $editor_id:expr, $title:expr, $source:expr, $excerpt:expr, $now:expr) => {
@@ -193,8 +208,9 @@ impl Store {
     pub async fn create_post(&self, new: &NewPost<'_>, now: i64) -> StoreResult<Post> {
         let body = render_body(new.source, new.format, new.excerpt);
         let terms = terms_to_attach(new.kind, new.categories, new.tags);
+        let search_text = html_to_text(body.html.as_str());
         let base_slug = slug::slugify(new.title);
-        let id: i64 = with_pool!(self, writer, |pool| {
+        let id: i64 = with_pool!(self, writer, |pool, dialect| {
             let mut tx = pool.begin().await?;
             let chosen = match new.slug {
                 Some(given) => {
@@ -251,6 +267,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             attach_terms!(&mut *tx, new.site_id, id, &terms);
+            index_post!(&mut *tx, dialect, id, new.title, &search_text);
             insert_revision!(
                 &mut *tx,
                 new.site_id,
@@ -595,7 +612,8 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let body = render_body(edit.source, current.source_format, edit.excerpt);
         let terms = terms_to_attach(current.kind, edit.categories, edit.tags);
-        let saved: bool = with_pool!(self, writer, |pool| {
+        let search_text = html_to_text(body.html.as_str());
+        let saved: bool = with_pool!(self, writer, |pool, dialect| {
             let mut tx = pool.begin().await?;
             let updated = sqlx::query(
                 "UPDATE posts SET title = $1, source = $2, content_html = $3, excerpt = $4, summary = $5, status = $6,
@@ -626,6 +644,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 attach_terms!(&mut *tx, site_id, post_id, &terms);
+                index_post!(&mut *tx, dialect, post_id, edit.title, &search_text);
                 insert_revision!(
                     &mut *tx,
                     site_id,

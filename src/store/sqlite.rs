@@ -11,6 +11,17 @@ use super::{Dialect, StoreError, StoreResult};
 
 pub(crate) static DIALECT: Dialect = Dialect {
     advisory_lock: None,
+    index_post: &[
+        "DELETE FROM post_search WHERE rowid = $1",
+        "INSERT INTO post_search (rowid, title, body) VALUES ($1, $2, $3)",
+    ],
+    search: "SELECT post_search.rowid AS post_id, snippet(post_search, 1, char(2), char(3), '…', 24) AS snippet
+             FROM post_search JOIN posts p ON p.id = post_search.rowid
+             WHERE post_search MATCH $2 AND p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL
+             ORDER BY bm25(post_search, 10.0, 1.0), p.published_at DESC LIMIT $3 OFFSET $4",
+    search_syntax: crate::domain::search::fts5,
+    search_count: "SELECT COUNT(*) FROM post_search JOIN posts p ON p.id = post_search.rowid
+                   WHERE post_search MATCH $2 AND p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL",
 };
 
 #[derive(Clone)]

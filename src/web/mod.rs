@@ -17,6 +17,7 @@ mod notify;
 mod pages;
 mod posts;
 mod privacy;
+mod search;
 mod session;
 mod site_scope;
 mod views;
@@ -192,6 +193,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(assets::healthz))
         .route("/robots.txt", get(assets::robots))
         .route("/sitemap.xml", get(assets::sitemap))
+        .route("/search/", get(search::results))
         .route(
             "/admin/settings",
             get(admin::settings).post(admin::save_settings),

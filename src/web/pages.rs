@@ -34,6 +34,7 @@ pub struct PublicQuery {
     p: Option<String>,
     page_id: Option<String>,
     cat: Option<String>,
+    s: Option<String>,
     replytocom: Option<String>,
 }
 
@@ -184,6 +185,11 @@ async fn short_link(
             .filter(|post| post.is_public())
             .ok_or(WebError::NotFound)?;
         return Ok(Some(permalink_of(state, site, &post).await?));
+    }
+    if let Some(words) = &query.s {
+        let encoded =
+            percent_encoding::utf8_percent_encode(words, percent_encoding::NON_ALPHANUMERIC);
+        return Ok(Some(format!("/search/?q={encoded}")));
     }
     if let Some(term_id) = id(&query.cat)? {
         let term = state.store.term_by_id(site.id, term_id).await?;

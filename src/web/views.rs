@@ -446,3 +446,24 @@ pub struct CategoriesPage {
     pub rows: Vec<(i64, String, String, usize)>,
     pub error: Option<String>,
 }
+
+/// A search result.
+pub struct SearchResult {
+    pub title: String,
+    pub link: String,
+    pub date: String,
+    /// Escaped text with the matches in `<mark>`.
+    pub snippet: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub query: String,
+    pub searched: bool,
+    pub total: i64,
+    pub results: Vec<SearchResult>,
+    pub pagination: Pagination,
+}

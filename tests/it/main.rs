@@ -17,6 +17,7 @@ mod helpers;
 mod mail;
 mod pages;
 mod privacy;
+mod search;
 mod sites;
 mod store;
 mod writing;
