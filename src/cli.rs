@@ -1,15 +1,15 @@
 //! The instructor's commands: each opens the store, does one thing, and prints what it did. Errors become a
 //! one-line message on stderr and a non-zero exit (in `main`).
 
-use std::io::Read;
+use std::io::{Read, Write};
 
 use anyhow::{Context, bail};
 use clap::Parser;
 
 use crate::{
     config::{
-        Cli, Command, CommentCommand, Config, ListFormat, OnOff, PostCommand, ServeArgs,
-        SiteCommand, UserCommand,
+        Cli, Command, CommentCommand, Config, ExportCommand, ListFormat, OnOff, PostCommand,
+        ServeArgs, SiteCommand, UserCommand,
     },
     demo,
     domain::{
@@ -65,6 +65,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Comment(command) => {
             let (store, site) = open(&cli.database_url, &cli.site).await?;
             comment_command(&store, &site, command).await
+        }
+        Command::Export(ExportCommand::Wxr { output, base_url }) => {
+            let (store, site) = open(&cli.database_url, &cli.site).await?;
+            let base = format!("{}{}", base_url.trim_end_matches('/'), site.path_prefix());
+            match output {
+                Some(path) => {
+                    let partial = path.with_extension("partial");
+                    let mut file = std::io::BufWriter::new(
+                        std::fs::File::create(&partial)
+                            .with_context(|| format!("creating {}", partial.display()))?,
+                    );
+                    crate::wxr::export::export(&store, &site, &base, &mut file).await?;
+                    file.into_inner()
+                        .map_err(|error| error.into_error())?
+                        .sync_all()?;
+                    std::fs::rename(&partial, &path)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("wrote {}", path.display());
+                }
+                None => {
+                    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                    crate::wxr::export::export(&store, &site, &base, &mut stdout).await?;
+                    stdout.flush()?;
+                }
+            }
+            Ok(())
         }
         Command::Site(command) => {
             let (store, site) = open(&cli.database_url, &cli.site).await?;

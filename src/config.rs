@@ -43,6 +43,26 @@ pub enum Command {
     /// Read and change the site's settings.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// Write the site out in another format.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// WordPress eXtended RSS 1.2, as WordPress's exporter writes it (to standard output unless --output).
+    Wxr {
+        /// The file to write; it is replaced only once the export is complete.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+        /// The public address of the main site, for the links in the file.
+        #[arg(
+            long,
+            env = "COLLOQUY_BASE_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        base_url: String,
+    },
 }
 
 /// How the server listens and presents itself.

@@ -79,6 +79,13 @@ impl SiteZone {
         )
     }
 
+    /// A moment as WordPress stores dates ("2026-11-29 09:05:00"), in this zone.
+    pub fn wordpress(&self, unix_seconds: i64) -> String {
+        self.zoned(unix_seconds)
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+
     /// Machine-readable date and time for `<time datetime>`.
     pub fn iso(&self, unix_seconds: i64) -> String {
         self.zoned(unix_seconds)

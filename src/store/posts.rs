@@ -835,3 +835,18 @@ impl Store {
         convert_all(rows)
     }
 }
+
+impl Store {
+    /// Every post and page of a site, whatever its status, oldest first (for export).
+    pub async fn all_posts(&self, site_id: i64) -> StoreResult<Vec<Post>> {
+        let rows: Vec<PostRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {POST_COLUMNS} FROM posts p WHERE p.site_id = $1 ORDER BY p.id"
+            ))
+            .bind(site_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        convert_all(rows)
+    }
+}

@@ -142,3 +142,18 @@ impl Store {
         }
     }
 }
+
+impl Store {
+    /// Every category and tag of a site, categories first, parents before children where ids allow.
+    pub async fn all_terms(&self, site_id: i64) -> StoreResult<Vec<Term>> {
+        let rows: Vec<TermRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {TERM_COLUMNS} FROM terms t WHERE t.site_id = $1 ORDER BY t.taxonomy, t.id"
+            ))
+            .bind(site_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        convert_all(rows)
+    }
+}

@@ -21,3 +21,4 @@ mod search;
 mod sites;
 mod store;
 mod writing;
+mod wxr;

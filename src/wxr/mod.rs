@@ -1,0 +1,3 @@
+//! WordPress eXtended RSS: moving a course blog in and out of WordPress (PRODUCT.md §8).
+
+pub mod export;
