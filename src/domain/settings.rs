@@ -101,15 +101,11 @@ pub const KEYS: &[&str] = &[
 ];
 
 impl SiteSettings {
-    /// Reads stored pairs over the defaults. A stored value that no longer reads keeps the default.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut settings = Self::default();
-        for (key, value) in pairs {
-            if let Err(error) = settings.set(key, value) {
-                tracing::warn!(%error, "ignoring a stored setting");
-            }
+    /// Sets a stored value; one that no longer reads keeps the default (and is logged).
+    pub fn apply_stored(&mut self, key: &str, value: &str) {
+        if let Err(error) = self.set(key, value) {
+            tracing::warn!(%error, "ignoring a stored setting");
         }
-        settings
     }
 
     /// Checks and sets one setting; returns the value in the form it is stored in.
@@ -280,8 +276,14 @@ mod tests {
 
     #[test]
     fn stored_pairs_read_back_over_the_defaults() {
-        let settings =
-            SiteSettings::from_pairs([("title", "History 101"), ("comment_max_links", "5")]);
+        let mut settings = SiteSettings::default();
+        for (key, value) in [
+            ("title", "History 101"),
+            ("comment_max_links", "5"),
+            ("colour", "blue"),
+        ] {
+            settings.apply_stored(key, value);
+        }
         assert_eq!(settings.title, "History 101");
         assert_eq!(settings.comment_max_links, 5);
         assert_eq!(settings.posts_per_page, 10);

@@ -12,6 +12,31 @@ pub struct Site {
     pub settings: SiteSettings,
 }
 
+/// A site joined with its settings: one row per setting (or one row with none).
+const SITE_WITH_SETTINGS: &str = "SELECT s.id, s.slug, ss.key, ss.value FROM sites s LEFT JOIN site_settings ss ON ss.site_id = s.id";
+
+type SiteRow = (i64, String, Option<String>, Option<String>);
+
+/// Groups joined rows into sites with their settings, in the order the sites first appear.
+fn sites_from_rows(rows: Vec<SiteRow>) -> Vec<Site> {
+    let mut sites: Vec<Site> = Vec::new();
+    for (id, slug, key, value) in rows {
+        if !sites.iter().any(|site| site.id == id) {
+            sites.push(Site {
+                id,
+                slug,
+                settings: SiteSettings::default(),
+            });
+        }
+        if let (Some(site), Some(key), Some(value)) =
+            (sites.iter_mut().find(|site| site.id == id), key, value)
+        {
+            site.settings.apply_stored(&key, &value);
+        }
+    }
+    sites
+}
+
 impl Site {
     /// Where the site is served: `""` for the main site (at `/`), `"/SLUG"` for the others.
     pub fn path_prefix(&self) -> String {
@@ -57,34 +82,45 @@ impl Store {
     }
 
     pub async fn site_by_slug(&self, slug: &str) -> StoreResult<Site> {
-        let id: Option<i64> = with_pool!(self, reader, |pool| {
-            sqlx::query_scalar("SELECT id FROM sites WHERE slug = $1")
+        let rows: Vec<SiteRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!("{SITE_WITH_SETTINGS} WHERE s.slug = $1"))
                 .bind(slug)
-                .fetch_optional(pool)
+                .fetch_all(pool)
                 .await
         })?;
-        self.site_by_id(id.ok_or(StoreError::NotFound)?).await
+        sites_from_rows(rows).pop().ok_or(StoreError::NotFound)
     }
 
     pub async fn site_by_id(&self, id: i64) -> StoreResult<Site> {
-        let (slug, pairs) = with_pool!(self, reader, |pool| {
-            let slug: String = sqlx::query_scalar("SELECT slug FROM sites WHERE id = $1")
+        let rows: Vec<SiteRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!("{SITE_WITH_SETTINGS} WHERE s.id = $1"))
                 .bind(id)
-                .fetch_one(pool)
-                .await?;
-            let pairs: Vec<(String, String)> =
-                sqlx::query_as("SELECT key, value FROM site_settings WHERE site_id = $1")
-                    .bind(id)
-                    .fetch_all(pool)
-                    .await?;
-            (slug, pairs)
-        });
-        let settings = SiteSettings::from_pairs(
-            pairs
-                .iter()
-                .map(|(key, value)| (key.as_str(), value.as_str())),
-        );
-        Ok(Site { id, slug, settings })
+                .fetch_all(pool)
+                .await
+        })?;
+        sites_from_rows(rows).pop().ok_or(StoreError::NotFound)
+    }
+
+    /// The site named `slug`, or the main site when there is none of that name: one query for what every
+    /// request asks first.
+    pub async fn site_or_main(&self, slug: &str) -> StoreResult<Site> {
+        let rows: Vec<SiteRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "{SITE_WITH_SETTINGS} WHERE s.slug = $1 OR s.slug = $2"
+            ))
+            .bind(slug)
+            .bind(crate::demo::MAIN_SITE)
+            .fetch_all(pool)
+            .await
+        })?;
+        let mut sites = sites_from_rows(rows);
+        let position = sites
+            .iter()
+            .position(|site| site.slug == slug)
+            .or_else(|| (!sites.is_empty()).then_some(0));
+        position
+            .map(|index| sites.swap_remove(index))
+            .ok_or(StoreError::NotFound)
     }
 
     /// Stores one setting's value (already checked by `SiteSettings::set`).

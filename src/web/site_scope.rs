@@ -13,11 +13,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{
-    demo::MAIN_SITE,
-    domain::slug,
-    store::{Site, StoreError},
-};
+use crate::{demo::MAIN_SITE, domain::slug, store::Site};
 
 use super::{AppState, error::WebError};
 
@@ -74,23 +70,19 @@ const MAX_REWRITTEN_BYTES: usize = 16 * 1024 * 1024;
 pub async fn mount(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let first = path.split('/').nth(1).unwrap_or_default();
-    let mounted = match first {
-        candidate if could_be_site(candidate) => match state.store.site_by_slug(candidate).await {
-            Ok(site) => Some(site),
-            Err(StoreError::NotFound) => None,
-            Err(error) => return WebError::from(error).into_response(),
-        },
-        _ => None,
+    let candidate = if could_be_site(first) {
+        first
+    } else {
+        MAIN_SITE
     };
-    let Some(site) = mounted else {
-        match state.store.site_by_slug(MAIN_SITE).await {
-            Ok(main) => {
-                request.extensions_mut().insert(CurrentSite(main));
-                return next.run(request).await;
-            }
-            Err(error) => return WebError::from(error).into_response(),
-        }
+    let site = match state.store.site_or_main(candidate).await {
+        Ok(site) => site,
+        Err(error) => return WebError::from(error).into_response(),
     };
+    if site.slug == MAIN_SITE {
+        request.extensions_mut().insert(CurrentSite(site));
+        return next.run(request).await;
+    }
     let prefix = format!("/{}", site.slug);
     let rest = &path[prefix.len()..];
     if rest.is_empty() {
