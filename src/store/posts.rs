@@ -144,6 +144,13 @@ macro_rules! insert_revision {
     };
 }
 
+/// How a single card is looked up.
+#[derive(Clone, Copy)]
+enum CardKey<'a> {
+    Id(i64),
+    Slug(PostKind, &'a str),
+}
+
 /// A post with what a listing or its own page shows around it.
 #[derive(Clone, Debug)]
 pub struct PostCard {
@@ -306,15 +313,28 @@ impl Store {
         kind: PostKind,
         slug: &str,
     ) -> StoreResult<Option<PostCard>> {
+        self.card(site_id, CardKey::Slug(kind, slug)).await
+    }
+
+    /// A post or page with its author, comment count and terms, found by its id.
+    pub async fn card_by_id(&self, site_id: i64, id: i64) -> StoreResult<Option<PostCard>> {
+        self.card(site_id, CardKey::Id(id)).await
+    }
+
+    async fn card(&self, site_id: i64, key: CardKey<'_>) -> StoreResult<Option<PostCard>> {
+        let condition = match key {
+            CardKey::Id(_) => "p.id = $2",
+            CardKey::Slug(..) => "p.kind = $2 AND p.slug = $3",
+        };
+        let sql =
+            format!("SELECT {POST_COLUMNS}, {CARD_SELECT} WHERE p.site_id = $1 AND {condition}");
         let row: Option<CardRow> = with_pool!(self, reader, |pool| {
-            sqlx::query_as(&format!(
-                "SELECT {POST_COLUMNS}, {CARD_SELECT} WHERE p.site_id = $1 AND p.kind = $2 AND p.slug = $3"
-            ))
-            .bind(site_id)
-            .bind(kind.as_str())
-            .bind(slug)
-            .fetch_optional(pool)
-            .await
+            let query = sqlx::query_as(&sql).bind(site_id);
+            let query = match key {
+                CardKey::Id(id) => query.bind(id),
+                CardKey::Slug(kind, slug) => query.bind(kind.as_str()).bind(slug),
+            };
+            query.fetch_optional(pool).await
         })?;
         let Some(row) = row else { return Ok(None) };
         Ok(self.with_terms(vec![row]).await?.pop())

@@ -72,12 +72,13 @@ pub async fn leave_reply(
         .trim()
         .parse::<i64>()
         .map_err(|_| WebError::NotFound)?;
-    let post = state
+    let card = state
         .store
-        .post_by_id(site.id, post_id)
+        .card_by_id(site.id, post_id)
         .await?
-        .filter(|post| post.is_public())
+        .filter(|card| card.post.is_public())
         .ok_or(WebError::NotFound)?;
+    let post = card.post.clone();
     if super::posts::is_locked(&post, &visitor, signed_in.as_ref()) {
         return Err(WebError::Forbidden(
             "This post is password protected: give its password to read and reply.",
@@ -88,11 +89,6 @@ pub async fn leave_reply(
             "Sorry, comments are closed for this item.",
         ));
     }
-    let card = state
-        .store
-        .card_by_slug(site.id, post.kind, &post.slug)
-        .await?
-        .ok_or(WebError::NotFound)?;
     let typed = CommentInput {
         comment: fields.comment.clone(),
         author: fields.author.clone(),

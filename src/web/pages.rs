@@ -456,12 +456,13 @@ pub async fn unlock_post(
         .trim()
         .parse::<i64>()
         .map_err(|_| WebError::NotFound)?;
-    let post = state
+    let card = state
         .store
-        .post_by_id(site.id, id)
+        .card_by_id(site.id, id)
         .await?
-        .filter(|post| post.is_public())
+        .filter(|card| card.post.is_public())
         .ok_or(WebError::NotFound)?;
+    let post = card.post.clone();
     let Some(password) = post.password.clone() else {
         return Ok(moved_permanently(
             &permalink_of(&state, &site, &post).await?,
@@ -472,11 +473,6 @@ pub async fn unlock_post(
         let (signed, plain) = visitor.unlock(post.id, &password).into_jars();
         return Ok((signed, plain, axum::response::Redirect::to(&target)).into_response());
     }
-    let card = state
-        .store
-        .card_by_slug(site.id, post.kind, &post.slug)
-        .await?
-        .ok_or(WebError::NotFound)?;
     let view = PostView {
         site: &site,
         card,
