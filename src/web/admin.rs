@@ -16,7 +16,7 @@ use crate::domain::{
 use super::{
     capitalized,
     error::WebError,
-    form::StrictForm,
+    form::{self, StrictForm},
     notify, private, render,
     session::{Administrator, Staff},
     site_scope::Scoped,
@@ -196,12 +196,7 @@ pub async fn moderate(
     Staff(staff): Staff,
     StrictForm(fields): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
+    let field = |name: &str| form::field(&fields, name);
     staff.check_csrf(field("csrf").unwrap_or_default())?;
     let site = state.site().clone();
     let (action, ids): (&str, Vec<i64>) = match field("one").and_then(|one| one.split_once(':')) {
@@ -431,11 +426,7 @@ pub async fn save_settings(
     Administrator(admin): Administrator,
     StrictForm(form): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-    };
+    let field = |name: &str| form::field(&form, name).map(str::to_owned);
     admin.check_csrf(&field("csrf").unwrap_or_default())?;
     let site = state.site().clone();
     let mut settings = site.settings.clone();

@@ -25,7 +25,7 @@ use crate::{
 
 use super::{
     error::WebError,
-    form::StrictForm,
+    form::{self, StrictForm},
     private, render,
     session::SignedIn,
     site_scope::Scoped,
@@ -209,12 +209,7 @@ pub struct EditorFields {
 
 impl EditorFields {
     fn from_form(form: &[(String, String)]) -> Self {
-        let field = |name: &str| {
-            form.iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.clone())
-                .unwrap_or_default()
-        };
+        let field = |name: &str| form::field(form, name).unwrap_or_default().to_owned();
         Self {
             title: field("title"),
             body: field("body"),

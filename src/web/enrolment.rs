@@ -20,7 +20,7 @@ use crate::{
 use super::{
     capitalized,
     error::WebError,
-    form::StrictForm,
+    form::{self, StrictForm},
     private, render,
     session::{self, Administrator, SignedIn, hash_token, new_token},
     site_scope::Scoped,
@@ -492,12 +492,7 @@ pub async fn manage_members(
     Administrator(admin): Administrator,
     StrictForm(form): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| form::field(&form, name).unwrap_or_default().to_owned();
     admin.check_csrf(&field("csrf"))?;
     let site = state.site().clone();
     let now = calendar::now();

@@ -49,6 +49,14 @@ where
     }
 }
 
+/// The first value of a field in a form read as pairs (forms with repeated fields are read that way).
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
 /// Decodes a form body, refusing any byte sequence that is not UTF-8 (raw or percent-encoded).
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
     let invalid =
