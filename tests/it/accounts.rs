@@ -158,12 +158,8 @@ async fn many_failures_on_one_account_pause_passwords_but_not_mailed_links() {
     assert_eq!(for_nobody.status(), StatusCode::UNAUTHORIZED);
 
     let asked = app
-        .client
-        .post(app.url("/login/link"))
-        .form(&[("email", "prof@example.edu")])
-        .send()
-        .await
-        .unwrap();
+        .post_form("/login/link", &[("email", "prof@example.edu")])
+        .await;
     assert_eq!(asked.status(), StatusCode::OK);
     let link = app.link_mailed_to("prof@example.edu").await;
     assert!(link.starts_with("/login/link/"), "{link}");
@@ -193,19 +189,11 @@ async fn asking_for_a_link_never_says_whether_the_account_exists() {
     let app = spawn_app().await;
     app.account("ada@example.edu", "Ada", None).await;
     let known = app
-        .client
-        .post(app.url("/login/forgot"))
-        .form(&[("email", "ada@example.edu")])
-        .send()
-        .await
-        .unwrap();
+        .post_form("/login/forgot", &[("email", "ada@example.edu")])
+        .await;
     let unknown = app
-        .client
-        .post(app.url("/login/forgot"))
-        .form(&[("email", "nobody@example.edu")])
-        .send()
-        .await
-        .unwrap();
+        .post_form("/login/forgot", &[("email", "nobody@example.edu")])
+        .await;
     assert_eq!(known.status(), unknown.status());
     assert_eq!(
         texts(&known.text().await.unwrap(), "main"),
@@ -229,12 +217,8 @@ async fn a_password_reset_link_works_once_within_the_hour() {
             .status(),
         StatusCode::SEE_OTHER
     );
-    app.client
-        .post(app.url("/login/forgot"))
-        .form(&[("email", "ada@example.edu")])
-        .send()
-        .await
-        .unwrap();
+    app.post_form("/login/forgot", &[("email", "ada@example.edu")])
+        .await;
     let link = app.link_mailed_to("ada@example.edu").await;
     assert!(link.starts_with("/login/reset/"), "{link}");
     let (status, form) = app.page(&link).await;
@@ -242,34 +226,28 @@ async fn a_password_reset_link_works_once_within_the_hour() {
     assert_eq!(select(&form, "input#password").len(), 1);
 
     let mismatch = app
-        .client
-        .post(app.url(&link))
-        .form(&[
-            ("password", "new password one"),
-            ("confirm", "new password two"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &link,
+            &[
+                ("password", "new password one"),
+                ("confirm", "new password two"),
+            ],
+        )
+        .await;
     assert_eq!(mismatch.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let short = app
-        .client
-        .post(app.url(&link))
-        .form(&[("password", "short"), ("confirm", "short")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&link, &[("password", "short"), ("confirm", "short")])
+        .await;
     assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let changed = app
-        .client
-        .post(app.url(&link))
-        .form(&[
-            ("password", "a brand new password"),
-            ("confirm", "a brand new password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &link,
+            &[
+                ("password", "a brand new password"),
+                ("confirm", "a brand new password"),
+            ],
+        )
+        .await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
 
     assert_eq!(
@@ -283,15 +261,14 @@ async fn a_password_reset_link_works_once_within_the_hour() {
         StatusCode::SEE_OTHER
     );
     let reused = app
-        .client
-        .post(app.url(&link))
-        .form(&[
-            ("password", "another new password"),
-            ("confirm", "another new password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &link,
+            &[
+                ("password", "another new password"),
+                ("confirm", "another new password"),
+            ],
+        )
+        .await;
     assert_eq!(reused.status(), StatusCode::GONE);
     let home = signed_in
         .get(app.url("/"))
@@ -329,15 +306,14 @@ async fn an_expired_reset_link_is_refused() {
         StatusCode::GONE
     );
     let tried = app
-        .client
-        .post(app.url(&format!("/login/reset/{token}")))
-        .form(&[
-            ("password", "a brand new password"),
-            ("confirm", "a brand new password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &format!("/login/reset/{token}"),
+            &[
+                ("password", "a brand new password"),
+                ("confirm", "a brand new password"),
+            ],
+        )
+        .await;
     assert_eq!(tried.status(), StatusCode::GONE);
 }
 
@@ -351,13 +327,7 @@ async fn a_tampered_session_cookie_is_signed_out() {
     let app = spawn_app().await;
     let member = app.sign_in_as(Role::Editor).await;
     assert_eq!(
-        member
-            .client
-            .get(app.url("/admin/comments"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        member.get(&app, "/admin/comments").await.status(),
         StatusCode::OK
     );
     let forged = client()
@@ -378,31 +348,15 @@ async fn logging_out_needs_the_form_token() {
     let app = spawn_app().await;
     let member = app.sign_in_as(Role::Author).await;
     let forged = member
-        .client
-        .post(app.url("/logout"))
-        .form(&[("csrf", "forged")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&app, "/logout", &[("csrf", "forged")])
+        .await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     let csrf = member.csrf(&app).await;
     let out = member
-        .client
-        .post(app.url("/logout"))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&app, "/logout", &[("csrf", csrf.as_str())])
+        .await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
-    let home = member
-        .client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = member.get(&app, "/").await.text().await.unwrap();
     assert!(!home.contains("Signed in as"));
 }
 
@@ -423,12 +377,7 @@ async fn only_staff_reach_the_moderation_queue_and_see_emails() {
     assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
     for role in [Role::Author, Role::Contributor, Role::Subscriber] {
         let member = app.sign_in_as(role).await;
-        let response = member
-            .client
-            .get(app.url("/admin/comments"))
-            .send()
-            .await
-            .unwrap();
+        let response = member.get(&app, "/admin/comments").await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{role}");
         assert!(
             !response
@@ -439,25 +388,14 @@ async fn only_staff_reach_the_moderation_queue_and_see_emails() {
         );
     }
     let editor = app.sign_in_as(Role::Editor).await;
-    let queue = editor
-        .client
-        .get(app.url("/admin/comments"))
-        .send()
-        .await
-        .unwrap();
+    let queue = editor.get(&app, "/admin/comments").await;
     assert_eq!(queue.headers()["cache-control"], "private, no-store");
     let queue = queue.text().await.unwrap();
     assert!(queue.contains("secret@example.org") && queue.contains("198.51.100.33"));
     assert_eq!(texts(&queue, ".status-tabs a[aria-current]"), ["All (1)"]);
     assert_eq!(select(&queue, &format!("#queued-{id}")).len(), 1);
     assert_eq!(
-        editor
-            .client
-            .get(app.url("/admin/outbox"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        editor.get(&app, "/admin/outbox").await.status(),
         StatusCode::FORBIDDEN,
         "the outbox is for administrators"
     );
@@ -494,15 +432,15 @@ async fn moderators_approve_one_or_many_and_the_author_hears_of_it() {
     let csrf = admin.csrf(&app).await;
 
     let forged = admin
-        .client
-        .post(app.url("/admin/comments"))
-        .form(&[
-            ("csrf", "nope".to_owned()),
-            ("one", format!("approve:{}", ids[0])),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            "/admin/comments",
+            &[
+                ("csrf", "nope".to_owned()),
+                ("one", format!("approve:{}", ids[0])),
+            ],
+        )
+        .await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         status_of(&app, ids[0]).await,
@@ -511,16 +449,16 @@ async fn moderators_approve_one_or_many_and_the_author_hears_of_it() {
     );
 
     let one = admin
-        .client
-        .post(app.url("/admin/comments"))
-        .form(&[
-            ("csrf", csrf.clone()),
-            ("one", format!("approve:{}", ids[0])),
-            ("status", "pending".to_owned()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            "/admin/comments",
+            &[
+                ("csrf", csrf.clone()),
+                ("one", format!("approve:{}", ids[0])),
+                ("status", "pending".to_owned()),
+            ],
+        )
+        .await;
     assert_eq!(one.status(), StatusCode::SEE_OTHER);
     assert_eq!(status_of(&app, ids[0]).await, CommentStatus::Approved);
     let author = app.author().await;
@@ -542,39 +480,31 @@ async fn moderators_approve_one_or_many_and_the_author_hears_of_it() {
     );
 
     let bulk = admin
-        .client
-        .post(app.url("/admin/comments"))
-        .form(&[
-            ("csrf", csrf.clone()),
-            ("action", "trash".to_owned()),
-            ("ids", ids[1].to_string()),
-            ("ids", ids[2].to_string()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            "/admin/comments",
+            &[
+                ("csrf", csrf.clone()),
+                ("action", "trash".to_owned()),
+                ("ids", ids[1].to_string()),
+                ("ids", ids[2].to_string()),
+            ],
+        )
+        .await;
     assert_eq!(bulk.status(), StatusCode::SEE_OTHER);
     assert_eq!(status_of(&app, ids[1]).await, CommentStatus::Trash);
     assert_eq!(status_of(&app, ids[2]).await, CommentStatus::Trash);
     let restore = admin
-        .client
-        .post(app.url("/admin/comments"))
-        .form(&[("csrf", csrf), ("one", format!("restore:{}", ids[1]))])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            "/admin/comments",
+            &[("csrf", csrf), ("one", format!("restore:{}", ids[1]))],
+        )
+        .await;
     assert_eq!(restore.status(), StatusCode::SEE_OTHER);
     assert_eq!(status_of(&app, ids[1]).await, CommentStatus::Pending);
 
-    let outbox = admin
-        .client
-        .get(app.url("/admin/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let outbox = admin.get(&app, "/admin/outbox").await.text().await.unwrap();
     assert!(outbox.contains("Please moderate"));
 }
 
@@ -593,11 +523,8 @@ async fn signed_in_members_comment_as_themselves() {
     let post = app.publish_post("Class discussion").await;
     let student = app.sign_in_as(Role::Author).await;
     let page = student
-        .client
-        .get(app.url(&app.permalink(&post)))
-        .send()
+        .get(&app, &app.permalink(&post))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -723,11 +650,8 @@ async fn moderators_edit_a_comment_and_reply_from_the_dashboard() {
     );
     let editor = app.sign_in_as(Role::Editor).await;
     let page = editor
-        .client
-        .get(app.url(&format!("/admin/comments/{held}")))
-        .send()
+        .get(&app, &format!("/admin/comments/{held}"))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -735,18 +659,18 @@ async fn moderators_edit_a_comment_and_reply_from_the_dashboard() {
     let csrf = editor.csrf(&app).await;
 
     let bad = editor
-        .client
-        .post(app.url(&format!("/admin/comments/{held}")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("action", "edit"),
-            ("author", "Newcomer"),
-            ("email", "broken"),
-            ("text", "The typo"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            &format!("/admin/comments/{held}"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "edit"),
+                ("author", "Newcomer"),
+                ("email", "broken"),
+                ("text", "The typo"),
+            ],
+        )
+        .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         attribute(&bad.text().await.unwrap(), "#email", "aria-invalid").as_deref(),
@@ -754,18 +678,18 @@ async fn moderators_edit_a_comment_and_reply_from_the_dashboard() {
     );
 
     let fixed = editor
-        .client
-        .post(app.url(&format!("/admin/comments/{held}")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("action", "edit"),
-            ("author", "Newcomer"),
-            ("email", "newcomer@example.org"),
-            ("text", "The typo, fixed"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            &format!("/admin/comments/{held}"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "edit"),
+                ("author", "Newcomer"),
+                ("email", "newcomer@example.org"),
+                ("text", "The typo, fixed"),
+            ],
+        )
+        .await;
     assert_eq!(fixed.status(), StatusCode::SEE_OTHER);
     let comment = app
         .store
@@ -781,16 +705,16 @@ async fn moderators_edit_a_comment_and_reply_from_the_dashboard() {
     );
 
     let replied = editor
-        .client
-        .post(app.url(&format!("/admin/comments/{held}")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("action", "reply"),
-            ("reply", "Welcome to the discussion!"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            &format!("/admin/comments/{held}"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "reply"),
+                ("reply", "Welcome to the discussion!"),
+            ],
+        )
+        .await;
     assert_eq!(replied.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         status_of(&app, held).await,
@@ -808,11 +732,8 @@ async fn moderators_edit_a_comment_and_reply_from_the_dashboard() {
     let author = app.sign_in_as(Role::Author).await;
     assert_eq!(
         author
-            .client
-            .get(app.url(&format!("/admin/comments/{held}")))
-            .send()
+            .get(&app, &format!("/admin/comments/{held}"))
             .await
-            .unwrap()
             .status(),
         StatusCode::FORBIDDEN
     );
@@ -882,24 +803,21 @@ async fn staff_grow_and_rename_the_category_tree() {
     );
 
     let renamed = editor
-        .client
-        .post(app.url("/admin/categories"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("action", "rename"),
-            ("id", &readings.id.to_string()),
-            ("name", "Course readings"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            "/admin/categories",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "rename"),
+                ("id", &readings.id.to_string()),
+                ("name", "Course readings"),
+            ],
+        )
+        .await;
     assert_eq!(renamed.status(), StatusCode::SEE_OTHER);
     let page = editor
-        .client
-        .get(app.url("/admin/categories"))
-        .send()
+        .get(&app, "/admin/categories")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -920,13 +838,7 @@ async fn staff_grow_and_rename_the_category_tree() {
     );
     let author = app.sign_in_as(Role::Author).await;
     assert_eq!(
-        author
-            .client
-            .get(app.url("/admin/categories"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        author.get(&app, "/admin/categories").await.status(),
         StatusCode::FORBIDDEN
     );
 }

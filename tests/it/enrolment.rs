@@ -8,15 +8,7 @@ use crate::helpers::{
 };
 
 async fn join_path(app: &TestApp, admin: &crate::helpers::Member) -> String {
-    let page = admin
-        .client
-        .get(app.url("/admin/members"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = admin.get(app, "/admin/members").await.text().await.unwrap();
     let link = texts(&page, ".join-url").join("");
     link.strip_prefix(&app.address)
         .expect("a link to this site")
@@ -234,12 +226,12 @@ async fn bad_join_forms_and_codes_are_refused() {
 
     let csrf = admin.csrf(&app).await;
     admin
-        .client
-        .post(app.url("/admin/members"))
-        .form(&[("csrf", csrf.as_str()), ("action", "new_code")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            "/admin/members",
+            &[("csrf", csrf.as_str()), ("action", "new_code")],
+        )
+        .await;
     assert_eq!(
         app.page(&join).await.0,
         StatusCode::NOT_FOUND,
@@ -255,16 +247,16 @@ async fn a_pasted_roster_invites_the_good_lines_and_reports_the_bad() {
     let csrf = admin.csrf(&app).await;
     let roster = "Name,Email\nAda Lovelace,ada@example.edu\n\"Hopper, Grace\",grace@example.edu\nBroken Line,broken-at-example\n";
     let response = admin
-        .client
-        .post(app.url("/admin/members"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("action", "invite"),
-            ("roster", roster),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            "/admin/members",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "invite"),
+                ("roster", roster),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let page = response.text().await.unwrap();
     assert!(texts(&page, "[role=status]").join("").contains("Invited 2"));
@@ -313,17 +305,17 @@ async fn administrators_change_roles_and_remove_members_whose_posts_stay() {
     let csrf = admin.csrf(&app).await;
     let member = student.user.id.to_string();
     let change = admin
-        .client
-        .post(app.url("/admin/members"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("action", "role"),
-            ("member", member.as_str()),
-            ("role", "editor"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            "/admin/members",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "role"),
+                ("member", member.as_str()),
+                ("role", "editor"),
+            ],
+        )
+        .await;
     assert_eq!(change.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         app.store
@@ -333,29 +325,29 @@ async fn administrators_change_roles_and_remove_members_whose_posts_stay() {
         Some(Role::Editor)
     );
     let bogus = admin
-        .client
-        .post(app.url("/admin/members"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("action", "role"),
-            ("member", member.as_str()),
-            ("role", "king"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            "/admin/members",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "role"),
+                ("member", member.as_str()),
+                ("role", "king"),
+            ],
+        )
+        .await;
     assert_eq!(bogus.status(), StatusCode::BAD_REQUEST);
     let remove = admin
-        .client
-        .post(app.url("/admin/members"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("action", "remove"),
-            ("member", member.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            "/admin/members",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "remove"),
+                ("member", member.as_str()),
+            ],
+        )
+        .await;
     assert_eq!(remove.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         app.store
@@ -366,29 +358,23 @@ async fn administrators_change_roles_and_remove_members_whose_posts_stay() {
     );
     assert_eq!(app.page(&app.permalink(&post)).await.0, StatusCode::OK);
     assert_eq!(
-        student
-            .client
-            .get(app.url("/admin/posts"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        student.get(&app, "/admin/posts").await.status(),
         StatusCode::FORBIDDEN
     );
 
     let own = admin.user.id.to_string();
     let demote_self = admin
-        .client
-        .post(app.url("/admin/members"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("action", "role"),
-            ("member", own.as_str()),
-            ("role", "author"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            "/admin/members",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "role"),
+                ("member", own.as_str()),
+                ("role", "author"),
+            ],
+        )
+        .await;
     assert_eq!(demote_self.status(), StatusCode::OK);
     assert_eq!(
         app.store.role_on(app.site.id, admin.user.id).await.unwrap(),
@@ -397,13 +383,7 @@ async fn administrators_change_roles_and_remove_members_whose_posts_stay() {
     );
     let editor = app.sign_in_as(Role::Editor).await;
     assert_eq!(
-        editor
-            .client
-            .get(app.url("/admin/members"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        editor.get(&app, "/admin/members").await.status(),
         StatusCode::FORBIDDEN
     );
 }

@@ -221,6 +221,16 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// Sends a form with the test's own client.
+    pub async fn post_form<T: serde::Serialize + ?Sized>(&self, path: &str, form: &T) -> Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
     /// GETs a page and returns its status and body.
     pub async fn page(&self, path: &str) -> (StatusCode, String) {
         let response = self.get(path).await;
@@ -428,6 +438,26 @@ pub struct Member {
 }
 
 impl Member {
+    /// GETs a page as this member.
+    pub async fn get(&self, app: &TestApp, path: &str) -> Response {
+        self.client.get(app.url(path)).send().await.expect("GET")
+    }
+
+    /// Sends a form as this member.
+    pub async fn post_form<T: serde::Serialize + ?Sized>(
+        &self,
+        app: &TestApp,
+        path: &str,
+        form: &T,
+    ) -> Response {
+        self.client
+            .post(app.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
     /// The CSRF token on a page this member sees (any page with the log-out form).
     pub async fn csrf(&self, app: &TestApp) -> String {
         let page = self

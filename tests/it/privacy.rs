@@ -10,12 +10,7 @@ async fn administrators_change_settings_and_mistakes_keep_the_form() {
     let app = spawn_app().await;
     let admin = app.sign_in_as(Role::Administrator).await;
     let (status, page) = {
-        let response = admin
-            .client
-            .get(app.url("/admin/settings"))
-            .send()
-            .await
-            .unwrap();
+        let response = admin.get(&app, "/admin/settings").await;
         (response.status(), response.text().await.unwrap())
     };
     assert_eq!(status, StatusCode::OK);
@@ -41,13 +36,7 @@ async fn administrators_change_settings_and_mistakes_keep_the_form() {
         ("comments_per_page".into(), "50".into()),
         ("close_comments_days_old".into(), "0".into()),
     ];
-    let refused = admin
-        .client
-        .post(app.url("/admin/settings"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let refused = admin.post_form(&app, "/admin/settings", &form).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
     assert_eq!(
@@ -91,22 +80,12 @@ async fn administrators_change_settings_and_mistakes_keep_the_form() {
         .collect();
     assert_eq!(
         admin
-            .client
-            .post(app.url("/admin/settings"))
-            .form(&forged)
-            .send()
+            .post_form(&app, "/admin/settings", &forged)
             .await
-            .unwrap()
             .status(),
         StatusCode::FORBIDDEN
     );
-    let saved = admin
-        .client
-        .post(app.url("/admin/settings"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let saved = admin.post_form(&app, "/admin/settings", &form).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let settings = app.store.site_by_id(app.site.id).await.unwrap().settings;
     assert_eq!(settings.title, "History 101");
@@ -118,13 +97,7 @@ async fn administrators_change_settings_and_mistakes_keep_the_form() {
     for role in [Role::Editor, Role::Author] {
         let member = app.sign_in_as(role).await;
         assert_eq!(
-            member
-                .client
-                .get(app.url("/admin/settings"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            member.get(&app, "/admin/settings").await.status(),
             StatusCode::FORBIDDEN,
             "{role}"
         );
@@ -296,7 +269,7 @@ async fn a_members_only_site_shows_nothing_to_the_signed_out() {
     );
 
     let member = app.sign_in_as(Role::Subscriber).await;
-    let home = member.client.get(app.url("/")).send().await.unwrap();
+    let home = member.get(&app, "/").await;
     assert_eq!(home.status(), StatusCode::OK);
     assert_eq!(home.headers()["cache-control"], "private, no-store");
     let home = home.text().await.unwrap();
@@ -306,7 +279,7 @@ async fn a_members_only_site_shows_nothing_to_the_signed_out() {
         1
     );
     let (status, _) = {
-        let response = member.client.get(app.url(&permalink)).send().await.unwrap();
+        let response = member.get(&app, &permalink).await;
         (response.status(), ())
     };
     assert_eq!(status, StatusCode::OK);

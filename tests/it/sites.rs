@@ -130,44 +130,18 @@ async fn roles_and_join_codes_belong_to_one_site() {
         .unwrap();
 
     assert_eq!(
-        admin
-            .client
-            .get(app.url("/admin/settings"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        admin.get(&app, "/admin/settings").await.status(),
         StatusCode::OK
     );
     assert_eq!(
-        admin
-            .client
-            .get(app.url("/bio-101/admin/settings"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        admin.get(&app, "/bio-101/admin/settings").await.status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        admin
-            .client
-            .get(app.url("/bio-101/admin/posts"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        admin.get(&app, "/bio-101/admin/posts").await.status(),
         StatusCode::OK
     );
-    let dashboard = admin
-        .client
-        .get(app.url("/admin/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dashboard = admin.get(&app, "/admin/").await.text().await.unwrap();
     let switcher = texts(&dashboard, ".site-switcher a");
     assert_eq!(switcher.len(), 2, "{switcher:?}");
     assert!(

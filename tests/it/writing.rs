@@ -50,31 +50,11 @@ fn created_id(response: &reqwest::Response) -> i64 {
         .unwrap()
 }
 
-async fn post_form(
-    member: &Member,
-    app: &TestApp,
-    path: &str,
-    form: &[(String, String)],
-) -> reqwest::Response {
-    member
-        .client
-        .post(app.url(path))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_student_writes_previews_and_publishes_a_post() {
     let app = spawn_app().await;
     let student = app.sign_in_as(Role::Author).await;
-    let editor = student
-        .client
-        .get(app.url("/admin/posts/new"))
-        .send()
-        .await
-        .unwrap();
+    let editor = student.get(&app, "/admin/posts/new").await;
     assert_eq!(editor.status(), StatusCode::OK);
     assert_eq!(editor.headers()["cache-control"], "private, no-store");
 
@@ -89,7 +69,7 @@ async fn a_student_writes_previews_and_publishes_a_post() {
     form.push(("new_categories".into(), "Responses, Week 1".into()));
     form.push(("tags".into(), "containment, cables".into()));
     set(&mut form, "action", "preview");
-    let preview = post_form(&student, &app, "/admin/posts/new", &form).await;
+    let preview = student.post_form(&app, "/admin/posts/new", &form).await;
     assert_eq!(preview.status(), StatusCode::OK);
     let preview = preview.text().await.unwrap();
     assert_eq!(
@@ -112,7 +92,7 @@ async fn a_student_writes_previews_and_publishes_a_post() {
     );
 
     set(&mut form, "action", "save");
-    let id = created_id(&post_form(&student, &app, "/admin/posts/new", &form).await);
+    let id = created_id(&student.post_form(&app, "/admin/posts/new", &form).await);
     let post = app
         .store
         .post_by_id(app.site.id, id)
@@ -134,11 +114,8 @@ async fn a_student_writes_previews_and_publishes_a_post() {
     );
 
     let listed = student
-        .client
-        .get(app.url("/admin/posts"))
-        .send()
+        .get(&app, "/admin/posts")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -157,7 +134,7 @@ async fn a_missing_title_is_refused_with_the_text_kept() {
         "draft",
     )
     .await;
-    let response = post_form(&student, &app, "/admin/posts/new", &form).await;
+    let response = student.post_form(&app, "/admin/posts/new", &form).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
     assert_eq!(
@@ -176,7 +153,7 @@ async fn schedules_in_the_future_wait_and_past_ones_offer_to_publish_now() {
     let editor = app.sign_in_as(Role::Editor).await;
     let mut form = editor_form(&app, &editor, "Next week", "Soon.", "future").await;
     set(&mut form, "date", "2099-01-01T09:00");
-    let id = created_id(&post_form(&editor, &app, "/admin/posts/new", &form).await);
+    let id = created_id(&editor.post_form(&app, "/admin/posts/new", &form).await);
     assert_eq!(
         app.store
             .post_by_id(app.site.id, id)
@@ -189,7 +166,7 @@ async fn schedules_in_the_future_wait_and_past_ones_offer_to_publish_now() {
 
     let mut past = editor_form(&app, &editor, "Last week", "Too late.", "future").await;
     set(&mut past, "date", "2001-01-01T09:00");
-    let refused = post_form(&editor, &app, "/admin/posts/new", &past).await;
+    let refused = editor.post_form(&app, "/admin/posts/new", &past).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
     assert_eq!(
@@ -202,7 +179,7 @@ async fn schedules_in_the_future_wait_and_past_ones_offer_to_publish_now() {
         "publishing now is offered"
     );
     set(&mut past, "action", "publish_now");
-    let id = created_id(&post_form(&editor, &app, "/admin/posts/new", &past).await);
+    let id = created_id(&editor.post_form(&app, "/admin/posts/new", &past).await);
     assert_eq!(
         app.store
             .post_by_id(app.site.id, id)
@@ -216,7 +193,8 @@ async fn schedules_in_the_future_wait_and_past_ones_offer_to_publish_now() {
     let mut garbled = editor_form(&app, &editor, "Garbled", "Date?", "publish").await;
     set(&mut garbled, "date", "next tuesday");
     assert_eq!(
-        post_form(&editor, &app, "/admin/posts/new", &garbled)
+        editor
+            .post_form(&app, "/admin/posts/new", &garbled)
             .await
             .status(),
         StatusCode::UNPROCESSABLE_ENTITY
@@ -228,11 +206,8 @@ async fn a_contributor_who_forces_publish_goes_to_review() {
     let app = spawn_app().await;
     let contributor = app.sign_in_as(Role::Contributor).await;
     let page = contributor
-        .client
-        .get(app.url("/admin/posts/new"))
-        .send()
+        .get(&app, "/admin/posts/new")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -249,7 +224,7 @@ async fn a_contributor_who_forces_publish_goes_to_review() {
         "publish",
     )
     .await;
-    let id = created_id(&post_form(&contributor, &app, "/admin/posts/new", &form).await);
+    let id = created_id(&contributor.post_form(&app, "/admin/posts/new", &form).await);
     assert_eq!(
         app.store
             .post_by_id(app.site.id, id)
@@ -267,20 +242,19 @@ async fn a_student_cannot_edit_another_students_post() {
     let first = app.sign_in_as(Role::Author).await;
     let second = app.sign_in_as(Role::Author).await;
     let form = editor_form(&app, &first, "Mine", "My words.", "publish").await;
-    let id = created_id(&post_form(&first, &app, "/admin/posts/new", &form).await);
+    let id = created_id(&first.post_form(&app, "/admin/posts/new", &form).await);
     assert_eq!(
         second
-            .client
-            .get(app.url(&format!("/admin/posts/{id}")))
-            .send()
+            .get(&app, &format!("/admin/posts/{id}"))
             .await
-            .unwrap()
             .status(),
         StatusCode::FORBIDDEN
     );
     let mut attack = editor_form(&app, &second, "Hijacked", "Not my words.", "publish").await;
     set(&mut attack, "version", "1");
-    let refused = post_form(&second, &app, &format!("/admin/posts/{id}"), &attack).await;
+    let refused = second
+        .post_form(&app, &format!("/admin/posts/{id}"), &attack)
+        .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let post = app
         .store
@@ -295,19 +269,14 @@ async fn a_student_cannot_edit_another_students_post() {
     let mut trash = editor_form(&app, &second, "x", "x", "publish").await;
     set(&mut trash, "action", "trash");
     assert_eq!(
-        post_form(&second, &app, &format!("/admin/posts/{id}"), &trash)
+        second
+            .post_form(&app, &format!("/admin/posts/{id}"), &trash)
             .await
             .status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        second
-            .client
-            .get(app.url("/admin/posts/999999"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        second.get(&app, "/admin/posts/999999").await.status(),
         StatusCode::NOT_FOUND
     );
 }
@@ -317,7 +286,7 @@ async fn every_save_keeps_a_revision_that_can_be_restored() {
     let app = spawn_app().await;
     let editor = app.sign_in_as(Role::Editor).await;
     let form = editor_form(&app, &editor, "Draft title", "First line.", "draft").await;
-    let id = created_id(&post_form(&editor, &app, "/admin/posts/new", &form).await);
+    let id = created_id(&editor.post_form(&app, "/admin/posts/new", &form).await);
     let mut second = editor_form(
         &app,
         &editor,
@@ -327,14 +296,15 @@ async fn every_save_keeps_a_revision_that_can_be_restored() {
     )
     .await;
     set(&mut second, "version", "1");
-    created_id(&post_form(&editor, &app, &format!("/admin/posts/{id}"), &second).await);
+    created_id(
+        &editor
+            .post_form(&app, &format!("/admin/posts/{id}"), &second)
+            .await,
+    );
 
     let page = editor
-        .client
-        .get(app.url(&format!("/admin/posts/{id}/revisions")))
-        .send()
+        .get(&app, &format!("/admin/posts/{id}/revisions"))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -356,12 +326,12 @@ async fn every_save_keeps_a_revision_that_can_be_restored() {
     let oldest = revisions.last().unwrap().id;
     let csrf = editor.csrf(&app).await;
     let restored = editor
-        .client
-        .post(app.url(&format!("/admin/posts/{id}/revisions/{oldest}")))
-        .form(&[("csrf", csrf.as_str()), ("version", "2")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app,
+            &format!("/admin/posts/{id}/revisions/{oldest}"),
+            &[("csrf", csrf.as_str()), ("version", "2")],
+        )
+        .await;
     assert_eq!(restored.status(), StatusCode::SEE_OTHER);
     let post = app
         .store
@@ -386,17 +356,17 @@ async fn two_editors_saving_at_once_lose_nothing() {
     let ana = app.sign_in_as(Role::Editor).await;
     let ben = app.sign_in_as(Role::Editor).await;
     let form = editor_form(&app, &ana, "Shared", "Original.", "draft").await;
-    let id = created_id(&post_form(&ana, &app, "/admin/posts/new", &form).await);
+    let id = created_id(&ana.post_form(&app, "/admin/posts/new", &form).await);
     let path = format!("/admin/posts/{id}");
     let mut first = editor_form(&app, &ana, "Shared", "Ana's version.", "draft").await;
     set(&mut first, "version", "1");
     let mut second = editor_form(&app, &ben, "Shared", "Ben's version.", "draft").await;
     set(&mut second, "version", "1");
     assert_eq!(
-        post_form(&ana, &app, &path, &first).await.status(),
+        ana.post_form(&app, &path, &first).await.status(),
         StatusCode::SEE_OTHER
     );
-    let conflict = post_form(&ben, &app, &path, &second).await;
+    let conflict = ben.post_form(&app, &path, &second).await;
     assert_eq!(conflict.status(), StatusCode::CONFLICT);
     let page = conflict.text().await.unwrap();
     assert_eq!(
@@ -421,7 +391,7 @@ async fn two_editors_saving_at_once_lose_nothing() {
     let version = attribute(&page, "input[name=version]", "value").unwrap();
     set(&mut second, "version", &version);
     assert_eq!(
-        post_form(&ben, &app, &path, &second).await.status(),
+        ben.post_form(&app, &path, &second).await.status(),
         StatusCode::SEE_OTHER,
         "saving again is deliberate"
     );
@@ -445,7 +415,7 @@ async fn trashed_posts_leave_the_site_and_come_back() {
     let mut form = editor_form(&app, &editor, "Mistake", "x", "publish").await;
     set(&mut form, "action", "trash");
     assert_eq!(
-        post_form(&editor, &app, &path, &form).await.status(),
+        editor.post_form(&app, &path, &form).await.status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(
@@ -454,7 +424,7 @@ async fn trashed_posts_leave_the_site_and_come_back() {
     );
     set(&mut form, "action", "restore");
     assert_eq!(
-        post_form(&editor, &app, &path, &form).await.status(),
+        editor.post_form(&app, &path, &form).await.status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(
@@ -490,7 +460,8 @@ async fn a_password_protected_post_shows_only_its_title_until_the_password_is_gi
     set(&mut form, "password", "open sesame");
     set(&mut form, "version", &post.version.to_string());
     assert_eq!(
-        post_form(&editor, &app, &format!("/admin/posts/{}", post.id), &form)
+        editor
+            .post_form(&app, &format!("/admin/posts/{}", post.id), &form)
             .await
             .status(),
         StatusCode::SEE_OTHER
@@ -585,7 +556,8 @@ async fn sticky_posts_lead_the_home_page() {
         &app.site.settings.zone().local_input(old.published_at),
     );
     assert_eq!(
-        post_form(&editor, &app, &format!("/admin/posts/{}", old.id), &form)
+        editor
+            .post_form(&app, &format!("/admin/posts/{}", old.id), &form)
             .await
             .status(),
         StatusCode::SEE_OTHER
@@ -678,7 +650,7 @@ async fn every_role_gets_exactly_its_rights() {
         Some(PostStatus::Publish),
     ]) {
         let form = editor_form(&app, member, "Role check", "Body", "publish").await;
-        let response = post_form(member, &app, "/admin/posts/new", &form).await;
+        let response = member.post_form(&app, "/admin/posts/new", &form).await;
         match expected {
             None => assert_eq!(
                 response.status(),
@@ -840,13 +812,7 @@ async fn every_role_may_post_exactly_its_forms_and_forged_tokens_change_nothing(
         for member in members.iter().flatten() {
             let mut forged = fields.clone();
             forged.push(("csrf", "forged-token".into()));
-            let refused = member
-                .client
-                .post(app.url(path))
-                .form(&forged)
-                .send()
-                .await
-                .unwrap();
+            let refused = member.post_form(&app, path, &forged).await;
             assert_eq!(
                 refused.status(),
                 StatusCode::FORBIDDEN,
@@ -922,7 +888,7 @@ async fn the_post_list_filters_by_status_author_category_and_words() {
     )
     .await;
     form.push(("new_categories".into(), "Essays".into()));
-    created_id(&post_form(&student, &app, "/admin/posts/new", &form).await);
+    created_id(&student.post_form(&app, "/admin/posts/new", &form).await);
     app.publish(PostSpec {
         categories: vec!["News".into()],
         ..PostSpec::post("Staff news")
@@ -978,22 +944,13 @@ async fn the_post_list_filters_by_status_author_category_and_words() {
         "empty filters are no filters"
     );
     assert_eq!(
-        editor
-            .client
-            .get(app.url("/admin/posts?status=bogus"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        editor.get(&app, "/admin/posts?status=bogus").await.status(),
         StatusCode::NOT_FOUND
     );
 
     let own = student
-        .client
-        .get(app.url("/admin/posts"))
-        .send()
+        .get(&app, "/admin/posts")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
