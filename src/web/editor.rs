@@ -360,34 +360,12 @@ pub async fn create_post(
         ));
     }
     let site = state.site().clone();
-    let target = EditorTarget::New(kind);
-    let plan = match plan_save(&state, &site, role, &fields).await? {
-        Ok(plan) => plan,
-        Err(problems) => {
-            return show_editor(
-                &state,
-                &site,
-                &signed_in,
-                target,
-                fields,
-                problems,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+    let plan = match plan_or_page(&state, &site, role, EditorTarget::New(kind), &fields).await? {
+        Step::Save(plan) => plan,
+        Step::Show(target, problems, status) => {
+            return show_editor(&state, &site, &signed_in, target, fields, *problems, status).await;
         }
     };
-    if fields.action == "preview" {
-        return show_editor(
-            &state,
-            &site,
-            &signed_in,
-            target,
-            fields,
-            Problems::default(),
-            StatusCode::OK,
-        )
-        .await;
-    }
     let categories = fields.all_categories();
     let tags = split_names(&fields.tags);
     let post = state
@@ -416,6 +394,27 @@ pub async fn create_post(
         .await?;
     tracing::info!(post = post.id, by = signed_in.user.id, status = %post.status, "post created");
     Ok(Redirect::to(&format!("/admin/posts/{}?saved=1", post.id)).into_response())
+}
+
+/// The next step of a save: write it, or show the editor again (with the problems, or as a preview).
+enum Step {
+    Save(Plan),
+    Show(EditorTarget, Box<Problems>, StatusCode),
+}
+
+/// Checks the typed fields, and turns a preview request into a page to show.
+async fn plan_or_page(
+    state: &Scoped,
+    site: &Site,
+    role: Role,
+    target: EditorTarget,
+    fields: &EditorFields,
+) -> Result<Step, WebError> {
+    Ok(match plan_save(state, site, role, fields).await? {
+        Err(problems) => Step::Show(target, Box::new(problems), StatusCode::UNPROCESSABLE_ENTITY),
+        Ok(_) if fields.action == "preview" => Step::Show(target, Box::default(), StatusCode::OK),
+        Ok(plan) => Step::Save(plan),
+    })
 }
 
 /// What a valid save writes.
@@ -583,34 +582,13 @@ pub async fn save_post(
         }
         _ => {}
     }
-    let plan = match plan_save(&state, &site, role, &fields).await? {
-        Ok(plan) => plan,
-        Err(problems) => {
-            let target = EditorTarget::Existing(Box::new(post));
-            return show_editor(
-                &state,
-                &site,
-                &signed_in,
-                target,
-                fields,
-                problems,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+    let target = EditorTarget::Existing(Box::new(post.clone()));
+    let plan = match plan_or_page(&state, &site, role, target, &fields).await? {
+        Step::Save(plan) => plan,
+        Step::Show(target, problems, status) => {
+            return show_editor(&state, &site, &signed_in, target, fields, *problems, status).await;
         }
     };
-    if fields.action == "preview" {
-        return show_editor(
-            &state,
-            &site,
-            &signed_in,
-            EditorTarget::Existing(Box::new(post)),
-            fields,
-            Problems::default(),
-            StatusCode::OK,
-        )
-        .await;
-    }
     let categories = fields.all_categories();
     let tags = split_names(&fields.tags);
     let edit = PostEdit {
