@@ -32,7 +32,10 @@ impl fmt::Display for SafeHtml {
     }
 }
 
-static POST_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+static POST_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(post_cleaner);
+
+/// What a post's HTML may hold: ammonia's defaults plus footnotes and table alignment.
+fn post_cleaner() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     builder
         .add_allowed_classes("div", ["footnote"])
@@ -56,7 +59,7 @@ static POST_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             _ => Some(value.into()),
         });
     builder
-});
+}
 
 /// Renders a post's Markdown (CommonMark with tables, footnotes and strikethrough) to sanitized HTML.
 pub fn markdown_to_html(source: &str) -> SafeHtml {
@@ -86,6 +89,25 @@ pub fn markdown_to_html(source: &str) -> SafeHtml {
     let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut unsafe_html, events);
     SafeHtml(POST_CLEANER.clean(&unsafe_html).to_string())
+}
+
+static WORDPRESS_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = post_cleaner();
+    builder.strip_comments(false);
+    builder
+});
+
+/// Renders WordPress HTML as WordPress shows it: classic content gets WordPress's automatic paragraphs
+/// (`wpautop`); block content, marked by its `<!-- wp:` comments, already has its own. Then the result is
+/// sanitized like any post, keeping the block comments, which browsers ignore, so that a later export is
+/// still block content.
+pub fn wordpress_to_html(source: &str) -> SafeHtml {
+    let unsafe_html = if source.contains("<!-- wp:") {
+        source.to_owned()
+    } else {
+        html_auto_p::auto_p(source, html_auto_p::Options::new().br(true))
+    };
+    SafeHtml(WORDPRESS_CLEANER.clean(&unsafe_html).to_string())
 }
 
 fn footnote_id(name: &str) -> String {
@@ -296,6 +318,33 @@ mod tests {
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("respond"), "{html}");
+    }
+
+    #[test]
+    fn classic_wordpress_posts_get_automatic_paragraphs_once() {
+        let source =
+            "First line\nsecond line\n\n<blockquote>Quoted</blockquote>\n\nLast <em>word</em>";
+        let html = wordpress_to_html(source);
+        assert_eq!(
+            html.as_str(),
+            "<p>First line<br>\nsecond line</p>\n<blockquote>Quoted</blockquote>\n<p>Last <em>word</em></p>"
+        );
+        assert_eq!(
+            wordpress_to_html(html.as_str()),
+            html,
+            "a second pass changes nothing"
+        );
+    }
+
+    #[test]
+    fn block_posts_keep_their_comments_and_lose_their_scripts() {
+        let source = "<!-- wp:paragraph -->\n<p onclick=\"x()\">One</p>\n<!-- /wp:paragraph -->\n\n<script>alert(1)</script>";
+        let html = wordpress_to_html(source);
+        assert_eq!(
+            html.as_str(),
+            "<!-- wp:paragraph -->\n<p>One</p>\n<!-- /wp:paragraph -->\n\n"
+        );
+        assert_eq!(wordpress_to_html(html.as_str()), html);
     }
 
     #[test]

@@ -176,7 +176,7 @@ pub const EXCERPT_WORDS: usize = 55;
 pub fn render_body(source: &str, format: SourceFormat, excerpt: &str) -> RenderedBody {
     let html = match format {
         SourceFormat::Markdown => markup::markdown_to_html(source),
-        SourceFormat::Html => markup::markdown_to_html(&format!("<div>\n{source}\n</div>")),
+        SourceFormat::Html => markup::wordpress_to_html(source),
     };
     let summary = if excerpt.trim().is_empty() {
         markup::excerpt(&markup::html_to_text(html.as_str()), EXCERPT_WORDS)
