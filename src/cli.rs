@@ -8,8 +8,8 @@ use clap::Parser;
 
 use crate::{
     config::{
-        Cli, Command, CommentCommand, Config, ExportCommand, ListFormat, OnOff, PostCommand,
-        ServeArgs, SiteCommand, UserCommand,
+        Cli, Command, CommentCommand, Config, ExportCommand, ImportCommand, ListFormat, OnOff,
+        PostCommand, ServeArgs, SiteCommand, UserCommand,
     },
     demo,
     domain::{
@@ -90,6 +90,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     stdout.flush()?;
                 }
             }
+            Ok(())
+        }
+        Command::Import(ImportCommand::Wxr { file }) => {
+            let (store, site) = open(&cli.database_url, &cli.site).await?;
+            let progress = crate::wxr::import::Progress::detect();
+            let summary = crate::wxr::import::import(&store, &site, &file, progress).await?;
+            print!("{summary}");
             Ok(())
         }
         Command::Site(command) => {

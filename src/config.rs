@@ -46,6 +46,19 @@ pub enum Command {
     /// Write the site out in another format.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Bring content in from another blog engine.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A WordPress export (WXR 1.0-1.2, Tools -> Export in WordPress). Sends no mail; running it again
+    /// changes nothing, and an interrupted run goes on where it stopped.
+    Wxr {
+        /// The exported file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -98,16 +98,16 @@ static WORDPRESS_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(||
 });
 
 /// Renders WordPress HTML as WordPress shows it: classic content gets WordPress's automatic paragraphs
-/// (`wpautop`); block content, marked by its `<!-- wp:` comments, already has its own. Then the result is
-/// sanitized like any post, keeping the block comments, which browsers ignore, so that a later export is
-/// still block content.
+/// (`wpautop`); block content, marked by its `<!-- wp:` comments, already has its own. The text is sanitized
+/// like any post before and after, so that scripts cannot upset the paragraphs, keeping the block comments,
+/// which browsers ignore, so that a later export is still block content.
 pub fn wordpress_to_html(source: &str) -> SafeHtml {
-    let unsafe_html = if source.contains("<!-- wp:") {
-        source.to_owned()
-    } else {
-        html_auto_p::auto_p(source, html_auto_p::Options::new().br(true))
-    };
-    SafeHtml(WORDPRESS_CLEANER.clean(&unsafe_html).to_string())
+    let clean = WORDPRESS_CLEANER.clean(source).to_string();
+    if source.contains("<!-- wp:") {
+        return SafeHtml(clean);
+    }
+    let paragraphs = html_auto_p::auto_p(clean, html_auto_p::Options::new().br(true));
+    SafeHtml(WORDPRESS_CLEANER.clean(&paragraphs).to_string())
 }
 
 fn footnote_id(name: &str) -> String {

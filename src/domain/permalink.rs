@@ -271,6 +271,27 @@ pub fn permalink(
     }
 }
 
+/// How an address of an old (WordPress) site is kept and looked up: the path percent-decoded, without
+/// trailing slashes (`/` stays), and its query if it has one. `None` for a path that is not UTF-8.
+pub fn legacy_key(path: &str, query: Option<&str>) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    let trimmed = decoded.trim_end_matches('/');
+    let mut key = if trimmed.is_empty() {
+        "/".to_owned()
+    } else if trimmed.starts_with('/') {
+        trimmed.to_owned()
+    } else {
+        format!("/{trimmed}")
+    };
+    if let Some(query) = query.filter(|query| !query.is_empty()) {
+        key.push('?');
+        key.push_str(query);
+    }
+    Some(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,5 +460,19 @@ mod tests {
         assert_eq!(paged("/category/news/", 1), "/category/news/");
         assert_eq!(paged("/category/news/", 2), "/category/news/page/2/");
         assert_eq!(date_archive_path(2026, Some(9), None), "/2026/09/");
+    }
+
+    #[test]
+    fn old_addresses_are_kept_in_one_form() {
+        assert_eq!(
+            legacy_key("/2024/03/caf%C3%A9/", None).as_deref(),
+            Some("/2024/03/café")
+        );
+        assert_eq!(
+            legacy_key("/archives/12", Some("")).as_deref(),
+            Some("/archives/12")
+        );
+        assert_eq!(legacy_key("", Some("p=3")).as_deref(), Some("/?p=3"));
+        assert_eq!(legacy_key("/%ff/", None), None);
     }
 }

@@ -254,7 +254,7 @@ pub fn title_problem(title: &str) -> Option<&'static str> {
 }
 
 /// Categories (hierarchical) and tags (flat).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Taxonomy {
     Category,
     Tag,

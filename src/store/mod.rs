@@ -8,6 +8,7 @@
 
 mod accounts;
 mod comments;
+mod imports;
 mod members;
 mod outbox;
 mod postgres;
@@ -21,6 +22,7 @@ mod users;
 
 pub use accounts::{Failures, SessionRecord, TokenPurpose};
 pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, Submitted};
+pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};
 pub use members::Membership;
 pub use outbox::OutboxMail;
 pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};

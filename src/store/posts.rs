@@ -124,6 +124,7 @@ macro_rules! index_post {
         }
     };
 }
+pub(super) use index_post;
 
 /// Keeps a revision of a post's text inside a transaction.
 macro_rules! insert_revision {
@@ -143,6 +144,7 @@ macro_rules! insert_revision {
         .await?;
     };
 }
+pub(super) use insert_revision;
 
 /// How a single card is looked up.
 #[derive(Clone, Copy)]

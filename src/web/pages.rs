@@ -12,7 +12,8 @@ use serde::Deserialize;
 use crate::{
     domain::{
         permalink::{self, ArchiveKind, Route, archive_path, date_archive_path, paged},
-        post::{PostKind, Taxonomy},
+        post::{PostKind, Taxonomy, Term},
+        slug,
     },
     store::{ListFilter, PostCard, Site},
 };
@@ -33,6 +34,7 @@ use super::{
 pub struct PublicQuery {
     p: Option<String>,
     page_id: Option<String>,
+    attachment_id: Option<String>,
     cat: Option<String>,
     s: Option<String>,
     replytocom: Option<String>,
@@ -61,6 +63,32 @@ pub async fn public_page(
     {
         return Ok(moved_permanently(&target));
     }
+    if !path.ends_with('/')
+        && let Some(target) = legacy_address(&state, &site, &uri).await?
+    {
+        return Ok(moved_permanently(&target));
+    }
+    let answer = serve_path(&state, &site, &uri, &query, &headers, visitor, viewer).await;
+    match answer {
+        Err(WebError::NotFound) => match legacy_address(&state, &site, &uri).await? {
+            Some(target) => Ok(moved_permanently(&target)),
+            None => Err(WebError::NotFound),
+        },
+        other => other,
+    }
+}
+
+/// The page at a path of the site's own URL scheme.
+async fn serve_path(
+    state: &Scoped,
+    site: &Site,
+    uri: &Uri,
+    query: &PublicQuery,
+    headers: &axum::http::HeaderMap,
+    visitor: Visitor,
+    viewer: Option<&SignedIn>,
+) -> Result<Response, WebError> {
+    let path = uri.path();
     let decoded = percent_encoding::percent_decode_str(path)
         .decode_utf8()
         .map_err(|_| WebError::NotFound)?;
@@ -81,14 +109,12 @@ pub async fn public_page(
         )));
     }
     match permalink::parse(&segments).ok_or(WebError::NotFound)? {
-        Route::Feed { source, format } => {
-            feeds::serve(&state, &site, source, format, &headers).await
-        }
+        Route::Feed { source, format } => feeds::serve(state, site, source, format, headers).await,
         Route::Home { page } => {
-            listing(&state, &site, ListFilter::All, "/", None, page, viewer).await
+            listing(state, site, ListFilter::All, "/", None, page, viewer).await
         }
         Route::Archive { kind, slug, page } => {
-            archive(&state, &site, kind, &slug, page, viewer).await
+            archive(state, site, kind, &slug, page, viewer).await
         }
         Route::DateArchive {
             year,
@@ -105,8 +131,8 @@ pub async fn public_page(
             };
             let base = date_archive_path(year, month, day);
             listing(
-                &state,
-                &site,
+                state,
+                site,
                 ListFilter::Range(start, end),
                 &base,
                 Some(heading),
@@ -125,9 +151,9 @@ pub async fn public_page(
                 .card_by_slug(site.id, PostKind::Post, &slug)
                 .await?;
             let Some(card) = found.filter(|card| card.post.is_public()) else {
-                return redirect_old_slug(&state, &site, &slug).await;
+                return redirect_old_slug(state, site, &slug).await;
             };
-            let canonical = permalink_of(&state, &site, &card.post).await?;
+            let canonical = permalink_of(state, site, &card.post).await?;
             if site.settings.zone().local_date(card.post.published_at) != date {
                 let target = match comment_page {
                     Some(page) => permalink::comment_page_path(&canonical, page),
@@ -135,7 +161,7 @@ pub async fn public_page(
                 };
                 return Ok(moved_permanently(&target));
             }
-            show_post(&state, &site, card, comment_page, &query, visitor, viewer).await
+            show_post(state, site, card, comment_page, query, visitor, viewer).await
         }
         Route::Page { slugs } => {
             let last = slugs.last().map(String::as_str).unwrap_or_default();
@@ -144,13 +170,13 @@ pub async fn public_page(
                 .card_by_slug(site.id, PostKind::Page, last)
                 .await?;
             let Some(card) = found.filter(|card| card.post.is_public()) else {
-                return redirect_old_slug(&state, &site, last).await;
+                return redirect_old_slug(state, site, last).await;
             };
-            let canonical = permalink_of(&state, &site, &card.post).await?;
+            let canonical = permalink_of(state, site, &card.post).await?;
             if canonical != permalink::page_path(slugs.iter().map(String::as_str)) {
                 return Ok(moved_permanently(&canonical));
             }
-            show_post(&state, &site, card, None, &query, visitor, viewer).await
+            show_post(state, site, card, None, query, visitor, viewer).await
         }
     }
 }
@@ -167,7 +193,8 @@ fn moved_permanently(location: &str) -> Response {
     }
 }
 
-/// `/?p=ID`, `/?page_id=ID` and `/?cat=ID`, as WordPress links them: the canonical address, if there is one.
+/// `/?p=ID`, `/?page_id=ID`, `/?attachment_id=ID` and `/?cat=ID`, as WordPress links them: the canonical
+/// address, if there is one. After an import the IDs are the old site's, which win over this site's own.
 async fn short_link(
     state: &Scoped,
     site: &Site,
@@ -179,12 +206,20 @@ async fn short_link(
             .map(|text| text.trim().parse::<i64>().map_err(|_| WebError::NotFound))
             .transpose()
     };
-    if let Some(post_id) = id(&query.p)?.or(id(&query.page_id)?) {
-        let post = state.store.post_by_id(site.id, post_id).await?;
-        let post = post
-            .filter(|post| post.is_public())
-            .ok_or(WebError::NotFound)?;
-        return Ok(Some(permalink_of(state, site, &post).await?));
+    if let Some(wordpress_id) = id(&query.p)?
+        .or(id(&query.page_id)?)
+        .or(id(&query.attachment_id)?)
+    {
+        let imported = state
+            .store
+            .post_of_wordpress_id(site.id, wordpress_id)
+            .await?;
+        let own = (query.attachment_id.is_none()).then_some(wordpress_id);
+        let post_id = imported.or(own).ok_or(WebError::NotFound)?;
+        return public_permalink(state, site, post_id)
+            .await?
+            .map(Some)
+            .ok_or(WebError::NotFound);
     }
     if let Some(words) = &query.s {
         let encoded =
@@ -199,6 +234,37 @@ async fn short_link(
         return Ok(Some(archive_path(ArchiveKind::Category, &term.slug)));
     }
     Ok(None)
+}
+
+/// An address the site had before it was imported from WordPress (a permalink of the old site, an
+/// attachment page): the new address of its post or page, if that is public.
+async fn legacy_address(
+    state: &Scoped,
+    site: &Site,
+    uri: &Uri,
+) -> Result<Option<String>, WebError> {
+    let keys = [
+        permalink::legacy_key(uri.path(), uri.query()),
+        permalink::legacy_key(uri.path(), None),
+    ];
+    for key in keys.into_iter().flatten() {
+        if let Some(post_id) = state.store.post_of_legacy_path(site.id, &key).await? {
+            return public_permalink(state, site, post_id).await;
+        }
+    }
+    Ok(None)
+}
+
+async fn public_permalink(
+    state: &Scoped,
+    site: &Site,
+    post_id: i64,
+) -> Result<Option<String>, WebError> {
+    let post = state.store.post_by_id(site.id, post_id).await?;
+    match post.filter(|post| post.is_public()) {
+        Some(post) => Ok(Some(permalink_of(state, site, &post).await?)),
+        None => Ok(None),
+    }
 }
 
 /// A post or page that is not at `slug` may have been: answer with its new address, or 404.
@@ -269,11 +335,10 @@ async fn archive(
 ) -> Result<Response, WebError> {
     let (filter, heading) = match kind {
         ArchiveKind::Category => {
-            let term = state
-                .store
-                .term_by_slug(site.id, Taxonomy::Category, slug)
-                .await?
-                .ok_or(WebError::NotFound)?;
+            let term = match term_or_moved(state, site, kind, Taxonomy::Category, slug).await? {
+                Ok(term) => term,
+                Err(moved) => return Ok(moved),
+            };
             let categories = state.store.categories(site.id).await?;
             let mut family = vec![term.id];
             let mut index = 0;
@@ -292,11 +357,10 @@ async fn archive(
             )
         }
         ArchiveKind::Tag => {
-            let term = state
-                .store
-                .term_by_slug(site.id, Taxonomy::Tag, slug)
-                .await?
-                .ok_or(WebError::NotFound)?;
+            let term = match term_or_moved(state, site, kind, Taxonomy::Tag, slug).await? {
+                Ok(term) => term,
+                Err(moved) => return Ok(moved),
+            };
             (
                 ListFilter::Terms(vec![term.id]),
                 format!("Tag: {}", term.name),
@@ -324,6 +388,31 @@ async fn archive(
         viewer,
     )
     .await
+}
+
+/// The term at `slug`, or a 301 to the archive of the term whose slug is its slug form (an imported
+/// WordPress slug such as `old_name` lives on as `old-name`).
+async fn term_or_moved(
+    state: &Scoped,
+    site: &Site,
+    kind: ArchiveKind,
+    taxonomy: Taxonomy,
+    term_slug: &str,
+) -> Result<Result<Term, Response>, WebError> {
+    if let Some(term) = state
+        .store
+        .term_by_slug(site.id, taxonomy, term_slug)
+        .await?
+    {
+        return Ok(Ok(term));
+    }
+    let local = slug::slugify(term_slug);
+    if local != term_slug
+        && let Some(term) = state.store.term_by_slug(site.id, taxonomy, &local).await?
+    {
+        return Ok(Err(moved_permanently(&archive_path(kind, &term.slug))));
+    }
+    Err(WebError::NotFound)
 }
 
 /// A paged list of published posts, newest first; a page past the end is a 404.

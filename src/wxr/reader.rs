@@ -9,6 +9,7 @@ use std::io::{BufRead, Read};
 use jiff::civil::DateTime;
 use quick_xml::{
     Reader, XmlVersion,
+    errors::SyntaxError,
     events::{BytesStart, Event},
 };
 
@@ -444,7 +445,14 @@ fn attributes_of(start: &BytesStart<'_>) -> Result<Vec<(String, String)>, String
 
 fn describe(error: &quick_xml::Error) -> String {
     match error {
-        quick_xml::Error::Syntax(syntax) => format!("the XML is malformed: {syntax}"),
+        quick_xml::Error::Syntax(SyntaxError::InvalidBangMarkup) => {
+            format!("the XML is malformed: {}", SyntaxError::InvalidBangMarkup)
+        }
+        quick_xml::Error::Syntax(unclosed) => {
+            format!(
+                "the XML is malformed: {unclosed}, so the file ends too early: it was cut short"
+            )
+        }
         quick_xml::Error::IllFormed(ill_formed) => format!("the XML is malformed: {ill_formed}"),
         other => format!("the XML cannot be read: {other}"),
     }

@@ -22,3 +22,4 @@ mod sites;
 mod store;
 mod writing;
 mod wxr;
+mod wxr_import;
