@@ -65,7 +65,7 @@ impl Store {
             keys
         };
         let row: CommentRow = with_pool!(self, writer, |pool, dialect| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(dialect.begin).await?;
             if let Some(lock) = dialect.advisory_lock {
                 for key in &lock_keys {
                     sqlx::query(lock).bind(key).execute(&mut *tx).await?;
@@ -226,8 +226,8 @@ impl Store {
         action: Moderation,
         now: i64,
     ) -> StoreResult<Comment> {
-        let row: CommentRow = with_pool!(self, writer, |pool| {
-            let mut tx = pool.begin().await?;
+        let row: CommentRow = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let (status, before_trash, trashed_at): (String, Option<String>, Option<i64>) = sqlx::query_as(
                 "SELECT status, status_before_trash, trashed_at FROM comments WHERE site_id = $1 AND id = $2",
             )

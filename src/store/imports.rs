@@ -86,8 +86,8 @@ impl Store {
         now: i64,
     ) -> StoreResult<(i64, bool)> {
         let base = slug::slugify(author.login);
-        with_pool!(self, writer, |pool| {
-            let mut tx = pool.begin().await?;
+        with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let existing: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = lower($1)")
                     .bind(author.email)
@@ -144,8 +144,8 @@ impl Store {
         name: &str,
         parent_id: Option<i64>,
     ) -> StoreResult<(i64, bool)> {
-        with_pool!(self, writer, |pool| {
-            let mut tx = pool.begin().await?;
+        with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let existing: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM terms WHERE site_id = $1 AND taxonomy = $2 AND slug = $3",
             )
@@ -184,7 +184,7 @@ impl Store {
         let base_slug = item.slug;
         let fallback = item.kind.as_str();
         with_pool!(self, writer, |pool, dialect| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let known: Option<i64> = sqlx::query_scalar(
                 "SELECT wordpress_id FROM imported_posts WHERE site_id = $1 AND wordpress_id = $2",
             )
@@ -350,8 +350,8 @@ impl Store {
         parent_wordpress_id: Option<i64>,
         legacy_paths: &[String],
     ) -> StoreResult<ItemOutcome> {
-        with_pool!(self, writer, |pool| {
-            let mut tx = pool.begin().await?;
+        with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let inserted = sqlx::query(
                 "INSERT INTO imported_posts (site_id, wordpress_id, post_id, parent_wordpress_id)
                  VALUES ($1, $2, NULL, $3) ON CONFLICT (site_id, wordpress_id) DO NOTHING",

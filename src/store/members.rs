@@ -158,8 +158,8 @@ impl Store {
     /// Uses a confirmation link once: the account's email becomes the confirmed address. `Conflict` when
     /// another account took that address meanwhile; `None` when the link is unknown, used or expired.
     pub async fn confirm_email(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>> {
-        let user_id: Option<i64> = with_pool!(self, writer, |pool| {
-            let mut tx = pool.begin().await?;
+        let user_id: Option<i64> = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let found: Option<(i64, String)> = sqlx::query_as(
                 "UPDATE email_confirmations SET used_at = $2
                  WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2

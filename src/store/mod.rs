@@ -68,6 +68,10 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The SQL that differs between the backends.
 pub(crate) struct Dialect {
+    /// How a writing transaction starts. SQLite's must take the write lock at once: a transaction that reads
+    /// first and writes later fails at once, whatever the busy timeout, if another process (the CLI beside
+    /// the server) wrote in between.
+    pub begin: &'static str,
     /// Serialises a transaction against others on the same key (flood checks); `None` where writes are already
     /// serialised.
     pub advisory_lock: Option<&'static str>,

@@ -10,6 +10,7 @@ use sqlx::{
 use super::{Dialect, StoreError, StoreResult};
 
 pub(crate) static DIALECT: Dialect = Dialect {
+    begin: "BEGIN",
     advisory_lock: Some("SELECT pg_advisory_xact_lock(hashtext($1))"),
     index_post: &["INSERT INTO post_search (post_id, title, body, document)
          VALUES ($1, $2, $3, setweight(to_tsvector('english', $2), 'A') || setweight(to_tsvector('english', $3), 'B'))

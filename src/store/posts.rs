@@ -220,7 +220,7 @@ impl Store {
         let search_text = html_to_text(body.html.as_str());
         let base_slug = slug::slugify(new.title);
         let id: i64 = with_pool!(self, writer, |pool, dialect| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let chosen = match new.slug {
                 Some(given) => {
                     let taken: Option<i64> =
@@ -365,8 +365,8 @@ impl Store {
         new_slug: &str,
         now: i64,
     ) -> StoreResult<Post> {
-        with_pool!(self, writer, |pool| {
-            let mut tx = pool.begin().await?;
+        with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let old: String =
                 sqlx::query_scalar("SELECT slug FROM posts WHERE site_id = $1 AND id = $2")
                     .bind(site_id)
@@ -636,7 +636,7 @@ impl Store {
         let terms = terms_to_attach(current.kind, edit.categories, edit.tags);
         let search_text = html_to_text(body.html.as_str());
         let saved: bool = with_pool!(self, writer, |pool, dialect| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let updated = sqlx::query(
                 "UPDATE posts SET title = $1, source = $2, content_html = $3, excerpt = $4, summary = $5, status = $6,
                         published_at = $7, comments_open = $8, sticky = $9, password = $10, parent_id = $11,

@@ -61,8 +61,8 @@ impl Store {
 
     /// Creates a site with its title; `Conflict` when the slug is taken.
     pub async fn create_site(&self, slug: &str, title: &str, now: i64) -> StoreResult<Site> {
-        let id: i64 = with_pool!(self, writer, |pool| {
-            let mut tx = pool.begin().await?;
+        let id: i64 = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO sites (slug, created_at) VALUES ($1, $2) RETURNING id",
             )

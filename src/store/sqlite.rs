@@ -10,6 +10,7 @@ use sqlx::{
 use super::{Dialect, StoreError, StoreResult};
 
 pub(crate) static DIALECT: Dialect = Dialect {
+    begin: "BEGIN IMMEDIATE",
     advisory_lock: None,
     index_post: &[
         "DELETE FROM post_search WHERE rowid = $1",

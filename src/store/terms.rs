@@ -87,8 +87,8 @@ impl Store {
     ) -> StoreResult<Term> {
         let base = crate::domain::slug::slugify(name);
         let stem = crate::domain::slug::stem(&base, "category").to_owned();
-        let row: TermRow = with_pool!(self, writer, |pool| {
-            let mut tx = pool.begin().await?;
+        let row: TermRow = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let existing: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM terms WHERE site_id = $1 AND taxonomy = 'category' AND lower(name) = lower($2)")
                     .bind(site_id)

@@ -25,8 +25,8 @@ impl Store {
     /// Creates an account with a unique author-archive name; `Conflict` when the email has an account.
     pub async fn create_user(&self, new: &NewUser<'_>, now: i64) -> StoreResult<User> {
         let base = slug::slugify(new.name);
-        let row: UserRow = with_pool!(self, writer, |pool| {
-            let mut tx = pool.begin().await?;
+        let row: UserRow = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
             let taken: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = lower($1)")
                     .bind(new.email)

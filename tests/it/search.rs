@@ -250,6 +250,15 @@ async fn the_wordpress_search_link_and_odd_queries_are_handled() {
         "a%27b",
         "%E2%80%9C",
         &"x".repeat(500),
+        &"x".repeat(1000),
+        &"word+".repeat(200),
+        &"%22a%22+".repeat(200),
+        "%27%3B+DROP+TABLE+posts%3B+--",
+        "title%3Afoo",
+        "AND+OR+NOT",
+        "%5Ex+%7Ba+b%7D+-c+%2Bd",
+        "%22unclosed+phrase",
+        "pre*+*fix",
     ] {
         let (status, _) = app.page(&format!("/search/?q={odd}")).await;
         assert_eq!(status, StatusCode::OK, "query {odd:?}");

@@ -811,3 +811,133 @@ async fn export_import_export_gives_the_same_content() {
     }
     assert_eq!(before.len(), after.len());
 }
+
+/// Writes a generated export of about `bytes` bytes: posts of 8 KB with five comments each.
+fn write_big_export(path: &std::path::Path, bytes: u64) -> u64 {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let head = course_export("1.2");
+    let head = &head[..head.find("\t<item>").unwrap()];
+    out.write_all(head.as_bytes()).unwrap();
+    let paragraph = "The telegram argued that Soviet power was impervious to the logic of reason and highly sensitive to the logic of force. ".repeat(8);
+    let body = format!("{paragraph}\n\n").repeat(8);
+    let mut written = head.len() as u64;
+    let mut id = 1_000;
+    while written < bytes {
+        id += 1;
+        let mut comments = String::new();
+        for n in 0..5 {
+            comments += &comment(
+                id * 10 + n,
+                0,
+                "Reader",
+                "reader@example.org",
+                "1",
+                &paragraph,
+            );
+        }
+        let entry = item(&format!(
+            "{}{}{}{}",
+            post_fields(
+                id,
+                &format!("Generated post {id}"),
+                "post",
+                "publish",
+                &format!("generated-{id}"),
+                &format!("{BASE}/archives/{id}"),
+                0,
+                ""
+            ),
+            content(&body, ""),
+            category("category", "readings", "Readings"),
+            comments,
+        ));
+        out.write_all(entry.as_bytes()).unwrap();
+        written += entry.len() as u64;
+    }
+    out.write_all(b"</channel>\n</rss>\n").unwrap();
+    out.flush().unwrap();
+    (id - 1_000) as u64
+}
+
+/// The largest resident set of a running process so far, in kB (`VmHWM`), or `None` once it has gone.
+fn peak_resident_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Run by hand: `cargo test --release --test it one_gigabyte -- --ignored --nocapture`
+/// (`COLLOQUY_BIG_WXR_MB` sets another size).
+#[tokio::test]
+#[ignore = "writes and imports a 1 GB file; run by hand"]
+async fn a_one_gigabyte_export_imports_in_bounded_memory() {
+    let megabytes: u64 = std::env::var("COLLOQUY_BIG_WXR_MB")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(1024);
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.xml");
+    let items = write_big_export(&path, megabytes * 1024 * 1024);
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_colloquy"))
+        .args(["--database-url", &app.database_url, "import", "wxr"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut peak = 0;
+    let status = loop {
+        if let Some(kb) = peak_resident_kb(child.id()) {
+            peak = peak.max(kb);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(status.success());
+    let seconds = started.elapsed().as_secs_f64();
+    let posts = app.store.all_posts(app.site.id).await.unwrap().len();
+    println!(
+        "{megabytes} MB, {items} posts with 5 comments each: imported in {seconds:.0} s ({:.0} posts/s), peak resident memory {} MB",
+        items as f64 / seconds,
+        peak / 1024
+    );
+    assert!(posts as u64 >= items);
+    assert!(peak < 200 * 1024, "peak resident memory {peak} kB");
+}
+
+#[tokio::test]
+async fn an_imported_author_sets_a_password_and_signs_in() {
+    let app = spawn_app().await;
+    succeeded(&import_file(&app, &course_export("1.2"), &[]));
+    assert_eq!(
+        app.sign_in("zoe@old.example.edu", "").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "an account without a password cannot be signed into"
+    );
+    app.post_form("/login/forgot", &[("email", "zoe@old.example.edu")])
+        .await;
+    let link = app.link_mailed_to("zoe@old.example.edu").await;
+    assert!(link.starts_with("/login/reset/"), "{link}");
+    let changed = app
+        .post_form(
+            &link,
+            &[
+                ("password", "a password of her own"),
+                ("confirm", "a password of her own"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.sign_in("zoe@old.example.edu", "a password of her own")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+}
