@@ -455,4 +455,17 @@ impl Store {
                 .map_err(StoreError::from)
         })
     }
+
+    /// Every post's earlier slugs on a site, as (post id, slug), for an export.
+    pub async fn old_slugs(&self, site_id: i64) -> StoreResult<Vec<(i64, String)>> {
+        with_pool!(self, reader, |pool| {
+            sqlx::query_as(
+                "SELECT post_id, slug FROM post_old_slugs WHERE site_id = $1 ORDER BY slug",
+            )
+            .bind(site_id)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from)
+        })
+    }
 }

@@ -1,6 +1,6 @@
 //! Writing a site as WXR 1.2, as WordPress's own exporter writes it: authors, categories with parents, tags,
 //! posts and pages with every status, their rendered HTML in `content:encoded`, the Markdown source in the
-//! `_colloquy_markdown` post meta, and their comments.
+//! `_colloquy_markdown` post meta, earlier slugs in `_wp_old_slug`, and their comments.
 
 use std::{collections::HashMap, fmt::Write as _, io::Write};
 
@@ -17,6 +17,9 @@ use crate::{
 
 /// The post meta key that carries a post's Markdown source.
 pub const MARKDOWN_META_KEY: &str = "_colloquy_markdown";
+
+/// WordPress's post meta key for a slug the post had before, whose address still leads to it.
+pub const OLD_SLUG_META_KEY: &str = "_wp_old_slug";
 
 /// Text in a CDATA section, with any `]]>` inside split across two sections.
 fn cdata(text: &str) -> String {
@@ -115,7 +118,16 @@ pub async fn export(
         .map(|author| (author.id, author.nicename.as_str()))
         .collect();
     let post_ids: Vec<i64> = posts.iter().map(|post| post.id).collect();
-    let post_terms = store.terms_of_posts(&post_ids).await?;
+    let mut terms_by_post: HashMap<i64, Vec<Term>> = HashMap::new();
+    for chunk in post_ids.chunks(1000) {
+        for (post_id, term) in store.terms_of_posts(chunk).await? {
+            terms_by_post.entry(post_id).or_default().push(term);
+        }
+    }
+    let mut old_slugs_by_post: HashMap<i64, Vec<String>> = HashMap::new();
+    for (post_id, old_slug) in store.old_slugs(site.id).await? {
+        old_slugs_by_post.entry(post_id).or_default().push(old_slug);
+    }
     for post in &posts {
         let mut item = String::with_capacity(post.source.len() * 3 + 2048);
         let lineage = if post.kind == PostKind::Page {
@@ -215,7 +227,7 @@ pub async fn export(
             "\t\t<wp:is_sticky>{}</wp:is_sticky>",
             u8::from(post.sticky)
         );
-        for (_, term) in post_terms.iter().filter(|(post_id, _)| *post_id == post.id) {
+        for term in terms_by_post.get(&post.id).into_iter().flatten() {
             let domain = if term.taxonomy == Taxonomy::Category {
                 "category"
             } else {
@@ -226,6 +238,14 @@ pub async fn export(
                 "\t\t<category domain=\"{domain}\" nicename=\"{}\">{}</category>",
                 escape(&term.slug).replace('"', "&quot;"),
                 cdata(&term.name)
+            );
+        }
+        for old_slug in old_slugs_by_post.get(&post.id).into_iter().flatten() {
+            let _ = writeln!(
+                item,
+                "\t\t<wp:postmeta><wp:meta_key>{}</wp:meta_key><wp:meta_value>{}</wp:meta_value></wp:postmeta>",
+                cdata(OLD_SLUG_META_KEY),
+                cdata(old_slug),
             );
         }
         if post.source_format == SourceFormat::Markdown {

@@ -28,7 +28,7 @@ use crate::{
 };
 
 use super::{
-    export::MARKDOWN_META_KEY,
+    export::{MARKDOWN_META_KEY, OLD_SLUG_META_KEY},
     reader::{Author, Entry, Item, ItemComment, ParseError, WxrReader},
 };
 
@@ -386,7 +386,7 @@ impl Importer<'_> {
             .moment(item.modified_gmt, item.modified)
             .unwrap_or(published_at);
         let old_slugs: Vec<String> = item
-            .meta_values("_wp_old_slug")
+            .meta_values(OLD_SLUG_META_KEY)
             .map(|old| slug_from(old, "", ""))
             .filter(|old| !old.is_empty())
             .collect();
