@@ -13,7 +13,8 @@ use crate::domain::{
 
 use super::{
     Store, StoreError, StoreResult,
-    posts::{index_post, insert_revision},
+    posts::{free_post_slug, index_post, insert_revision},
+    users::free_nicename,
     with_pool,
 };
 
@@ -96,16 +97,7 @@ impl Store {
             let (user_id, created) = match existing {
                 Some(id) => (id, false),
                 None => {
-                    let stem = slug::stem(&base, "member");
-                    let taken: Vec<String> = sqlx::query_scalar(
-                        "SELECT nicename FROM users WHERE nicename = $1 OR nicename LIKE $2",
-                    )
-                    .bind(stem)
-                    .bind(format!("{stem}-%"))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    let nicename =
-                        slug::first_free(slug::Namespace::Archive, &base, "member", &taken);
+                    let nicename = free_nicename!(&mut *tx, &base);
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO users (email, name, nicename, password_hash, created_at)
                          VALUES ($1, $2, $3, NULL, $4) RETURNING id",
@@ -195,17 +187,7 @@ impl Store {
             if known.is_some() {
                 return Ok(ItemOutcome::AlreadyThere);
             }
-            let stem = slug::stem(base_slug, fallback);
-            let taken: Vec<String> = sqlx::query_scalar(
-                "SELECT slug FROM posts WHERE site_id = $1 AND (slug = $2 OR slug LIKE $3)
-                 UNION SELECT slug FROM sites WHERE slug = $2 OR slug LIKE $3",
-            )
-            .bind(item.site_id)
-            .bind(stem)
-            .bind(format!("{stem}-%"))
-            .fetch_all(&mut *tx)
-            .await?;
-            let chosen = slug::first_free(slug::Namespace::Site, base_slug, fallback, &taken);
+            let chosen = free_post_slug!(&mut *tx, item.site_id, base_slug, fallback);
             let post_id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (site_id, author_id, kind, status, slug, title, source, source_format, content_html,
                                     excerpt, summary, comments_open, published_at, created_at, modified_at,

@@ -126,6 +126,25 @@ macro_rules! index_post {
 }
 pub(super) use index_post;
 
+/// The first slug made from `base` that no post of the site and no site has, inside a transaction.
+macro_rules! free_post_slug {
+    ($tx:expr, $site_id:expr, $base:expr, $fallback:expr) => {{
+        let (base, fallback): (&str, &str) = ($base, $fallback);
+        let stem = slug::stem(base, fallback);
+        let taken: Vec<String> = sqlx::query_scalar(
+            "SELECT slug FROM posts WHERE site_id = $1 AND (slug = $2 OR slug LIKE $3)
+             UNION SELECT slug FROM sites WHERE slug = $2 OR slug LIKE $3",
+        )
+        .bind($site_id)
+        .bind(stem)
+        .bind(format!("{stem}-%"))
+        .fetch_all($tx)
+        .await?;
+        slug::first_free(slug::Namespace::Site, base, fallback, &taken)
+    }};
+}
+pub(super) use free_post_slug;
+
 /// Keeps a revision of a post's text inside a transaction.
 macro_rules! insert_revision {
     ($tx:expr, $site_id:expr, $post_id:expr, $editor_id:expr, $title:expr, $source:expr, $excerpt:expr, $now:expr) => {
@@ -236,19 +255,7 @@ impl Store {
                     }
                     given.to_owned()
                 }
-                None => {
-                    let stem = slug::stem(&base_slug, new.kind.as_str());
-                    let taken: Vec<String> = sqlx::query_scalar(
-                        "SELECT slug FROM posts WHERE site_id = $1 AND (slug = $2 OR slug LIKE $3)
-                         UNION SELECT slug FROM sites WHERE slug = $2 OR slug LIKE $3",
-                    )
-                    .bind(new.site_id)
-                    .bind(stem)
-                    .bind(format!("{stem}-%"))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    slug::first_free(slug::Namespace::Site, &base_slug, new.kind.as_str(), &taken)
-                }
+                None => free_post_slug!(&mut *tx, new.site_id, &base_slug, new.kind.as_str()),
             };
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (site_id, author_id, kind, status, slug, title, source, source_format, content_html,

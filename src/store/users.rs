@@ -11,6 +11,23 @@ use super::{
     with_pool,
 };
 
+/// The first author-archive name made from `base` that no account has, inside a transaction.
+macro_rules! free_nicename {
+    ($tx:expr, $base:expr) => {{
+        let base: &str = $base;
+        let stem = slug::stem(base, "member");
+        let taken: Vec<String> = sqlx::query_scalar(
+            "SELECT nicename FROM users WHERE nicename = $1 OR nicename LIKE $2",
+        )
+        .bind(stem)
+        .bind(format!("{stem}-%"))
+        .fetch_all($tx)
+        .await?;
+        slug::first_free(slug::Namespace::Archive, base, "member", &taken)
+    }};
+}
+pub(super) use free_nicename;
+
 /// An account to create.
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -38,15 +55,7 @@ impl Store {
                     new.email
                 )));
             }
-            let stem = slug::stem(&base, "member");
-            let taken: Vec<String> = sqlx::query_scalar(
-                "SELECT nicename FROM users WHERE nicename = $1 OR nicename LIKE $2",
-            )
-            .bind(stem)
-            .bind(format!("{stem}-%"))
-            .fetch_all(&mut *tx)
-            .await?;
-            let nicename = slug::first_free(slug::Namespace::Archive, &base, "member", &taken);
+            let nicename = free_nicename!(&mut *tx, &base);
             let row: UserRow = sqlx::query_as(&format!(
                 "INSERT INTO users (email, name, nicename, password_hash, created_at, email_confirmed_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
