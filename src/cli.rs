@@ -99,11 +99,91 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{summary}");
             Ok(())
         }
+        Command::Backup { output } => backup(&cli.database_url, &output).await,
+        Command::Restore { file, force } => restore(&cli.database_url, &file, force).await,
         Command::Site(command) => {
             let (store, site) = open(&cli.database_url, &cli.site).await?;
             site_command(&store, &site, command).await
         }
     }
+}
+
+async fn backup(database_url: &str, output: &std::path::Path) -> anyhow::Result<()> {
+    let store = Store::connect(database_url).await?;
+    let partial = output.with_extension("partial");
+    match std::fs::remove_file(&partial) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(error).with_context(|| format!("removing {}", partial.display()));
+        }
+        _ => {}
+    }
+    store.backup_to(&partial).await?;
+    std::fs::File::open(&partial)
+        .and_then(|file| file.sync_all())
+        .with_context(|| format!("writing {}", partial.display()))?;
+    std::fs::rename(&partial, output).with_context(|| format!("writing {}", output.display()))?;
+    let contents = Store::check_backup(output).await?;
+    println!(
+        "backed up {} accounts, {} posts and {} comments to {}",
+        contents.accounts,
+        contents.posts,
+        contents.comments,
+        output.display()
+    );
+    Ok(())
+}
+
+async fn restore(database_url: &str, file: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    let Some(target) = crate::store::sqlite_file(database_url) else {
+        bail!("{}", crate::store::POSTGRES_BACKUPS);
+    };
+    if !file.is_file() {
+        bail!("there is no backup at {}", file.display());
+    }
+    let contents = Store::check_backup(file).await?;
+    if target.exists() {
+        let store = Store::connect(database_url).await?;
+        let existing = store.contents().await;
+        store.close().await;
+        let existing = existing?;
+        if !existing.is_empty() && !force {
+            bail!(
+                "{} holds {} accounts, {} posts and {} comments, which a restore replaces: stop the server and add --force to do so",
+                target.display(),
+                existing.accounts,
+                existing.posts,
+                existing.comments
+            );
+        }
+    }
+    let incoming = target.with_extension("restoring");
+    std::fs::copy(file, &incoming).with_context(|| format!("copying to {}", incoming.display()))?;
+    std::fs::File::open(&incoming)
+        .and_then(|copy| copy.sync_all())
+        .with_context(|| format!("writing {}", incoming.display()))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = target.clone().into_os_string();
+        side.push(suffix);
+        match std::fs::remove_file(&side) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(error).with_context(|| format!("removing {}", side.to_string_lossy()));
+            }
+            _ => {}
+        }
+    }
+    std::fs::rename(&incoming, &target)
+        .with_context(|| format!("replacing {}", target.display()))?;
+    let store = Store::connect(database_url).await?;
+    store.migrate().await?;
+    store.close().await;
+    println!(
+        "restored {} accounts, {} posts and {} comments into {}",
+        contents.accounts,
+        contents.posts,
+        contents.comments,
+        target.display()
+    );
+    Ok(())
 }
 
 async fn open(database_url: &str, site_slug: &str) -> anyhow::Result<(Store, Site)> {

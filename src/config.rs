@@ -46,6 +46,20 @@ pub enum Command {
     /// Write the site out in another format.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Write a consistent copy of the SQLite database while the server keeps serving (PostgreSQL: pg_dump).
+    Backup {
+        /// The file to write; it is replaced only once the copy is complete.
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Put a backup in place of the SQLite database (stop the server first).
+    Restore {
+        /// A file written by `colloquy backup`.
+        file: std::path::PathBuf,
+        /// Replace a database that holds accounts, posts or comments.
+        #[arg(long)]
+        force: bool,
+    },
     /// Bring content in from another blog engine.
     #[command(subcommand)]
     Import(ImportCommand),

@@ -7,6 +7,7 @@
 //! the application instead of meeting "database is locked".
 
 mod accounts;
+mod backup;
 mod comments;
 mod imports;
 mod members;
@@ -21,6 +22,7 @@ mod terms;
 mod users;
 
 pub use accounts::{Failures, SessionRecord, TokenPurpose};
+pub use backup::{Contents, POSTGRES_BACKUPS, sqlite_file};
 pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, Submitted};
 pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};
 pub use members::Membership;
@@ -43,6 +45,8 @@ pub enum StoreError {
     BadUrl(String),
     #[error("stored data does not read back: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Unsupported(String),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(transparent)]

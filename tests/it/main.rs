@@ -8,6 +8,7 @@
 )]
 
 mod accounts;
+mod backup;
 mod cli;
 mod comments;
 mod durability;
