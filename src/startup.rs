@@ -20,6 +20,7 @@ pub struct Application {
     listener: TcpListener,
     port: u16,
     state: AppState,
+    benchmark_baseline: bool,
 }
 
 impl Application {
@@ -63,7 +64,15 @@ impl Application {
             listener,
             port,
             state,
+            benchmark_baseline: false,
         })
+    }
+
+    /// Also answers `/_bench/baseline` with a fixed 20 KB page from memory: the ceiling of the HTTP stack that
+    /// `colloquy-bench` compares every page with.
+    pub fn with_benchmark_baseline(mut self) -> Self {
+        self.benchmark_baseline = true;
+        self
     }
 
     pub fn port(&self) -> u16 {
@@ -81,7 +90,7 @@ impl Application {
             self.state.mailer.clone(),
         ));
         let store = self.state.store.clone();
-        let router = web::router(self.state);
+        let router = web::router(self.state, self.benchmark_baseline);
         axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

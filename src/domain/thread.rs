@@ -29,35 +29,11 @@ fn pages_for(top_level_count: usize, per_page: u32) -> u32 {
         .max(1)
 }
 
-/// The page (1-based) a comment appears on, and how many pages there are; `None` if it is not among `comments`.
-pub fn page_of(comments: &[Comment], comment_id: i64, per_page: u32) -> Option<(u32, u32)> {
-    let parents: std::collections::HashMap<i64, Option<i64>> = comments
-        .iter()
-        .map(|comment| (comment.id, comment.parent_id))
-        .collect();
-    let mut root = comment_id;
-    let mut steps = 0;
-    while let Some(Some(parent)) = parents.get(&root) {
-        if !parents.contains_key(parent) || steps > comments.len() {
-            break;
-        }
-        root = *parent;
-        steps += 1;
-    }
-    parents.get(&root)?;
-    let mut top_level: Vec<&Comment> = comments
-        .iter()
-        .filter(|comment| {
-            comment
-                .parent_id
-                .is_none_or(|parent| !parents.contains_key(&parent))
-        })
-        .collect();
-    top_level.sort_by_key(|comment| (comment.created_at, comment.id));
-    let index = top_level.iter().position(|comment| comment.id == root)?;
-    let per_page = per_page.max(1) as usize;
-    let page = u32::try_from(index / per_page + 1).unwrap_or(u32::MAX);
-    Some((page, pages_for(top_level.len(), per_page as u32)))
+/// The page (1-based) that shows the top-level comment at `position` (0-based, oldest first) of
+/// `top_level_count`, and how many pages there are.
+pub fn page_at(position: usize, top_level_count: usize, per_page: u32) -> (u32, u32) {
+    let page = u32::try_from(position / per_page.max(1) as usize + 1).unwrap_or(u32::MAX);
+    (page, pages_for(top_level_count, per_page))
 }
 
 /// Arranges comments (in any order) into page `page` (1-based; `None` for the newest) of a thread.
@@ -267,13 +243,11 @@ mod tests {
     }
 
     #[test]
-    fn a_reply_is_found_on_the_page_of_its_thread() {
-        let mut comments: Vec<Comment> = (1..=7).map(|id| comment(id, None)).collect();
-        comments.push(comment(8, Some(1)));
-        comments.push(comment(9, Some(8)));
-        assert_eq!(page_of(&comments, 9, 3), Some((1, 3)));
-        assert_eq!(page_of(&comments, 7, 3), Some((3, 3)));
-        assert_eq!(page_of(&comments, 42, 3), None);
+    fn a_position_falls_on_its_page() {
+        assert_eq!(page_at(0, 7, 3), (1, 3));
+        assert_eq!(page_at(6, 7, 3), (3, 3));
+        assert_eq!(page_at(2, 3, 3), (1, 1));
+        assert_eq!(page_at(0, 1, 0), (1, 1));
     }
 
     #[test]

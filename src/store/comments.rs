@@ -1,6 +1,9 @@
 //! Comments: the atomic submit (duplicate and flood checks, then insert), threads, moderation.
 
-use crate::domain::comment::{Comment, CommentStatus, Moderation, flood_wait};
+use crate::domain::{
+    comment::{Comment, CommentStatus, Moderation, flood_wait},
+    thread,
+};
 
 use super::{
     Store, StoreError, StoreResult,
@@ -71,41 +74,45 @@ impl Store {
                     sqlx::query(lock).bind(key).execute(&mut *tx).await?;
                 }
             }
-            let duplicate: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM comments
-                 WHERE post_id = $1 AND content = $2 AND status <> 'trash'
-                   AND (lower(author_email) = lower($3) OR user_id = $4)
-                 LIMIT 1",
-            )
-            .bind(new.post_id)
-            .bind(new.content)
-            .bind(new.author_email)
-            .bind(new.user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if duplicate.is_some() {
-                return Ok(Submitted::Duplicate);
-            }
-            if flood_interval > 0 {
-                let by_address: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND author_ip = $2",
-                )
-                .bind(new.site_id)
-                .bind(new.author_ip)
-                .fetch_one(&mut *tx)
-                .await?;
-                let by_email: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND lower(author_email) = lower($2)",
+            // One statement asks all three questions; each subquery finds its rows through an index (by email,
+            // then post; by address; by email).
+            let (mut duplicate, by_address, by_email): (Option<i64>, Option<i64>, Option<i64>) =
+                sqlx::query_as(
+                    "SELECT
+                       (SELECT id FROM comments
+                        WHERE site_id = $1 AND lower(author_email) = lower($2) AND post_id = $3 AND content = $4
+                          AND status <> 'trash'
+                        LIMIT 1),
+                       (SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND author_ip = $5),
+                       (SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND lower(author_email) = lower($2))",
                 )
                 .bind(new.site_id)
                 .bind(new.author_email)
+                .bind(new.post_id)
+                .bind(new.content)
+                .bind(new.author_ip)
                 .fetch_one(&mut *tx)
                 .await?;
-                if let Some(retry_after) =
+            if let (None, Some(user_id)) = (duplicate, new.user_id) {
+                duplicate = sqlx::query_scalar(
+                    "SELECT id FROM comments
+                     WHERE user_id = $1 AND post_id = $2 AND content = $3 AND status <> 'trash'
+                     LIMIT 1",
+                )
+                .bind(user_id)
+                .bind(new.post_id)
+                .bind(new.content)
+                .fetch_optional(&mut *tx)
+                .await?;
+            }
+            if duplicate.is_some() {
+                return Ok(Submitted::Duplicate);
+            }
+            if flood_interval > 0
+                && let Some(retry_after) =
                     flood_wait(by_address.max(by_email), new.created_at, flood_interval)
-                {
-                    return Ok(Submitted::Flood { retry_after });
-                }
+            {
+                return Ok(Submitted::Flood { retry_after });
             }
             let row: CommentRow = sqlx::query_as(&format!(
                 "INSERT INTO comments (site_id, post_id, parent_id, user_id, author_name, author_email, author_url,
@@ -149,6 +156,86 @@ impl Store {
 
     /// The approved comments of a post, plus those of `held_ids` that are still awaiting moderation (a visitor's
     /// own held comments).
+    /// The page (1-based) of a post's discussion that shows a comment, and how many pages there are, as
+    /// `thread::arrange` pages it (by top-level comments, a reply with its thread; a reply whose parent is not
+    /// shown counts as top-level). `None` when the comment is not shown to this visitor. Counted in SQL, so a
+    /// discussion of any length costs the same few statements.
+    pub async fn page_of_comment(
+        &self,
+        post_id: i64,
+        comment_id: i64,
+        held_ids: &[i64],
+        per_page: u32,
+    ) -> StoreResult<Option<(u32, u32)>> {
+        let held_list = |first: usize| -> String {
+            if held_ids.is_empty() {
+                "NULL".to_owned()
+            } else {
+                (0..held_ids.len())
+                    .map(|n| format!("${}", n + first))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        let shown = |alias: &str, first: usize| {
+            format!(
+                "({alias}.status = 'approved' OR ({alias}.status = 'pending' AND {alias}.id IN ({})))",
+                held_list(first)
+            )
+        };
+        let step_sql = format!(
+            "SELECT c.parent_id, c.created_at, {} FROM comments c WHERE c.id = $1 AND c.post_id = $2",
+            shown("c", 3)
+        );
+        let mut root: Option<(i64, i64)> = None;
+        let mut current = comment_id;
+        for _ in 0..64 {
+            let step: Option<(Option<i64>, i64, bool)> = with_pool!(self, reader, |pool| {
+                let mut query = sqlx::query_as(&step_sql).bind(current).bind(post_id);
+                for id in held_ids {
+                    query = query.bind(id);
+                }
+                query.fetch_optional(pool).await
+            })?;
+            match step {
+                Some((parent, created_at, true)) => {
+                    root = Some((current, created_at));
+                    match parent {
+                        Some(parent) => current = parent,
+                        None => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        let Some((root_id, root_created_at)) = root else {
+            return Ok(None);
+        };
+        let count_sql = format!(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN c.created_at < $2 OR (c.created_at = $2 AND c.id < $3) THEN 1 ELSE 0 END), 0)
+             FROM comments c
+             WHERE c.post_id = $1 AND {}
+               AND (c.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM comments p WHERE p.id = c.parent_id AND {}))",
+            shown("c", 4),
+            shown("p", 4)
+        );
+        let (top_level, before): (i64, i64) = with_pool!(self, reader, |pool| {
+            let mut query = sqlx::query_as(&count_sql)
+                .bind(post_id)
+                .bind(root_created_at)
+                .bind(root_id);
+            for id in held_ids {
+                query = query.bind(id);
+            }
+            query.fetch_one(pool).await
+        })?;
+        Ok(Some(thread::page_at(
+            usize::try_from(before).unwrap_or(0),
+            usize::try_from(top_level).unwrap_or(0),
+            per_page,
+        )))
+    }
+
     pub async fn visible_comments(
         &self,
         post_id: i64,

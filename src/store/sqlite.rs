@@ -42,8 +42,11 @@ impl SqliteBackend {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // A local file cannot drop a connection the way a network can, so the pools skip the ping that would
+        // otherwise precede every acquire.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await
@@ -52,6 +55,7 @@ impl SqliteBackend {
             .map_or(4, |cores| cores.get() * 2)
             .clamp(2, 16);
         let reader = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(u32::try_from(readers).unwrap_or(4))
             .connect_with(options)
             .await

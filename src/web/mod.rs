@@ -188,7 +188,10 @@ fn render(status: StatusCode, template: &impl Template) -> Result<Response, WebE
     Ok((status, Html(template.render()?)).into_response())
 }
 
-pub fn router(state: AppState) -> Router {
+/// The whole application. With `benchmark_baseline`, it also answers `/_bench/baseline` with a fixed 20 KB
+/// page from memory, through the same server and outer middleware: the ceiling that `colloquy-bench`
+/// compares every page with.
+pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
     let routes = Router::new()
         .route("/healthz", get(assets::healthz))
         .route("/robots.txt", get(assets::robots))
@@ -275,7 +278,14 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(form::MAX_FORM_BYTES))
         .with_state(state.clone());
     // Each further site is the same application mounted at /SLUG/: `mount` runs before routing.
-    Router::new()
+    let mut outer = Router::new();
+    if benchmark_baseline {
+        outer = outer.route(
+            "/_bench/baseline",
+            get(|| async { Html(BASELINE_PAGE.as_str()) }),
+        );
+    }
+    outer
         .fallback_service(routes)
         .layer(middleware::from_fn_with_state(state, site_scope::mount))
         .layer(TimeoutLayer::with_status_code(
@@ -289,6 +299,18 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
 }
+
+static BASELINE_PAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let paragraph = "<p>A fixed paragraph of a course blog's page, served from memory as the ceiling of the HTTP stack.</p>\n";
+    let mut page = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Baseline</title></head><body>\n",
+    );
+    while page.len() < 20 * 1024 - paragraph.len() {
+        page.push_str(paragraph);
+    }
+    page.push_str("</body></html>\n");
+    page
+});
 
 /// Draws error responses (those carrying an `ErrorPage`) in the site's theme.
 async fn themed_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {

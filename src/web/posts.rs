@@ -70,17 +70,18 @@ pub async fn comment_location(
     held: &[i64],
 ) -> Result<String, WebError> {
     let permalink = permalink_of(state, site, post).await?;
-    let comments = state.store.visible_comments(post.id, held).await?;
-    Ok(
-        match thread::page_of(&comments, comment_id, site.settings.comments_per_page) {
-            Some((page, pages)) if page < pages => format!(
-                "{}#comment-{comment_id}",
-                comment_page_path(&permalink, page)
-            ),
-            Some(_) => format!("{permalink}#comment-{comment_id}"),
-            None => permalink,
-        },
-    )
+    let place = state
+        .store
+        .page_of_comment(post.id, comment_id, held, site.settings.comments_per_page)
+        .await?;
+    Ok(match place {
+        Some((page, pages)) if page < pages => format!(
+            "{}#comment-{comment_id}",
+            comment_page_path(&permalink, page)
+        ),
+        Some(_) => format!("{permalink}#comment-{comment_id}"),
+        None => permalink,
+    })
 }
 
 pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response, WebError> {

@@ -1,0 +1,442 @@
+//! `cargo run --release --bin colloquy-bench`: seeds a course site, serves it from this process, and loads
+//! it with `wrk` (Debian's package) at 64 connections, page by page, beside a baseline measured in the same run:
+//! a route of the same server that answers a fixed 20 KB page from memory. Prints requests per second, p50
+//! and p99 for each, and each page's throughput as a ratio of the baseline.
+
+use std::{fmt::Write as _, net::SocketAddr, process::Command, time::Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use colloquy::{
+    config::{Config, ServeArgs},
+    demo,
+    domain::{
+        calendar,
+        comment::CommentStatus,
+        markup::comment_to_html,
+        post::{PostKind, PostStatus, SourceFormat},
+        user::Role,
+    },
+    startup::Application,
+    store::{NewComment, NewPost, NewUser, Site, Store, Submitted},
+};
+
+#[derive(Parser)]
+#[command(about = "Load colloquy's pages with wrk and compare them with a baseline")]
+struct Options {
+    /// The database to seed and serve; a fresh SQLite file in a temporary folder when unset. A PostgreSQL
+    /// database must be empty (it is migrated and seeded).
+    #[arg(long, env = "COLLOQUY_BENCH_DATABASE_URL")]
+    database_url: Option<String>,
+    /// How many posts the site has.
+    #[arg(long, default_value_t = 1_000)]
+    posts: usize,
+    /// Seconds of load per page, after a warm-up.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Seconds of warm-up per page, not counted.
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Open connections.
+    #[arg(long, default_value_t = 64)]
+    connections: u32,
+    /// Only the pages whose names contain this.
+    #[arg(long)]
+    only: Option<String>,
+}
+
+/// One page's figures.
+struct Measure {
+    name: String,
+    requests_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+    requests: u64,
+}
+
+const WORDS: &[&str] = &[
+    "containment",
+    "telegram",
+    "embassy",
+    "doctrine",
+    "alliance",
+    "détente",
+    "blockade",
+    "airlift",
+    "summit",
+    "missile",
+    "sputnik",
+    "partition",
+];
+
+fn main() -> anyhow::Result<()> {
+    let options = Options::parse();
+    if Command::new("wrk").arg("--version").output().is_err() {
+        bail!("the benchmark needs wrk: apt-get install wrk");
+    }
+    let folder = tempfile::tempdir()?;
+    let database_url = options
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/bench.db", folder.path().display()));
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let (address, seeded) = server.block_on(async {
+        let application = Application::build(Config {
+            database_url: database_url.clone(),
+            serve: ServeArgs {
+                bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+                trusted_proxies: vec!["127.0.0.1".into()],
+                no_demo: true,
+                ..ServeArgs::default()
+            },
+        })
+        .await?;
+        let address = SocketAddr::from(([127, 0, 0, 1], application.port()));
+        let seeded = seed(application.store(), options.posts).await?;
+        tokio::spawn(application.with_benchmark_baseline().run_until_stopped());
+        anyhow::Ok((address, seeded))
+    })?;
+    let base = format!("http://{address}");
+    let backend = if database_url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "colloquy-bench: {backend}, {} posts, {} connections, {} s per page after {} s of warm-up",
+        options.posts, options.connections, options.seconds, options.warmup
+    );
+    let lua = folder.path().join("comment.lua");
+    let pages: Vec<(&str, String, Option<&std::path::Path>)> = vec![
+        (
+            "baseline (20 KB from memory)",
+            format!("{base}/_bench/baseline"),
+            None,
+        ),
+        (
+            "post with 50 comments",
+            format!("{base}{}", seeded.discussed),
+            None,
+        ),
+        ("home page", format!("{base}/"), None),
+        ("category archive", format!("{base}/category/week-3/"), None),
+        ("RSS feed", format!("{base}/feed/"), None),
+        ("search", format!("{base}/search/?q=telegram"), None),
+        (
+            "comment POST (303)",
+            format!("{base}/comments"),
+            Some(lua.as_path()),
+        ),
+    ];
+    let mut measures = Vec::new();
+    for (name, url, script) in pages {
+        if options
+            .only
+            .as_deref()
+            .is_some_and(|only| !name.contains(only) && !name.starts_with("baseline"))
+        {
+            continue;
+        }
+        let before = if script.is_some() {
+            server.block_on(count_comments(&seeded.store, &seeded.site))?
+        } else {
+            0
+        };
+        if let Some(script) = script {
+            std::fs::write(script, comment_script(seeded.comment_target, 1))?;
+        }
+        run_wrk(&url, script, options.warmup, options.connections)?;
+        if let Some(script) = script {
+            std::fs::write(script, comment_script(seeded.comment_target, 2))?;
+        }
+        let mut measure = run_wrk(&url, script, options.seconds, options.connections)?;
+        measure.name = name.to_owned();
+        if script.is_some() {
+            let after = server.block_on(count_comments(&seeded.store, &seeded.site))?;
+            println!(
+                "comments stored during the measured and warm-up runs: {} (wrk counted {} answers in the measured run)",
+                after - before,
+                measure.requests
+            );
+        }
+        measures.push(measure);
+    }
+    print!("{}", table(&measures));
+    Ok(())
+}
+
+/// What the seeding made that the pages need.
+struct Seeded {
+    store: Store,
+    site: Site,
+    /// The path of the post with 50 comments.
+    discussed: String,
+    /// The id of the post that takes the benchmark's comments.
+    comment_target: i64,
+}
+
+async fn seed(store: &Store, posts: usize) -> anyhow::Result<Seeded> {
+    let site = demo::ensure_main_site(store).await?;
+    for (key, value) in [
+        ("comment_moderation", "0"),
+        ("comment_previously_approved", "0"),
+        ("title", "HIST 101: The Cold War"),
+    ] {
+        let mut settings = site.settings.clone();
+        let stored = settings
+            .set(key, value)
+            .map_err(|error| anyhow::anyhow!("{key}: {error:?}"))?;
+        store.save_setting(site.id, key, &stored).await?;
+    }
+    let now = calendar::now();
+    let author = match store.user_by_email("bench@example.edu").await? {
+        Some(user) => user,
+        None => {
+            store
+                .create_user(
+                    &NewUser {
+                        email: "bench@example.edu",
+                        name: "Bench Instructor",
+                        password_hash: None,
+                        email_confirmed: true,
+                    },
+                    now,
+                )
+                .await?
+        }
+    };
+    store
+        .set_role(site.id, author.id, Role::Administrator, now)
+        .await?;
+    let paragraph = |n: usize| {
+        let mut text = String::new();
+        for i in 0..60 {
+            let _ = write!(text, "{} ", WORDS[(n * 7 + i * 3) % WORDS.len()]);
+        }
+        text
+    };
+    let started = Instant::now();
+    let mut last = None;
+    for n in 0..posts {
+        let body = format!(
+            "{}\n\n> {}\n\n{}\n\n{}",
+            paragraph(n),
+            paragraph(n + 1),
+            paragraph(n + 2),
+            paragraph(n + 3)
+        );
+        let categories = vec![format!("Week {}", n % 12 + 1)];
+        let tags = vec![WORDS[n % WORDS.len()].to_owned()];
+        let post = store
+            .create_post(
+                &NewPost {
+                    site_id: site.id,
+                    author_id: author.id,
+                    kind: PostKind::Post,
+                    status: PostStatus::Publish,
+                    title: &format!("Reading response {n}: the {}", WORDS[n % WORDS.len()]),
+                    source: &body,
+                    format: SourceFormat::Markdown,
+                    excerpt: "",
+                    slug: None,
+                    parent_id: None,
+                    comments_open: true,
+                    published_at: now - 86_400 * 365 + i64::try_from(n).unwrap_or(0) * 600,
+                    categories: &categories,
+                    tags: &tags,
+                    sticky: false,
+                    password: None,
+                },
+                now,
+            )
+            .await?;
+        last = Some(post);
+    }
+    let discussed = last.context("the benchmark needs at least two posts")?;
+    let mut top_level = Vec::new();
+    for n in 0..50 {
+        let parent_id = (n >= 40).then(|| top_level[n % top_level.len()]);
+        let content = format!("{} (comment {n})", paragraph(n));
+        let html = comment_to_html(&content);
+        let name = format!("Student {n}");
+        let email = format!("student{n}@example.edu");
+        let submitted = store
+            .submit_comment(
+                &NewComment {
+                    site_id: site.id,
+                    post_id: discussed.id,
+                    parent_id,
+                    user_id: None,
+                    author_name: &name,
+                    author_email: &email,
+                    author_url: None,
+                    author_ip: "192.0.2.1",
+                    user_agent: "colloquy-bench",
+                    content: &content,
+                    content_html: html.as_str(),
+                    status: CommentStatus::Approved,
+                    created_at: now - 3_600 + i64::try_from(n).unwrap_or(0),
+                },
+                0,
+            )
+            .await?;
+        if let Submitted::Stored(comment) = submitted
+            && parent_id.is_none()
+        {
+            top_level.push(comment.id);
+        }
+    }
+    let all = store.all_posts(site.id).await?;
+    let comment_target = all
+        .iter()
+        .find(|post| post.id != discussed.id)
+        .context("a second post")?
+        .id;
+    println!(
+        "seeded {posts} posts and 50 comments (10 of them replies) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let discussed_path =
+        colloquy::domain::permalink::permalink(&discussed, &site.settings.zone(), &[]);
+    let site = store.site_by_id(site.id).await?;
+    Ok(Seeded {
+        store: store.clone(),
+        site,
+        discussed: discussed_path,
+        comment_target,
+    })
+}
+
+async fn count_comments(store: &Store, site: &Site) -> anyhow::Result<u64> {
+    let counts = store.comment_counts(site.id).await?;
+    Ok(counts
+        .iter()
+        .map(|(_, count)| u64::try_from(*count).unwrap_or(0))
+        .sum())
+}
+
+/// A wrk script that sends "Leave a Reply" forms from distinct commenters (address and email), as they arrive
+/// behind a load balancer, so that neither the flood nor the duplicate rule fires.
+/// Each run gets its own `run` mark and first address octet, so that no run repeats an earlier one's commenters.
+fn comment_script(post_id: i64, run: u32) -> String {
+    let first_octet = 10 + (run % 20) * 10;
+    format!(
+        r#"local counter = 0
+local run = "{run}"
+local threads = {{}}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("thread_number", #threads)
+end
+function request()
+  counter = counter + 1
+  local n = counter
+  local ip = string.format("10.%d.%d.%d", {first_octet} + thread_number, math.floor(n / 256) % 256, n % 256)
+  local body = string.format("comment=Bench+comment+%d+of+thread+%d+run+%s&author=Reader+%d&email=reader-%s-%d-%d%%40example.org&url=&post_id={post_id}&parent=0", n, thread_number, run, n, run, thread_number, n)
+  return wrk.format("POST", "/comments", {{["Content-Type"] = "application/x-www-form-urlencoded", ["X-Forwarded-For"] = ip}}, body)
+end
+"#
+    )
+}
+
+fn run_wrk(
+    url: &str,
+    script: Option<&std::path::Path>,
+    seconds: u64,
+    connections: u32,
+) -> anyhow::Result<Measure> {
+    let mut command = Command::new("wrk");
+    command
+        .args(["--latency", "--timeout", "10s"])
+        .arg(format!("--threads={}", connections.clamp(1, 2)))
+        .arg(format!("--connections={connections}"))
+        .arg(format!("--duration={seconds}s"));
+    if let Some(script) = script {
+        command.arg("--script").arg(script);
+    }
+    let output = command.arg(url).output().context("running wrk")?;
+    if !output.status.success() {
+        bail!("wrk failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let number_after = |label: &str| -> Option<String> {
+        text.lines()
+            .find_map(|line| line.trim().strip_prefix(label))
+            .map(|rest| {
+                rest.split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+    };
+    let requests_per_second: f64 = number_after("Requests/sec:")
+        .and_then(|value| value.parse().ok())
+        .with_context(|| format!("wrk's output has no Requests/sec:\n{text}"))?;
+    let requests = text
+        .lines()
+        .find(|line| line.contains("requests in"))
+        .and_then(|line| line.split_whitespace().next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0);
+    let errors = number_after("Non-2xx or 3xx responses:")
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0)
+        + text
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("Socket errors:"))
+            .map_or(0, |rest| {
+                rest.split(',')
+                    .filter_map(|part| part.split_whitespace().last()?.parse::<u64>().ok())
+                    .sum()
+            });
+    Ok(Measure {
+        name: String::new(),
+        requests_per_second,
+        p50_ms: number_after("50%").map_or(f64::NAN, |value| milliseconds(&value)),
+        p99_ms: number_after("99%").map_or(f64::NAN, |value| milliseconds(&value)),
+        errors,
+        requests,
+    })
+}
+
+/// wrk's durations ("812.00us", "3.01ms", "1.20s") in milliseconds.
+fn milliseconds(value: &str) -> f64 {
+    let split = value
+        .find(|ch: char| ch.is_ascii_alphabetic())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => number / 1_000.0,
+        "s" => number * 1_000.0,
+        "m" => number * 60_000.0,
+        _ => number,
+    }
+}
+
+fn table(measures: &[Measure]) -> String {
+    let baseline = measures
+        .first()
+        .map_or(f64::NAN, |measure| measure.requests_per_second);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n| page | requests/s | p50 ms | p99 ms | × baseline | errors |\n|---|---:|---:|---:|---:|---:|"
+    );
+    for measure in measures {
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+            measure.name,
+            measure.requests_per_second,
+            measure.p50_ms,
+            measure.p99_ms,
+            measure.requests_per_second / baseline,
+            measure.errors
+        );
+    }
+    out
+}
