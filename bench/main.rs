@@ -83,23 +83,30 @@ fn main() -> anyhow::Result<()> {
     let server = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (address, seeded) = server.block_on(async {
-        let application = Application::build(Config {
-            database_url: database_url.clone(),
-            serve: ServeArgs {
-                bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-                trusted_proxies: vec!["127.0.0.1".into()],
-                no_demo: true,
-                ..ServeArgs::default()
-            },
-        })
-        .await?;
+    let (address, uncached_address, seeded) = server.block_on(async {
+        let serve = |page_cache_mb| {
+            Application::build(Config {
+                database_url: database_url.clone(),
+                serve: ServeArgs {
+                    bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+                    trusted_proxies: vec!["127.0.0.1".into()],
+                    no_demo: true,
+                    page_cache_mb,
+                    ..ServeArgs::default()
+                },
+            })
+        };
+        let application = serve(64).await?;
+        let uncached = serve(0).await?;
         let address = SocketAddr::from(([127, 0, 0, 1], application.port()));
+        let uncached_address = SocketAddr::from(([127, 0, 0, 1], uncached.port()));
         let seeded = seed(application.store(), options.posts).await?;
         tokio::spawn(application.with_benchmark_baseline().run_until_stopped());
-        anyhow::Ok((address, seeded))
+        tokio::spawn(uncached.run_until_stopped());
+        anyhow::Ok((address, uncached_address, seeded))
     })?;
     let base = format!("http://{address}");
+    let uncached_base = format!("http://{uncached_address}");
     let backend = if database_url.starts_with("postgres") {
         "PostgreSQL"
     } else {
@@ -119,6 +126,21 @@ fn main() -> anyhow::Result<()> {
         (
             "post with 50 comments",
             format!("{base}{}", seeded.discussed),
+            None,
+        ),
+        (
+            "post with 50 comments, page cache off",
+            format!("{uncached_base}{}", seeded.discussed),
+            None,
+        ),
+        (
+            "home page, page cache off",
+            format!("{uncached_base}/"),
+            None,
+        ),
+        (
+            "search, page cache off",
+            format!("{uncached_base}/search/?q=telegram"),
             None,
         ),
         ("home page", format!("{base}/"), None),

@@ -127,6 +127,10 @@ pub struct ServeArgs {
     /// Do not create the demo course in an empty database.
     #[arg(long, env = "COLLOQUY_NO_DEMO")]
     pub no_demo: bool,
+
+    /// Memory for pages kept for anonymous readers, in MB; 0 turns the page cache off.
+    #[arg(long, env = "COLLOQUY_PAGE_CACHE_MB", default_value_t = 64)]
+    pub page_cache_mb: u64,
 }
 
 impl Default for ServeArgs {
@@ -139,6 +143,7 @@ impl Default for ServeArgs {
             smtp_url: None,
             mail_from: "colloquy <colloquy@localhost>".into(),
             no_demo: false,
+            page_cache_mb: 64,
         }
     }
 }

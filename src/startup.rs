@@ -12,7 +12,7 @@ use crate::{
     domain::calendar,
     mail::Mailer,
     store::Store,
-    web::{self, AppState, client_ip::TrustedProxies},
+    web::{self, AppState, cache::PageCache, client_ip::TrustedProxies},
 };
 
 /// A bound, migrated, ready-to-serve colloquy.
@@ -59,7 +59,8 @@ impl Application {
             .base_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
-        let state = AppState::new(store, cookie_key, trusted_proxies, mailer, base_url);
+        let state = AppState::new(store, cookie_key, trusted_proxies, mailer, base_url)
+            .with_page_cache(PageCache::new(config.serve.page_cache_mb * 1024 * 1024));
         Ok(Self {
             listener,
             port,

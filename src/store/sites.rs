@@ -10,22 +10,26 @@ pub struct Site {
     pub id: i64,
     pub slug: String,
     pub settings: SiteSettings,
+    /// Bumped (by the database) with every change a public page can show: what cached pages are checked
+    /// against.
+    pub content_version: i64,
 }
 
 /// A site joined with its settings: one row per setting (or one row with none).
-const SITE_WITH_SETTINGS: &str = "SELECT s.id, s.slug, ss.key, ss.value FROM sites s LEFT JOIN site_settings ss ON ss.site_id = s.id";
+const SITE_WITH_SETTINGS: &str = "SELECT s.id, s.slug, s.content_version, ss.key, ss.value FROM sites s LEFT JOIN site_settings ss ON ss.site_id = s.id";
 
-type SiteRow = (i64, String, Option<String>, Option<String>);
+type SiteRow = (i64, String, i64, Option<String>, Option<String>);
 
 /// Groups joined rows into sites with their settings, in the order the sites first appear.
 fn sites_from_rows(rows: Vec<SiteRow>) -> Vec<Site> {
     let mut sites: Vec<Site> = Vec::new();
-    for (id, slug, key, value) in rows {
+    for (id, slug, content_version, key, value) in rows {
         if !sites.iter().any(|site| site.id == id) {
             sites.push(Site {
                 id,
                 slug,
                 settings: SiteSettings::default(),
+                content_version,
             });
         }
         if let (Some(site), Some(key), Some(value)) =

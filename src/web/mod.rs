@@ -6,6 +6,7 @@
 mod admin;
 mod assets;
 mod auth;
+pub mod cache;
 pub mod client_ip;
 mod comments;
 mod editor;
@@ -71,6 +72,7 @@ pub struct AppState {
     cookie_key: Key,
     avatar_salt: Arc<[u8]>,
     trusted_proxies: Arc<TrustedProxies>,
+    pages: cache::PageCache,
 }
 
 impl AppState {
@@ -97,7 +99,14 @@ impl AppState {
             cookie_key: Key::from(&key_material),
             avatar_salt,
             trusted_proxies: Arc::new(trusted_proxies),
+            pages: cache::PageCache::new(0),
         }
+    }
+
+    /// Shares pages drawn for anonymous readers through `pages` (without, every page is drawn anew).
+    pub fn with_page_cache(mut self, pages: cache::PageCache) -> Self {
+        self.pages = pages;
+        self
     }
 
     /// The public address of a site's root, for mails and links that cross from one site to another.
@@ -288,6 +297,11 @@ pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
     outer
         .fallback_service(routes)
         .layer(middleware::from_fn_with_state(state, site_scope::mount))
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .gzip(true)
+                .br(true),
+        )
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

@@ -67,7 +67,7 @@ impl FromRequestParts<AppState> for Scoped {
 /// The largest page whose links are rewritten; larger bodies pass through untouched.
 const MAX_REWRITTEN_BYTES: usize = 16 * 1024 * 1024;
 
-pub async fn mount(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn mount(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let first = path.split('/').nth(1).unwrap_or_default();
     let candidate = if could_be_site(first) {
@@ -79,6 +79,22 @@ pub async fn mount(State(state): State<AppState>, mut request: Request, next: Ne
         Ok(site) => site,
         Err(error) => return WebError::from(error).into_response(),
     };
+    let shared = state.pages.key_for(site.id, &request);
+    if let Some((key, conditions)) = &shared
+        && let Some(kept) = state.pages.lookup(key, site.content_version, conditions)
+    {
+        return kept;
+    }
+    let version = site.content_version;
+    let response = serve_site(site, request, next).await;
+    match shared {
+        Some((key, conditions)) => state.pages.keep(key, version, &conditions, response).await,
+        None => response,
+    }
+}
+
+async fn serve_site(site: Site, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
     if site.slug == MAIN_SITE {
         request.extensions_mut().insert(CurrentSite(site));
         return next.run(request).await;

@@ -1,0 +1,309 @@
+//! The shared page cache: pages drawn for anonymous readers, kept in memory with their gzip and brotli forms,
+//! and served again until their site's `content_version` moves on.
+//!
+//! A page is only shared when nothing about the request is personal: a GET or HEAD without any of colloquy's
+//! cookies (a session, held comments, remembered commenter details, an unlocked post) and without
+//! credentials; and it is only kept when the answer is a 200 that sets no cookie and is not marked private.
+//! The version is read with the site at the start of every request, and the database bumps it (by trigger)
+//! in the transaction of every change a public page can show, so a cached page is never served after such a
+//! change, on any instance.
+
+use std::{io::Write, sync::Arc};
+
+use axum::{
+    body::{Body, Bytes},
+    http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use quick_cache::{Weighter, sync::Cache};
+use sha2::{Digest, Sha256};
+
+use crate::domain::calendar;
+
+/// Pages larger than this are served but not kept.
+const LARGEST_PAGE: usize = 4 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    site_id: i64,
+    /// The path and query as the client sent them.
+    target: String,
+}
+
+/// A kept page in every encoding it is served in.
+pub struct CachedPage {
+    version: i64,
+    content_type: Option<HeaderValue>,
+    etag: HeaderValue,
+    last_modified: i64,
+    identity: Bytes,
+    gzip: Bytes,
+    brotli: Bytes,
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<PageKey, Arc<CachedPage>> for ByBytes {
+    fn weight(&self, key: &PageKey, page: &Arc<CachedPage>) -> u64 {
+        (key.target.len() + page.identity.len() + page.gzip.len() + page.brotli.len() + 256) as u64
+    }
+}
+
+/// The cache; a capacity of 0 turns it off.
+#[derive(Clone)]
+pub struct PageCache {
+    pages: Option<Arc<Cache<PageKey, Arc<CachedPage>, ByBytes>>>,
+}
+
+/// What of a request decides how a kept page is answered.
+pub struct Conditions {
+    method: Method,
+    accept_encoding: Option<HeaderValue>,
+    if_none_match: Option<HeaderValue>,
+    if_modified_since: Option<HeaderValue>,
+}
+
+impl PageCache {
+    pub fn new(capacity_bytes: u64) -> Self {
+        Self {
+            pages: (capacity_bytes > 0)
+                .then(|| Arc::new(Cache::with_weighter(1_024, capacity_bytes, ByBytes))),
+        }
+    }
+
+    /// The key of a request whose answer may be shared, with what its answer depends on; `None` when the
+    /// request is personal (or the cache is off).
+    pub fn key_for(&self, site_id: i64, request: &Request<Body>) -> Option<(PageKey, Conditions)> {
+        self.pages.as_ref()?;
+        let method = request.method();
+        if method != Method::GET && method != Method::HEAD {
+            return None;
+        }
+        let headers = request.headers();
+        if headers.contains_key(header::AUTHORIZATION) || carries_our_cookie(headers) {
+            return None;
+        }
+        let target = request.uri().path_and_query().map_or_else(
+            || request.uri().path().to_owned(),
+            |target| target.as_str().to_owned(),
+        );
+        if target == "/healthz" {
+            return None;
+        }
+        Some((
+            PageKey { site_id, target },
+            Conditions {
+                method: method.clone(),
+                accept_encoding: headers.get(header::ACCEPT_ENCODING).cloned(),
+                if_none_match: headers.get(header::IF_NONE_MATCH).cloned(),
+                if_modified_since: headers.get(header::IF_MODIFIED_SINCE).cloned(),
+            },
+        ))
+    }
+
+    /// The kept answer, if there is one for this version of the site.
+    pub fn lookup(&self, key: &PageKey, version: i64, conditions: &Conditions) -> Option<Response> {
+        let page = self.pages.as_ref()?.get(key)?;
+        (page.version == version).then(|| answer(&page, conditions))
+    }
+
+    /// Keeps the response when it may be shared, and answers with it; other responses pass unchanged.
+    pub async fn keep(
+        &self,
+        key: PageKey,
+        version: i64,
+        conditions: &Conditions,
+        response: Response,
+    ) -> Response {
+        let Some(pages) = &self.pages else {
+            return response;
+        };
+        if conditions.method != Method::GET || !may_keep(&response) {
+            return response;
+        }
+        let (parts, body) = response.into_parts();
+        let identity = match axum::body::to_bytes(body, LARGEST_PAGE).await {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                tracing::warn!(%error, "a page too large or broken to keep");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        };
+        let page = Arc::new(CachedPage {
+            version,
+            content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
+            etag: etag_of(&identity),
+            last_modified: calendar::now(),
+            gzip: gzip(&identity),
+            brotli: brotli(&identity),
+            identity,
+        });
+        pages.insert(key, page.clone());
+        answer(&page, conditions)
+    }
+}
+
+fn carries_our_cookie(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .any(|pair| pair.trim_start().starts_with("colloquy_"))
+}
+
+fn may_keep(response: &Response) -> bool {
+    let headers = response.headers();
+    response.status() == StatusCode::OK
+        && !headers.contains_key(header::SET_COOKIE)
+        && !headers.contains_key(header::CONTENT_ENCODING)
+        && !headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.contains("private") || value.contains("no-store"))
+}
+
+fn etag_of(body: &[u8]) -> HeaderValue {
+    let digest = Sha256::digest(body);
+    HeaderValue::from_str(&format!("W/\"{}\"", hex::encode(&digest[..12])))
+        .unwrap_or_else(|_| HeaderValue::from_static("W/\"page\""))
+}
+
+fn gzip(body: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    match encoder.write_all(body).and_then(|()| encoder.finish()) {
+        Ok(compressed) => Bytes::from(compressed),
+        Err(_) => Bytes::new(),
+    }
+}
+
+fn brotli(body: &[u8]) -> Bytes {
+    let mut compressed = Vec::with_capacity(body.len() / 4);
+    let parameters = brotli::enc::BrotliEncoderParams {
+        quality: 6,
+        ..Default::default()
+    };
+    match brotli::BrotliCompress(&mut &body[..], &mut compressed, &parameters) {
+        Ok(_) => Bytes::from(compressed),
+        Err(_) => Bytes::new(),
+    }
+}
+
+/// Which encoding the client takes, best first: brotli, gzip, or none.
+fn accepts(accept_encoding: Option<&HeaderValue>, coding: &str) -> bool {
+    accept_encoding
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value.split(',').any(|part| {
+                let mut pieces = part.split(';');
+                let name = pieces.next().unwrap_or_default().trim();
+                let refused = pieces.any(|parameter| {
+                    parameter
+                        .trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q == 0.0)
+                });
+                name.eq_ignore_ascii_case(coding) && !refused
+            })
+        })
+}
+
+fn answer(page: &CachedPage, conditions: &Conditions) -> Response {
+    let not_modified = match (&conditions.if_none_match, &conditions.if_modified_since) {
+        (Some(tags), _) => tags.to_str().ok().is_some_and(|tags| {
+            tags.split(',').any(|tag| {
+                let tag = tag.trim();
+                tag == "*"
+                    || tag.trim_start_matches("W/")
+                        == page
+                            .etag
+                            .to_str()
+                            .unwrap_or_default()
+                            .trim_start_matches("W/")
+            })
+        }),
+        (None, Some(since)) => since
+            .to_str()
+            .is_ok_and(|since| since == calendar::http_date(page.last_modified)),
+        (None, None) => false,
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ETAG, page.etag.clone());
+    if let Ok(last_modified) = HeaderValue::from_str(&calendar::http_date(page.last_modified)) {
+        headers.insert(header::LAST_MODIFIED, last_modified);
+    }
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Encoding, Cookie"),
+    );
+    if not_modified {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    if let Some(content_type) = &page.content_type {
+        headers.insert(header::CONTENT_TYPE, content_type.clone());
+    }
+    let accept = conditions.accept_encoding.as_ref();
+    let (coding, body) = if !page.brotli.is_empty() && accepts(accept, "br") {
+        (Some("br"), page.brotli.clone())
+    } else if !page.gzip.is_empty() && accepts(accept, "gzip") {
+        (Some("gzip"), page.gzip.clone())
+    } else {
+        (None, page.identity.clone())
+    };
+    if let Some(coding) = coding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    let body = if conditions.method == Method::HEAD {
+        Body::empty()
+    } else {
+        Body::from(body)
+    };
+    (StatusCode::OK, headers, body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_are_taken_as_the_client_lists_them() {
+        let value = HeaderValue::from_static("gzip, deflate, br;q=0");
+        assert!(accepts(Some(&value), "gzip"));
+        assert!(!accepts(Some(&value), "br"));
+        assert!(!accepts(None, "gzip"));
+        let value = HeaderValue::from_static("BR");
+        assert!(accepts(Some(&value), "br"));
+    }
+
+    #[test]
+    fn only_colloquys_cookies_make_a_request_personal() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("_ga=1; theme=dark"),
+        );
+        assert!(!carries_our_cookie(&headers));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("_ga=1; colloquy_session=abc"),
+        );
+        assert!(carries_our_cookie(&headers));
+    }
+
+    #[test]
+    fn compressed_forms_decompress_to_the_page() {
+        use std::io::Read;
+        let page = "<p>A page</p>\n".repeat(100);
+        let mut unzipped = String::new();
+        flate2::read::GzDecoder::new(&gzip(page.as_bytes())[..])
+            .read_to_string(&mut unzipped)
+            .unwrap();
+        assert_eq!(unzipped, page);
+        let mut unbrotlied = Vec::new();
+        brotli::BrotliDecompress(&mut &brotli(page.as_bytes())[..], &mut unbrotlied).unwrap();
+        assert_eq!(unbrotlied, page.as_bytes());
+    }
+}
