@@ -15,13 +15,17 @@ pub(crate) static DIALECT: Dialect = Dialect {
     index_post: &["INSERT INTO post_search (post_id, title, body, document)
          VALUES ($1, $2, $3, setweight(to_tsvector('english', $2), 'A') || setweight(to_tsvector('english', $3), 'B'))
          ON CONFLICT (post_id) DO UPDATE SET title = excluded.title, body = excluded.body, document = excluded.document"],
-    search: "SELECT s.post_id,
-                    ts_headline('english', s.body, to_tsquery('english', $2),
+    // Ranked first, with the page's rows only; the (costly) headlines are made for those rows alone.
+    search: "SELECT ranked.post_id,
+                    ts_headline('english', ranked.body, to_tsquery('english', $2),
                                 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
                       AS snippet
-             FROM post_search s JOIN posts p ON p.id = s.post_id
-             WHERE s.document @@ to_tsquery('english', $2) AND p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL
-             ORDER BY ts_rank_cd(s.document, to_tsquery('english', $2)) DESC, p.published_at DESC LIMIT $3 OFFSET $4",
+             FROM (SELECT s.post_id, s.body, ts_rank_cd(s.document, to_tsquery('english', $2)) AS score, p.published_at
+                   FROM post_search s JOIN posts p ON p.id = s.post_id
+                   WHERE s.document @@ to_tsquery('english', $2) AND p.site_id = $1 AND p.status = 'publish'
+                     AND p.password IS NULL
+                   ORDER BY score DESC, p.published_at DESC LIMIT $3 OFFSET $4) ranked
+             ORDER BY ranked.score DESC, ranked.published_at DESC",
     search_syntax: crate::domain::search::tsquery,
     search_count: "SELECT COUNT(*) FROM post_search s JOIN posts p ON p.id = s.post_id
                    WHERE s.document @@ to_tsquery('english', $2) AND p.site_id = $1 AND p.status = 'publish'

@@ -315,6 +315,26 @@ impl Store {
         row.map(Post::try_from).transpose()
     }
 
+    /// The posts of a site among `ids`, in no particular order, with their listing columns (no body).
+    pub async fn listed_posts_by_ids(&self, site_id: i64, ids: &[i64]) -> StoreResult<Vec<Post>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (0..ids.len()).map(|n| format!("${}", n + 2)).collect();
+        let sql = format!(
+            "SELECT {POST_LIST_COLUMNS} FROM posts p WHERE p.site_id = $1 AND p.id IN ({})",
+            placeholders.join(", ")
+        );
+        let rows: Vec<PostRow> = with_pool!(self, reader, |pool| {
+            let mut query = sqlx::query_as(&sql).bind(site_id);
+            for id in ids {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await
+        })?;
+        rows.into_iter().map(Post::try_from).collect()
+    }
+
     /// A post or page with its author, comment count and terms, found by its current slug.
     pub async fn card_by_slug(
         &self,

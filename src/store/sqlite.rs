@@ -16,13 +16,23 @@ pub(crate) static DIALECT: Dialect = Dialect {
         "DELETE FROM post_search WHERE rowid = $1",
         "INSERT INTO post_search (rowid, title, body) VALUES ($1, $2, $3)",
     ],
-    search: "SELECT post_search.rowid AS post_id, snippet(post_search, 1, char(2), char(3), '…', 24) AS snippet
-             FROM post_search JOIN posts p ON p.id = post_search.rowid
-             WHERE post_search MATCH $2 AND p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL
-             ORDER BY bm25(post_search, 10.0, 1.0), p.published_at DESC LIMIT $3 OFFSET $4",
+    // Ranked first (CROSS JOIN keeps the full-text index as the outer loop), with the page's rows only; the
+    // (costly) snippets are made for those rows alone.
+    search: "WITH ranked AS (
+                 SELECT post_search.rowid AS id, bm25(post_search, 10.0, 1.0) AS score, p.published_at AS published_at
+                 FROM post_search CROSS JOIN posts p ON p.id = post_search.rowid
+                 WHERE post_search MATCH $2 AND p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL
+                 ORDER BY score, published_at DESC LIMIT $3 OFFSET $4)
+             SELECT ranked.id AS post_id, snippet(post_search, 1, char(2), char(3), '…', 24) AS snippet
+             FROM ranked JOIN post_search ON post_search.rowid = ranked.id
+             WHERE post_search MATCH $2
+             ORDER BY ranked.score, ranked.published_at DESC",
     search_syntax: crate::domain::search::fts5,
-    search_count: "SELECT COUNT(*) FROM post_search JOIN posts p ON p.id = post_search.rowid
-                   WHERE post_search MATCH $2 AND p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL",
+    // The matches first (one pass over the index), then the posts; joined the other way round, SQLite would
+    // ask the index once per post of the site.
+    search_count: "SELECT COUNT(*) FROM posts p
+                   WHERE p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL
+                     AND p.id IN (SELECT rowid FROM post_search WHERE post_search MATCH $2)",
 };
 
 #[derive(Clone)]

@@ -50,11 +50,14 @@ pub async fn results(
         return Err(WebError::NotFound);
     }
     let zone = site.settings.zone();
+    let ids: Vec<i64> = found.hits.iter().map(|(post_id, _)| *post_id).collect();
+    let mut posts = state.store.listed_posts_by_ids(site.id, &ids).await?;
     let mut results = Vec::with_capacity(found.hits.len());
     for (post_id, snippet) in found.hits {
-        let Some(post) = state.store.post_by_id(site.id, post_id).await? else {
+        let Some(index) = posts.iter().position(|post| post.id == post_id) else {
             continue;
         };
+        let post = posts.swap_remove(index);
         let lineage = if post.kind == PostKind::Page {
             state.store.page_lineage(&post).await?
         } else {
