@@ -105,7 +105,7 @@ impl PageCache {
     /// The kept answer, if there is one for this version of the site.
     pub fn lookup(&self, key: &PageKey, version: i64, conditions: &Conditions) -> Option<Response> {
         let page = self.pages.as_ref()?.get(key)?;
-        (page.version == version).then(|| answer(&page, conditions))
+        (page.version == version).then(|| answer(&page, conditions, "hit"))
     }
 
     /// Keeps the response when it may be shared, and answers with it; other responses pass unchanged.
@@ -140,7 +140,7 @@ impl PageCache {
             identity,
         });
         pages.insert(key, page.clone());
-        answer(&page, conditions)
+        answer(&page, conditions, "miss")
     }
 }
 
@@ -210,7 +210,10 @@ fn accepts(accept_encoding: Option<&HeaderValue>, coding: &str) -> bool {
         })
 }
 
-fn answer(page: &CachedPage, conditions: &Conditions) -> Response {
+/// The header that says whether a shared page came from the cache (`hit`) or was drawn for it (`miss`).
+pub const CACHE_HEADER: &str = "x-colloquy-cache";
+
+fn answer(page: &CachedPage, conditions: &Conditions, outcome: &'static str) -> Response {
     let not_modified = match (&conditions.if_none_match, &conditions.if_modified_since) {
         (Some(tags), _) => tags.to_str().ok().is_some_and(|tags| {
             tags.split(',').any(|tag| {
@@ -238,6 +241,7 @@ fn answer(page: &CachedPage, conditions: &Conditions) -> Response {
         header::VARY,
         HeaderValue::from_static("Accept-Encoding, Cookie"),
     );
+    headers.insert(CACHE_HEADER, HeaderValue::from_static(outcome));
     if not_modified {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }

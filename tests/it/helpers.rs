@@ -163,6 +163,26 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
     }
 }
 
+impl TestApp {
+    /// A second server on the same database, as a second instance behind a load balancer; its address.
+    pub async fn another_instance(&self) -> String {
+        let application = Application::build(Config {
+            database_url: self.database_url.clone(),
+            serve: ServeArgs {
+                bind: "127.0.0.1:0".parse().expect("an address"),
+                trusted_proxies: vec!["127.0.0.1".into()],
+                no_demo: true,
+                ..ServeArgs::default()
+            },
+        })
+        .await
+        .expect("build the second instance");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        tokio::spawn(application.run_until_stopped());
+        address
+    }
+}
+
 /// A client that keeps cookies and does not follow redirects, so tests see every 301 and 303.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
