@@ -513,33 +513,31 @@ impl Store {
         let around = |older: bool| {
             let (comparison, order) = if older { ("<", "DESC") } else { (">", "ASC") };
             format!(
-                "SELECT {POST_LIST_COLUMNS} FROM posts p
+                "SELECT * FROM (SELECT {POST_LIST_COLUMNS} FROM posts p
                  WHERE p.site_id = $1 AND p.kind = 'post' AND p.status = 'publish'
                    AND (p.published_at {comparison} $2 OR (p.published_at = $2 AND p.id {comparison} $3))
-                 ORDER BY p.published_at {order}, p.id {order} LIMIT 1"
+                 ORDER BY p.published_at {order}, p.id {order} LIMIT 1) {}",
+                if older { "older" } else { "newer" }
             )
         };
-        let (older, newer) = (around(true), around(false));
-        let (previous, next): (Option<PostRow>, Option<PostRow>) =
-            with_pool!(self, reader, |pool| {
-                let previous = sqlx::query_as(&older)
-                    .bind(post.site_id)
-                    .bind(post.published_at)
-                    .bind(post.id)
-                    .fetch_optional(pool)
-                    .await?;
-                let next = sqlx::query_as(&newer)
-                    .bind(post.site_id)
-                    .bind(post.published_at)
-                    .bind(post.id)
-                    .fetch_optional(pool)
-                    .await?;
-                (previous, next)
-            });
-        Ok((
-            previous.map(Post::try_from).transpose()?,
-            next.map(Post::try_from).transpose()?,
-        ))
+        let both = format!("{} UNION ALL {}", around(true), around(false));
+        let rows: Vec<PostRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&both)
+                .bind(post.site_id)
+                .bind(post.published_at)
+                .bind(post.id)
+                .fetch_all(pool)
+                .await
+        })?;
+        let (mut previous, mut next) = (None, None);
+        for neighbour in convert_all::<PostRow, Post>(rows)? {
+            if (neighbour.published_at, neighbour.id) < (post.published_at, post.id) {
+                previous = Some(neighbour);
+            } else {
+                next = Some(neighbour);
+            }
+        }
+        Ok((previous, next))
     }
 
     /// Published top-level pages, for the site's navigation.

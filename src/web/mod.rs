@@ -24,7 +24,7 @@ mod site_scope;
 mod views;
 mod visitor;
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use askama::Template;
 use axum::{
@@ -73,6 +73,15 @@ pub struct AppState {
     avatar_salt: Arc<[u8]>,
     trusted_proxies: Arc<TrustedProxies>,
     pages: cache::PageCache,
+    navigation: Arc<std::sync::Mutex<HashMap<i64, Arc<Navigation>>>>,
+}
+
+/// A site's menu (top-level pages and categories) as of one `content_version`: every page draws it, and it
+/// changes only with the site's content, so it is read once per version.
+struct Navigation {
+    version: i64,
+    pages: Vec<Link>,
+    categories: Vec<Link>,
 }
 
 impl AppState {
@@ -100,6 +109,7 @@ impl AppState {
             avatar_salt,
             trusted_proxies: Arc::new(trusted_proxies),
             pages: cache::PageCache::new(0),
+            navigation: Arc::default(),
         }
     }
 
@@ -124,13 +134,10 @@ impl AppState {
         let visibility = site.settings.visibility;
         let reveal = visibility != Visibility::MembersOnly
             || viewer.is_some_and(|viewer| viewer.role.is_some());
-        let (pages, categories) = if reveal {
-            (
-                self.store.top_level_pages(site.id).await?,
-                self.store.categories(site.id).await?,
-            )
+        let navigation = if reveal {
+            Some(self.navigation(site).await?)
         } else {
-            (Vec::new(), Vec::new())
+            None
         };
         let site_title = site.settings.title.clone();
         Ok(Layout {
@@ -167,6 +174,32 @@ impl AppState {
                     .is_some_and(|role| role != crate::domain::user::Role::Subscriber),
                 csrf: viewer.csrf.clone(),
             }),
+            pages: navigation
+                .as_ref()
+                .map(|navigation| navigation.pages.clone())
+                .unwrap_or_default(),
+            categories: navigation
+                .map(|navigation| navigation.categories.clone())
+                .unwrap_or_default(),
+        })
+    }
+}
+
+impl AppState {
+    async fn navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {
+        let known = self
+            .navigation
+            .lock()
+            .ok()
+            .and_then(|memo| memo.get(&site.id).cloned())
+            .filter(|navigation| navigation.version == site.content_version);
+        if let Some(navigation) = known {
+            return Ok(navigation);
+        }
+        let pages = self.store.top_level_pages(site.id).await?;
+        let categories = self.store.categories(site.id).await?;
+        let navigation = Arc::new(Navigation {
+            version: site.content_version,
             pages: pages
                 .iter()
                 .map(|page| Link {
@@ -182,7 +215,11 @@ impl AppState {
                     text: category.name.clone(),
                 })
                 .collect(),
-        })
+        });
+        if let Ok(mut memo) = self.navigation.lock() {
+            memo.insert(site.id, navigation.clone());
+        }
+        Ok(navigation)
     }
 }
 
