@@ -83,10 +83,11 @@ fn main() -> anyhow::Result<()> {
     let server = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (address, uncached_address, seeded) = server.block_on(async {
-        let serve = |page_cache_mb| {
+    let sqlite = database_url.starts_with("sqlite:");
+    let (address, uncached_address, full_sync_address, seeded) = server.block_on(async {
+        let serve = |page_cache_mb, database_url: String| {
             Application::build(Config {
-                database_url: database_url.clone(),
+                database_url,
                 serve: ServeArgs {
                     bind: SocketAddr::from(([127, 0, 0, 1], 0)),
                     trusted_proxies: vec!["127.0.0.1".into()],
@@ -96,14 +97,23 @@ fn main() -> anyhow::Result<()> {
                 },
             })
         };
-        let application = serve(64).await?;
-        let uncached = serve(0).await?;
+        let application = serve(64, database_url.clone()).await?;
+        let uncached = serve(0, database_url.clone()).await?;
         let address = SocketAddr::from(([127, 0, 0, 1], application.port()));
         let uncached_address = SocketAddr::from(([127, 0, 0, 1], uncached.port()));
         let seeded = seed(application.store(), options.posts).await?;
         tokio::spawn(application.with_benchmark_baseline().run_until_stopped());
         tokio::spawn(uncached.run_until_stopped());
-        anyhow::Ok((address, uncached_address, seeded))
+        // The same SQLite file, with every commit on the disk before the answer (synchronous=full).
+        let full_sync_address = if sqlite {
+            let full_sync = serve(0, format!("{database_url}?synchronous=full")).await?;
+            let address = SocketAddr::from(([127, 0, 0, 1], full_sync.port()));
+            tokio::spawn(full_sync.run_until_stopped());
+            Some(address)
+        } else {
+            None
+        };
+        anyhow::Ok((address, uncached_address, full_sync_address, seeded))
     })?;
     let base = format!("http://{address}");
     let uncached_base = format!("http://{uncached_address}");
@@ -117,7 +127,7 @@ fn main() -> anyhow::Result<()> {
         options.posts, options.connections, options.seconds, options.warmup
     );
     let lua = folder.path().join("comment.lua");
-    let pages: Vec<(&str, String, Option<&std::path::Path>)> = vec![
+    let mut pages: Vec<(&str, String, Option<&std::path::Path>)> = vec![
         (
             "baseline (20 KB from memory)",
             format!("{base}/_bench/baseline"),
@@ -153,7 +163,15 @@ fn main() -> anyhow::Result<()> {
             Some(lua.as_path()),
         ),
     ];
+    if let Some(full_sync) = full_sync_address {
+        pages.push((
+            "comment POST (303), SQLite synchronous=full",
+            format!("http://{full_sync}/comments"),
+            Some(lua.as_path()),
+        ));
+    }
     let mut measures = Vec::new();
+    let mut runs = 0;
     for (name, url, script) in pages {
         if options
             .only
@@ -168,11 +186,13 @@ fn main() -> anyhow::Result<()> {
             0
         };
         if let Some(script) = script {
-            std::fs::write(script, comment_script(seeded.comment_target, 1))?;
+            runs += 1;
+            std::fs::write(script, comment_script(seeded.comment_target, runs))?;
         }
         run_wrk(&url, script, options.warmup, options.connections)?;
         if let Some(script) = script {
-            std::fs::write(script, comment_script(seeded.comment_target, 2))?;
+            runs += 1;
+            std::fs::write(script, comment_script(seeded.comment_target, runs))?;
         }
         let mut measure = run_wrk(&url, script, options.seconds, options.connections)?;
         measure.name = name.to_owned();
@@ -384,6 +404,9 @@ fn run_wrk(
         bail!("wrk failed: {}", String::from_utf8_lossy(&output.stderr));
     }
     let text = String::from_utf8_lossy(&output.stdout);
+    if std::env::var_os("COLLOQUY_BENCH_VERBOSE").is_some() {
+        eprintln!("{text}");
+    }
     let number_after = |label: &str| -> Option<String> {
         text.lines()
             .find_map(|line| line.trim().strip_prefix(label))

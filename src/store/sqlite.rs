@@ -42,14 +42,17 @@ pub struct SqliteBackend {
 }
 
 impl SqliteBackend {
+    /// `url` may end in `?synchronous=full` (or `&synchronous=full`) to have every commit reach the disk
+    /// before it returns, which a power cut cannot take back either.
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)
+        let (url, synchronous) = synchronous_of(url)?;
+        let options = SqliteConnectOptions::from_str(&url)
             .map_err(|error| StoreError::BadUrl(format!("{url}: {error}")))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // With WAL, NORMAL loses nothing when the process is killed: a commit is in the OS's hands before
             // the call returns. Only a power cut can take the last transactions back.
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         // A local file cannot drop a connection the way a network can, so the pools skip the ping that would
@@ -71,5 +74,49 @@ impl SqliteBackend {
             .await
             .map_err(StoreError::Unavailable)?;
         Ok(Self { reader, writer })
+    }
+}
+
+/// Takes colloquy's own `synchronous` parameter (`normal`, the default, or `full`) off a SQLite URL.
+fn synchronous_of(url: &str) -> StoreResult<(String, SqliteSynchronous)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), SqliteSynchronous::Normal));
+    };
+    let mut synchronous = SqliteSynchronous::Normal;
+    let mut rest = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("synchronous", "normal")) => synchronous = SqliteSynchronous::Normal,
+            Some(("synchronous", "full")) => synchronous = SqliteSynchronous::Full,
+            Some(("synchronous", other)) => {
+                return Err(StoreError::BadUrl(format!(
+                    "synchronous={other}: colloquy takes synchronous=normal or synchronous=full"
+                )));
+            }
+            _ => rest.push(pair),
+        }
+    }
+    let url = if rest.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((url, synchronous))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_synchronous_parameter_is_colloquys_own() {
+        let (url, synchronous) =
+            synchronous_of("sqlite:///tmp/a.db?mode=rwc&synchronous=full").unwrap();
+        assert_eq!(url, "sqlite:///tmp/a.db?mode=rwc");
+        assert!(matches!(synchronous, SqliteSynchronous::Full));
+        let (url, synchronous) = synchronous_of("sqlite:///tmp/a.db").unwrap();
+        assert_eq!(url, "sqlite:///tmp/a.db");
+        assert!(matches!(synchronous, SqliteSynchronous::Normal));
+        assert!(synchronous_of("sqlite:///tmp/a.db?synchronous=off").is_err());
     }
 }
