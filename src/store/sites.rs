@@ -107,23 +107,22 @@ impl Store {
 
     /// The site named `slug`, or the main site when there is none of that name: one query for what every
     /// request asks first.
-    pub async fn site_or_main(&self, slug: &str) -> StoreResult<Site> {
-        let rows: Vec<SiteRow> = with_pool!(self, reader, |pool| {
-            sqlx::query_as(&format!(
-                "{SITE_WITH_SETTINGS} WHERE s.slug = $1 OR s.slug = $2"
-            ))
+    /// The id and content version of the site with this slug, or else of the main site: one small row, for
+    /// checking a site already in memory. `NotFound` when neither exists.
+    pub async fn site_version_or_main(&self, slug: &str) -> StoreResult<(i64, i64)> {
+        let rows: Vec<(i64, String, i64)> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(
+                "SELECT id, slug, content_version FROM sites WHERE slug = $1 OR slug = $2",
+            )
             .bind(slug)
             .bind(crate::demo::MAIN_SITE)
             .fetch_all(pool)
             .await
         })?;
-        let mut sites = sites_from_rows(rows);
-        let position = sites
-            .iter()
-            .position(|site| site.slug == slug)
-            .or_else(|| (!sites.is_empty()).then_some(0));
-        position
-            .map(|index| sites.swap_remove(index))
+        rows.iter()
+            .find(|(_, found, _)| found == slug)
+            .or_else(|| rows.first())
+            .map(|(id, _, version)| (*id, *version))
             .ok_or(StoreError::NotFound)
     }
 

@@ -14,8 +14,9 @@ use crate::{
             self, Account, CommentInput, CommentStatus, Field, FieldError, Standing, Submission,
         },
         markup,
+        post::Post,
     },
-    store::{NewComment, PostCard, Site, Submitted},
+    store::{NewComment, Site, Submitted},
 };
 
 use super::{
@@ -72,13 +73,12 @@ pub async fn leave_reply(
         .trim()
         .parse::<i64>()
         .map_err(|_| WebError::NotFound)?;
-    let card = state
+    let post = state
         .store
-        .card_by_id(site.id, post_id)
+        .post_by_id(site.id, post_id)
         .await?
-        .filter(|card| card.post.is_public())
+        .filter(|post| post.is_public())
         .ok_or(WebError::NotFound)?;
-    let post = card.post.clone();
     if super::posts::is_locked(&post, &visitor, signed_in.as_ref()) {
         return Err(WebError::Forbidden(
             "This post is password protected: give its password to read and reply.",
@@ -113,7 +113,7 @@ pub async fn leave_reply(
         Ok(valid) => valid,
         Err(errors) => {
             return redisplay
-                .show(card, StatusCode::UNPROCESSABLE_ENTITY, &errors, None)
+                .show(&post, StatusCode::UNPROCESSABLE_ENTITY, &errors, None)
                 .await;
         }
     };
@@ -130,7 +130,7 @@ pub async fn leave_reply(
                 message: notice.into(),
             };
             return redisplay
-                .show(card, StatusCode::UNPROCESSABLE_ENTITY, &[error], None)
+                .show(&post, StatusCode::UNPROCESSABLE_ENTITY, &[error], None)
                 .await;
         }
     }
@@ -191,7 +191,7 @@ pub async fn leave_reply(
         Submitted::Duplicate => {
             let notice = "Duplicate comment detected; it looks as though you’ve already said that!";
             return redisplay
-                .show(card, StatusCode::CONFLICT, &[], Some(notice))
+                .show(&post, StatusCode::CONFLICT, &[], Some(notice))
                 .await;
         }
         Submitted::Flood { retry_after } => {
@@ -199,7 +199,7 @@ pub async fn leave_reply(
                 "You are posting comments too quickly. Please wait {retry_after} seconds and send it again."
             );
             let mut response = redisplay
-                .show(card, StatusCode::TOO_MANY_REQUESTS, &[], Some(&notice))
+                .show(&post, StatusCode::TOO_MANY_REQUESTS, &[], Some(&notice))
                 .await?;
             response
                 .headers_mut()
@@ -245,9 +245,10 @@ struct Redisplay<'a> {
 }
 
 impl Redisplay<'_> {
+    /// Loads the post's card only here: the path of a comment that is stored needs none.
     async fn show(
         &self,
-        card: PostCard,
+        post: &Post,
         status: StatusCode,
         errors: &[FieldError],
         notice: Option<&str>,
@@ -281,6 +282,12 @@ impl Redisplay<'_> {
             }),
             replying_to: None,
         };
+        let card = self
+            .state
+            .store
+            .card_by_id(self.site.id, post.id)
+            .await?
+            .ok_or(WebError::NotFound)?;
         render_post(
             self.state,
             PostView {

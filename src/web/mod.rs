@@ -74,6 +74,8 @@ pub struct AppState {
     trusted_proxies: Arc<TrustedProxies>,
     pages: cache::PageCache,
     navigation: Arc<std::sync::Mutex<HashMap<i64, Arc<Navigation>>>>,
+    /// Sites with their settings, as of their `content_version` (a settings change bumps it).
+    sites: Arc<std::sync::Mutex<HashMap<i64, Site>>>,
 }
 
 /// A site's menu (top-level pages and categories) as of one `content_version`: every page draws it, and it
@@ -110,6 +112,7 @@ impl AppState {
             trusted_proxies: Arc::new(trusted_proxies),
             pages: cache::PageCache::new(0),
             navigation: Arc::default(),
+            sites: Arc::default(),
         }
     }
 
@@ -186,6 +189,26 @@ impl AppState {
 }
 
 impl AppState {
+    /// The site a request is for (by slug, else the main site): a one-row check of its version each time, its
+    /// settings read again only when that version has moved.
+    async fn current_site(&self, candidate: &str) -> Result<Site, crate::store::StoreError> {
+        let (id, version) = self.store.site_version_or_main(candidate).await?;
+        let known = self
+            .sites
+            .lock()
+            .ok()
+            .and_then(|sites| sites.get(&id).cloned())
+            .filter(|site| site.content_version == version);
+        if let Some(site) = known {
+            return Ok(site);
+        }
+        let site = self.store.site_by_id(id).await?;
+        if let Ok(mut sites) = self.sites.lock() {
+            sites.insert(id, site.clone());
+        }
+        Ok(site)
+    }
+
     async fn navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {
         let known = self
             .navigation

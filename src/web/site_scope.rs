@@ -75,7 +75,7 @@ pub async fn mount(State(state): State<AppState>, request: Request, next: Next) 
     } else {
         MAIN_SITE
     };
-    let site = match state.store.site_or_main(candidate).await {
+    let site = match state.current_site(candidate).await {
         Ok(site) => site,
         Err(error) => return WebError::from(error).into_response(),
     };
