@@ -5,6 +5,8 @@
 
 use std::{fmt::Write as _, net::SocketAddr, process::Command, time::Instant};
 
+mod growth;
+
 use anyhow::{Context, bail};
 use clap::Parser;
 use colloquy::{
@@ -43,6 +45,18 @@ struct Options {
     /// Only the pages whose names contain this.
     #[arg(long)]
     only: Option<String>,
+    /// Instead of the page list: measure p99 of the pages that must stay flat on a site of 100 posts, then
+    /// again after growing it to `--growth-posts` posts and `--growth-comments` comments, and the idle
+    /// server's resident memory on the big database.
+    #[arg(long)]
+    growth: bool,
+    #[arg(long, default_value_t = 100_000)]
+    growth_posts: i64,
+    #[arg(long, default_value_t = 1_000_000)]
+    growth_comments: i64,
+    /// Internal: serve this database and print the port (the growth run measures a separate process).
+    #[arg(long, hide = true)]
+    serve_only: Option<String>,
 }
 
 /// One page's figures.
@@ -72,6 +86,12 @@ const WORDS: &[&str] = &[
 
 fn main() -> anyhow::Result<()> {
     let options = Options::parse();
+    if let Some(database_url) = &options.serve_only {
+        return serve_only(database_url);
+    }
+    if options.growth {
+        return growth::run(&options);
+    }
     if Command::new("wrk").arg("--version").output().is_err() {
         bail!("the benchmark needs wrk: apt-get install wrk");
     }
@@ -208,6 +228,26 @@ fn main() -> anyhow::Result<()> {
     }
     print!("{}", table(&measures));
     Ok(())
+}
+
+/// Serves a database from this process until killed, printing the port first.
+fn serve_only(database_url: &str) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let application = Application::build(Config {
+            database_url: database_url.to_owned(),
+            serve: ServeArgs {
+                bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+                no_demo: true,
+                ..ServeArgs::default()
+            },
+        })
+        .await?;
+        println!("{}", application.port());
+        application.run_until_stopped().await
+    })
 }
 
 /// What the seeding made that the pages need.

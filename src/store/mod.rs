@@ -16,6 +16,7 @@ mod postgres;
 mod posts;
 mod records;
 mod search;
+mod seed;
 mod sites;
 mod sqlite;
 mod terms;
@@ -29,6 +30,7 @@ pub use members::Membership;
 pub use outbox::OutboxMail;
 pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};
 pub use search::SearchHits;
+pub use seed::{COMMON_WORD, RARE_WORD};
 pub use sites::Site;
 pub use users::NewUser;
 
@@ -88,6 +90,8 @@ pub(crate) struct Dialect {
     pub search_count: &'static str,
     /// Writes a search in this backend's query syntax.
     pub search_syntax: fn(&[crate::domain::search::Term]) -> String,
+    /// Indexes every post of site `$1` whose id is above `$2`, in one statement (bulk seeding).
+    pub index_posts_above: &'static str,
 }
 
 /// The store: SQLite or PostgreSQL, chosen by the database URL at run time.

@@ -27,6 +27,10 @@ pub(crate) static DIALECT: Dialect = Dialect {
                    ORDER BY score DESC, p.published_at DESC LIMIT $3 OFFSET $4) ranked
              ORDER BY ranked.score DESC, ranked.published_at DESC",
     search_syntax: crate::domain::search::tsquery,
+    index_posts_above: "INSERT INTO post_search (post_id, title, body, document)
+                        SELECT id, title, source,
+                               setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', source), 'B')
+                        FROM posts WHERE site_id = $1 AND id > $2",
     search_count: "SELECT COUNT(*) FROM post_search s JOIN posts p ON p.id = s.post_id
                    WHERE s.document @@ to_tsquery('english', $2) AND p.site_id = $1 AND p.status = 'publish'
                      AND p.password IS NULL",

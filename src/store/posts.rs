@@ -441,50 +441,73 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// One page of published posts, newest first.
+    /// How many published posts a listing has.
+    pub async fn count_published(&self, site_id: i64, filter: &ListFilter) -> StoreResult<i64> {
+        let (condition, values) = filter.condition();
+        let sql = format!(
+            "SELECT COUNT(*) FROM posts p
+             WHERE p.site_id = $1 AND p.kind = 'post' AND p.status = 'publish'{condition}"
+        );
+        with_pool!(self, reader, |pool| {
+            let mut count = sqlx::query_scalar(&sql).bind(site_id);
+            for value in &values {
+                count = count.bind(value);
+            }
+            count.fetch_one(pool).await.map_err(StoreError::from)
+        })
+    }
+
+    /// One page of published posts, newest first (sticky ones first on the home page). The page's posts are
+    /// found on the listing's index alone, then read whole; given the listing's `total`, a page in the second
+    /// half is found from the oldest end, so that the last pages cost what the first ones do.
     pub async fn list_published(
         &self,
         site_id: i64,
         filter: &ListFilter,
         page: u32,
         per_page: u32,
-    ) -> StoreResult<PostPage> {
+        total: Option<i64>,
+    ) -> StoreResult<Vec<PostCard>> {
         let (condition, values) = filter.condition();
         let listed =
             format!("WHERE p.site_id = $1 AND p.kind = 'post' AND p.status = 'publish'{condition}");
         let limit_at = values.len() + 2;
         // Sticky posts lead the home page, as in WordPress; archives keep plain date order.
-        let sticky_first = if matches!(filter, ListFilter::All) {
-            "p.sticky DESC, "
-        } else {
-            ""
+        let sticky = matches!(filter, ListFilter::All);
+        let order = |descending: bool| {
+            let direction = if descending { "DESC" } else { "ASC" };
+            let sticky = if sticky {
+                format!("p.sticky {direction}, ")
+            } else {
+                String::new()
+            };
+            format!("{sticky}p.published_at {direction}, p.id {direction}")
+        };
+        let per_page = i64::from(per_page);
+        let offset = i64::from(page.saturating_sub(1)) * per_page;
+        let (inner_order, limit, offset) = match total {
+            Some(total) if offset > total / 2 => (
+                order(false),
+                per_page.min(total - offset).max(0),
+                (total - offset - per_page).max(0),
+            ),
+            _ => (order(true), per_page, offset),
         };
         let list_sql = format!(
-            "SELECT {POST_LIST_COLUMNS}, {CARD_SELECT} {listed}
-             ORDER BY {sticky_first}p.published_at DESC, p.id DESC LIMIT ${limit_at} OFFSET ${}",
-            limit_at + 1
+            "SELECT {POST_LIST_COLUMNS}, {CARD_SELECT}
+             WHERE p.id IN (SELECT p.id FROM posts p {listed} ORDER BY {inner_order} LIMIT ${limit_at} OFFSET ${})
+             ORDER BY {}",
+            limit_at + 1,
+            order(true)
         );
-        let count_sql = format!("SELECT COUNT(*) FROM posts p {listed}");
-        let offset = i64::from(page.saturating_sub(1)) * i64::from(per_page);
-        let (rows, total): (Vec<CardRow>, i64) = with_pool!(self, reader, |pool| {
-            let mut count = sqlx::query_scalar(&count_sql).bind(site_id);
+        let rows: Vec<CardRow> = with_pool!(self, reader, |pool| {
             let mut list = sqlx::query_as(&list_sql).bind(site_id);
             for value in &values {
-                count = count.bind(value);
                 list = list.bind(value);
             }
-            let total: i64 = count.fetch_one(pool).await?;
-            let rows = list
-                .bind(i64::from(per_page))
-                .bind(offset)
-                .fetch_all(pool)
-                .await?;
-            (rows, total)
-        });
-        Ok(PostPage {
-            cards: self.with_terms(rows).await?,
-            total,
-        })
+            list.bind(limit).bind(offset).fetch_all(pool).await
+        })?;
+        self.with_terms(rows).await
     }
 
     async fn with_terms(&self, rows: Vec<CardRow>) -> StoreResult<Vec<PostCard>> {

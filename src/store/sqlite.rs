@@ -28,6 +28,8 @@ pub(crate) static DIALECT: Dialect = Dialect {
              WHERE post_search MATCH $2
              ORDER BY ranked.score, ranked.published_at DESC",
     search_syntax: crate::domain::search::fts5,
+    index_posts_above: "INSERT INTO post_search (rowid, title, body)
+                        SELECT id, title, source FROM posts WHERE site_id = $1 AND id > $2",
     // The matches first (one pass over the index), then the posts; joined the other way round, SQLite would
     // ask the index once per post of the site.
     search_count: "SELECT COUNT(*) FROM posts p

@@ -162,10 +162,10 @@ async fn build(
             };
             let listed = state
                 .store
-                .list_published(site.id, &filter, 1, FEED_SIZE)
+                .list_published(site.id, &filter, 1, FEED_SIZE, None)
                 .await?;
-            let mut items = Vec::with_capacity(listed.cards.len());
-            for card in listed.cards {
+            let mut items = Vec::with_capacity(listed.len());
+            for card in listed {
                 let post = state
                     .store
                     .post_by_id(site.id, card.post.id)

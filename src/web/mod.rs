@@ -76,7 +76,12 @@ pub struct AppState {
     navigation: Arc<std::sync::Mutex<HashMap<i64, Arc<Navigation>>>>,
     /// Sites with their settings, as of their `content_version` (a settings change bumps it).
     sites: Arc<std::sync::Mutex<HashMap<i64, Site>>>,
+    /// How many posts a listing or search has, by site and question, as of a `content_version`.
+    counts: Arc<std::sync::Mutex<HashMap<(i64, String), (i64, i64)>>>,
 }
+
+/// Counts kept at most; past this the memo starts afresh.
+const MOST_COUNTS: usize = 4_096;
 
 /// A site's menu (top-level pages and categories) as of one `content_version`: every page draws it, and it
 /// changes only with the site's content, so it is read once per version.
@@ -113,6 +118,7 @@ impl AppState {
             pages: cache::PageCache::new(0),
             navigation: Arc::default(),
             sites: Arc::default(),
+            counts: Arc::default(),
         }
     }
 
@@ -207,6 +213,37 @@ impl AppState {
             sites.insert(id, site.clone());
         }
         Ok(site)
+    }
+
+    /// A count of a site's content (`question` names it), computed once per content version: counting a
+    /// large listing means reading its whole index, and it changes only when the content does.
+    pub(crate) async fn counted<F>(
+        &self,
+        site: &Site,
+        question: &str,
+        count: impl FnOnce() -> F,
+    ) -> Result<i64, crate::store::StoreError>
+    where
+        F: std::future::Future<Output = Result<i64, crate::store::StoreError>>,
+    {
+        let key = (site.id, question.to_owned());
+        let known = self
+            .counts
+            .lock()
+            .ok()
+            .and_then(|counts| counts.get(&key).copied())
+            .filter(|(version, _)| *version == site.content_version);
+        if let Some((_, value)) = known {
+            return Ok(value);
+        }
+        let value = count().await?;
+        if let Ok(mut counts) = self.counts.lock() {
+            if counts.len() >= MOST_COUNTS {
+                counts.clear();
+            }
+            counts.insert(key, (site.content_version, value));
+        }
+        Ok(value)
     }
 
     async fn navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {

@@ -426,19 +426,23 @@ async fn listing(
     viewer: Option<&SignedIn>,
 ) -> Result<Response, WebError> {
     let per_page = site.settings.posts_per_page;
-    let listed = state
-        .store
-        .list_published(site.id, &filter, page, per_page)
+    let total = state
+        .counted(site, &format!("{filter:?}"), || {
+            state.store.count_published(site.id, &filter)
+        })
         .await?;
-    let pages = u32::try_from((listed.total.max(0) as u64).div_ceil(u64::from(per_page)))
+    let pages = u32::try_from((total.max(0) as u64).div_ceil(u64::from(per_page)))
         .unwrap_or(u32::MAX)
         .max(1);
     if page > pages {
         return Err(WebError::NotFound);
     }
+    let listed = state
+        .store
+        .list_published(site.id, &filter, page, per_page, Some(total))
+        .await?;
     let zone = site.settings.zone();
     let posts = listed
-        .cards
         .into_iter()
         .map(|card| {
             let link = permalink::permalink(&card.post, &zone, &[]);

@@ -83,10 +83,9 @@ async fn a_student_writes_previews_and_publishes_a_post() {
     );
     assert!(
         app.store
-            .list_published(app.site.id, &colloquy::store::ListFilter::All, 1, 10)
+            .list_published(app.site.id, &colloquy::store::ListFilter::All, 1, 10, None)
             .await
             .unwrap()
-            .cards
             .is_empty(),
         "a preview saves nothing"
     );
