@@ -77,8 +77,11 @@ pub struct AppState {
     /// Sites with their settings, as of their `content_version` (a settings change bumps it).
     sites: Arc<std::sync::Mutex<HashMap<i64, Site>>>,
     /// How many posts a listing or search has, by site and question, as of a `content_version`.
-    counts: Arc<std::sync::Mutex<HashMap<(i64, String), (i64, i64)>>>,
+    counts: Arc<std::sync::Mutex<Counts>>,
 }
+
+/// Counts by (site, question): the content version they were made at, and the count.
+type Counts = HashMap<(i64, String), (i64, i64)>;
 
 /// Counts kept at most; past this the memo starts afresh.
 const MOST_COUNTS: usize = 4_096;
