@@ -114,10 +114,10 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             large.requests_per_second
         );
     }
+    let resident = idle_resident_megabytes(&database_url)?;
     println!(
-        "\nresident memory of an idle server on the database of {} posts: {} MB",
-        options.growth_posts,
-        idle_resident_megabytes(&database_url)?
+        "\nresident memory of an idle server on the database of {} posts: {} MB ({} MB its own, {} MB of the database file mapped)",
+        options.growth_posts, resident.total, resident.own, resident.mapped_file
     );
     Ok(())
 }
@@ -149,7 +149,7 @@ fn measure(
 }
 
 /// Starts a server of its own on the database, reads a few pages, lets it rest, and reads its resident set.
-fn idle_resident_megabytes(database_url: &str) -> anyhow::Result<u64> {
+fn idle_resident_megabytes(database_url: &str) -> anyhow::Result<Resident> {
     let mut child = Command::new(std::env::current_exe()?)
         .args(["--serve-only", database_url])
         .stdout(Stdio::piped())
@@ -168,12 +168,27 @@ fn idle_resident_megabytes(database_url: &str) -> anyhow::Result<u64> {
     }
     std::thread::sleep(Duration::from_secs(2));
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))?;
-    let kilobytes: u64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("VmRSS")?;
+    let kilobytes = |field: &str| -> anyhow::Result<u64> {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .with_context(|| field.to_owned())
+    };
+    let resident = Resident {
+        total: kilobytes("VmRSS:")? / 1024,
+        own: kilobytes("RssAnon:")? / 1024,
+        mapped_file: kilobytes("RssFile:")? / 1024,
+    };
     child.kill()?;
     child.wait()?;
-    Ok(kilobytes / 1024)
+    Ok(resident)
+}
+
+/// Resident memory in MB: in all, the process's own, and pages of the database file mapped into it (the
+/// operating system's page cache, shared and given back under pressure).
+struct Resident {
+    total: u64,
+    own: u64,
+    mapped_file: u64,
 }

@@ -29,7 +29,7 @@ pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};
 pub use members::Membership;
 pub use outbox::OutboxMail;
 pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};
-pub use search::SearchHits;
+pub use search::SEARCH_CANDIDATES;
 pub use seed::{COMMON_WORD, RARE_WORD};
 pub use sites::Site;
 pub use users::NewUser;
@@ -83,13 +83,16 @@ pub(crate) struct Dialect {
     pub advisory_lock: Option<&'static str>,
     /// Statements that put a post in the search index: `$1` post id, `$2` title, `$3` text.
     pub index_post: &'static [&'static str],
-    /// Matching posts, best first: `$1` site, `$2` the query in this backend's syntax, `$3` limit, `$4` offset;
+    /// Matching posts, best first among the newest `$5`: `$1` site, `$2` the query in this backend's syntax,
+    /// `$3` limit, `$4` offset;
     /// columns `post_id` and `snippet` (matches between `MATCH_START` and `MATCH_END`).
     pub search: &'static str,
     /// How many posts match: `$1` site, `$2` query.
     pub search_count: &'static str,
     /// Writes a search in this backend's query syntax.
     pub search_syntax: fn(&[crate::domain::search::Term]) -> String,
+    /// Folds the write-ahead log back into the database after a bulk write, where there is one to fold.
+    pub checkpoint: Option<&'static str>,
     /// Indexes every post of site `$1` whose id is above `$2`, in one statement (bulk seeding).
     pub index_posts_above: &'static str,
 }

@@ -10,21 +10,26 @@ use sqlx::{
 use super::{Dialect, StoreError, StoreResult};
 
 pub(crate) static DIALECT: Dialect = Dialect {
+    checkpoint: None,
     begin: "BEGIN",
     advisory_lock: Some("SELECT pg_advisory_xact_lock(hashtext($1))"),
     index_post: &["INSERT INTO post_search (post_id, title, body, document)
          VALUES ($1, $2, $3, setweight(to_tsvector('english', $2), 'A') || setweight(to_tsvector('english', $3), 'B'))
          ON CONFLICT (post_id) DO UPDATE SET title = excluded.title, body = excluded.body, document = excluded.document"],
-    // Ranked first, with the page's rows only; the (costly) headlines are made for those rows alone.
+    // The newest `$5` matches, ranked; then the (costly) headlines for the page's rows alone.
     search: "SELECT ranked.post_id,
                     ts_headline('english', ranked.body, to_tsquery('english', $2),
                                 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
                       AS snippet
-             FROM (SELECT s.post_id, s.body, ts_rank_cd(s.document, to_tsquery('english', $2)) AS score, p.published_at
-                   FROM post_search s JOIN posts p ON p.id = s.post_id
-                   WHERE s.document @@ to_tsquery('english', $2) AND p.site_id = $1 AND p.status = 'publish'
-                     AND p.password IS NULL
-                   ORDER BY score DESC, p.published_at DESC LIMIT $3 OFFSET $4) ranked
+             FROM (SELECT s.post_id, s.body, ts_rank_cd(s.document, to_tsquery('english', $2)) AS score,
+                          candidates.published_at
+                   FROM (SELECT s.post_id, p.published_at
+                         FROM post_search s JOIN posts p ON p.id = s.post_id
+                         WHERE s.document @@ to_tsquery('english', $2) AND p.site_id = $1 AND p.status = 'publish'
+                           AND p.password IS NULL
+                         ORDER BY s.post_id DESC LIMIT $5) candidates
+                   JOIN post_search s ON s.post_id = candidates.post_id
+                   ORDER BY score DESC, candidates.published_at DESC LIMIT $3 OFFSET $4) ranked
              ORDER BY ranked.score DESC, ranked.published_at DESC",
     search_syntax: crate::domain::search::tsquery,
     index_posts_above: "INSERT INTO post_search (post_id, title, body, document)

@@ -207,8 +207,10 @@ impl ListFilter {
             Self::Terms(ids) => {
                 let placeholders: Vec<String> =
                     (0..ids.len()).map(|n| format!("${}", n + 2)).collect();
+                // Asked of each post as the listing's index gives them, newest first, so that a page of a
+                // large archive stops after its posts instead of sorting the whole archive.
                 let condition = format!(
-                    " AND p.id IN (SELECT pt.post_id FROM post_terms pt WHERE pt.term_id IN ({}))",
+                    " AND EXISTS (SELECT 1 FROM post_terms pt WHERE pt.post_id = p.id AND pt.term_id IN ({}))",
                     if placeholders.is_empty() {
                         "NULL".to_owned()
                     } else {

@@ -3,45 +3,51 @@
 
 use crate::domain::search::Term;
 
-use super::{Store, StoreResult, with_pool};
+use super::{Store, StoreError, StoreResult, with_pool};
 
-/// A page of search results: matching post ids (best first) with their snippets, and how many match in all.
-pub struct SearchHits {
-    pub hits: Vec<(i64, String)>,
-    pub total: i64,
-}
+/// How many of the newest matching posts a search ranks: a word that every post holds would otherwise
+/// have every post scored on each search.
+pub const SEARCH_CANDIDATES: i64 = 1_000;
 
 impl Store {
+    /// How many published posts of a site match.
+    pub async fn search_count(&self, site_id: i64, terms: &[Term]) -> StoreResult<i64> {
+        if terms.is_empty() {
+            return Ok(0);
+        }
+        with_pool!(self, reader, |pool, dialect| {
+            sqlx::query_scalar(dialect.search_count)
+                .bind(site_id)
+                .bind((dialect.search_syntax)(terms))
+                .fetch_one(pool)
+                .await
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// One page of matching published posts, best first among the newest [`SEARCH_CANDIDATES`]: ids with
+    /// their snippets.
     pub async fn search(
         &self,
         site_id: i64,
         terms: &[Term],
         page: u32,
         per_page: u32,
-    ) -> StoreResult<SearchHits> {
+    ) -> StoreResult<Vec<(i64, String)>> {
         if terms.is_empty() {
-            return Ok(SearchHits {
-                hits: Vec::new(),
-                total: 0,
-            });
+            return Ok(Vec::new());
         }
         let offset = i64::from(page.saturating_sub(1)) * i64::from(per_page);
-        let (hits, total) = with_pool!(self, reader, |pool, dialect| {
-            let query = (dialect.search_syntax)(terms);
-            let total: i64 = sqlx::query_scalar(dialect.search_count)
+        with_pool!(self, reader, |pool, dialect| {
+            sqlx::query_as(dialect.search)
                 .bind(site_id)
-                .bind(&query)
-                .fetch_one(pool)
-                .await?;
-            let hits: Vec<(i64, String)> = sqlx::query_as(dialect.search)
-                .bind(site_id)
-                .bind(&query)
+                .bind((dialect.search_syntax)(terms))
                 .bind(i64::from(per_page))
                 .bind(offset)
+                .bind(SEARCH_CANDIDATES)
                 .fetch_all(pool)
-                .await?;
-            (hits, total)
-        });
-        Ok(SearchHits { hits, total })
+                .await
+                .map_err(StoreError::from)
+        })
     }
 }

@@ -95,6 +95,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+            if let Some(checkpoint) = dialect.checkpoint {
+                sqlx::query(checkpoint).execute(pool).await?;
+            }
             Ok(())
         })
     }

@@ -10,19 +10,22 @@ use sqlx::{
 use super::{Dialect, StoreError, StoreResult};
 
 pub(crate) static DIALECT: Dialect = Dialect {
+    checkpoint: Some("PRAGMA wal_checkpoint(TRUNCATE)"),
     begin: "BEGIN IMMEDIATE",
     advisory_lock: None,
     index_post: &[
         "DELETE FROM post_search WHERE rowid = $1",
         "INSERT INTO post_search (rowid, title, body) VALUES ($1, $2, $3)",
     ],
-    // Ranked first (CROSS JOIN keeps the full-text index as the outer loop), with the page's rows only; the
-    // (costly) snippets are made for those rows alone.
-    search: "WITH ranked AS (
+    // The newest matches (CROSS JOIN keeps the full-text index as the outer loop, read newest first and left
+    // after `$5` rows), ranked; then the (costly) snippets for the page's rows alone.
+    search: "WITH candidates AS (
                  SELECT post_search.rowid AS id, bm25(post_search, 10.0, 1.0) AS score, p.published_at AS published_at
                  FROM post_search CROSS JOIN posts p ON p.id = post_search.rowid
                  WHERE post_search MATCH $2 AND p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL
-                 ORDER BY score, published_at DESC LIMIT $3 OFFSET $4)
+                 ORDER BY post_search.rowid DESC LIMIT $5),
+             ranked AS (SELECT id, score, published_at FROM candidates
+                        ORDER BY score, published_at DESC LIMIT $3 OFFSET $4)
              SELECT ranked.id AS post_id, snippet(post_search, 1, char(2), char(3), '…', 24) AS snippet
              FROM ranked JOIN post_search ON post_search.rowid = ranked.id
              WHERE post_search MATCH $2
@@ -30,11 +33,10 @@ pub(crate) static DIALECT: Dialect = Dialect {
     search_syntax: crate::domain::search::fts5,
     index_posts_above: "INSERT INTO post_search (rowid, title, body)
                         SELECT id, title, source FROM posts WHERE site_id = $1 AND id > $2",
-    // The matches first (one pass over the index), then the posts; joined the other way round, SQLite would
-    // ask the index once per post of the site.
-    search_count: "SELECT COUNT(*) FROM posts p
-                   WHERE p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL
-                     AND p.id IN (SELECT rowid FROM post_search WHERE post_search MATCH $2)",
+    // The matches first (one pass over the full-text index), then their posts: the other way round, SQLite
+    // would ask the index once per post of the site.
+    search_count: "SELECT COUNT(*) FROM post_search CROSS JOIN posts p ON p.id = post_search.rowid
+                   WHERE post_search MATCH $2 AND p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL",
 };
 
 #[derive(Clone)]
@@ -56,6 +58,8 @@ impl SqliteBackend {
             // the call returns. Only a power cut can take the last transactions back.
             .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(10))
+            // 8 MB of page cache per connection (SQLite's default is 2 MB): a large site's indexes stay in it.
+            .pragma("cache_size", "-8192")
             .foreign_keys(true);
         // A local file cannot drop a connection the way a network can, so the pools skip the ping that would
         // otherwise precede every acquire.

@@ -3,7 +3,10 @@
 use axum::{extract::Query, http::StatusCode, response::Response};
 use serde::Deserialize;
 
-use crate::domain::{permalink, post::PostKind, search};
+use crate::{
+    domain::{permalink, post::PostKind, search},
+    store::SEARCH_CANDIDATES,
+};
 
 use super::{
     error::WebError,
@@ -39,21 +42,27 @@ pub async fn results(
         .filter(|page| *page > 0)
         .unwrap_or(1);
     let terms = search::parse(&typed);
-    let found = state
-        .store
-        .search(site.id, &terms, page, RESULTS_PER_PAGE)
+    let total = state
+        .counted(&site, &format!("search {terms:?}"), || {
+            state.store.search_count(site.id, &terms)
+        })
         .await?;
-    let pages = u32::try_from((found.total.max(0) as u64).div_ceil(u64::from(RESULTS_PER_PAGE)))
+    let reachable = total.clamp(0, SEARCH_CANDIDATES);
+    let pages = u32::try_from((reachable as u64).div_ceil(u64::from(RESULTS_PER_PAGE)))
         .unwrap_or(1)
         .max(1);
     if page > pages {
         return Err(WebError::NotFound);
     }
+    let hits = state
+        .store
+        .search(site.id, &terms, page, RESULTS_PER_PAGE)
+        .await?;
     let zone = site.settings.zone();
-    let ids: Vec<i64> = found.hits.iter().map(|(post_id, _)| *post_id).collect();
+    let ids: Vec<i64> = hits.iter().map(|(post_id, _)| *post_id).collect();
     let mut posts = state.store.listed_posts_by_ids(site.id, &ids).await?;
-    let mut results = Vec::with_capacity(found.hits.len());
-    for (post_id, snippet) in found.hits {
+    let mut results = Vec::with_capacity(hits.len());
+    for (post_id, snippet) in hits {
         let Some(index) = posts.iter().position(|post| post.id == post_id) else {
             continue;
         };
@@ -83,7 +92,7 @@ pub async fn results(
         heading: title,
         query: typed.clone(),
         searched: !terms.is_empty(),
-        total: found.total,
+        total,
         results,
         pagination: Pagination {
             newer: (page > 1).then(|| page_link(page - 1)),
