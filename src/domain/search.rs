@@ -67,6 +67,11 @@ pub fn fts5(terms: &[Term]) -> String {
         .join(" ")
 }
 
+/// The same search in FTS5's syntax, limited to titles.
+pub fn fts5_in_titles(terms: &[Term]) -> String {
+    format!("title : ({})", fts5(terms))
+}
+
 /// The search in PostgreSQL's `to_tsquery` syntax (all parts must match).
 pub fn tsquery(terms: &[Term]) -> String {
     terms

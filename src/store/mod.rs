@@ -89,8 +89,14 @@ pub(crate) struct Dialect {
     pub search: &'static str,
     /// How many posts match: `$1` site, `$2` query.
     pub search_count: &'static str,
+    /// Matching posts when more than `$5` match: the newest `$5`, those matching in their titles first, then by
+    /// date; `$6` is the search in titles only (`search_in_titles`). Used when scoring every match would cost
+    /// more than the search is worth (SQLite's bm25 reads every match of a word to weigh it).
+    pub search_many: &'static str,
     /// Writes a search in this backend's query syntax.
     pub search_syntax: fn(&[crate::domain::search::Term]) -> String,
+    /// Writes the search limited to titles, for `search_many`.
+    pub search_in_titles: fn(&[crate::domain::search::Term]) -> String,
     /// Folds the write-ahead log back into the database after a bulk write, where there is one to fold.
     pub checkpoint: Option<&'static str>,
     /// Indexes every post of site `$1` whose id is above `$2`, in one statement (bulk seeding).

@@ -31,7 +31,22 @@ pub(crate) static DIALECT: Dialect = Dialect {
                    JOIN post_search s ON s.post_id = candidates.post_id
                    ORDER BY score DESC, candidates.published_at DESC LIMIT $3 OFFSET $4) ranked
              ORDER BY ranked.score DESC, ranked.published_at DESC",
+    search_many: "SELECT ranked.post_id,
+                    ts_headline('english', ranked.body, to_tsquery('english', $2),
+                                'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
+                      AS snippet
+             FROM (SELECT s.post_id, s.body, candidates.published_at,
+                          to_tsvector('english', s.title) @@ to_tsquery('english', $6) AS in_title
+                   FROM (SELECT s.post_id, p.published_at
+                         FROM post_search s JOIN posts p ON p.id = s.post_id
+                         WHERE s.document @@ to_tsquery('english', $2) AND p.site_id = $1 AND p.status = 'publish'
+                           AND p.password IS NULL
+                         ORDER BY s.post_id DESC LIMIT $5) candidates
+                   JOIN post_search s ON s.post_id = candidates.post_id
+                   ORDER BY in_title DESC, candidates.published_at DESC LIMIT $3 OFFSET $4) ranked
+             ORDER BY ranked.in_title DESC, ranked.published_at DESC",
     search_syntax: crate::domain::search::tsquery,
+    search_in_titles: crate::domain::search::tsquery,
     index_posts_above: "INSERT INTO post_search (post_id, title, body, document)
                         SELECT id, title, source,
                                setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', source), 'B')

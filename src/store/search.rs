@@ -25,12 +25,14 @@ impl Store {
         })
     }
 
-    /// One page of matching published posts, best first among the newest [`SEARCH_CANDIDATES`]: ids with
-    /// their snippets.
+    /// One page of matching published posts (`total` of them), ids with their snippets: best first by the
+    /// backend's ranking, or, when more than [`SEARCH_CANDIDATES`] match, among the newest that many, those
+    /// matching in their titles first.
     pub async fn search(
         &self,
         site_id: i64,
         terms: &[Term],
+        total: i64,
         page: u32,
         per_page: u32,
     ) -> StoreResult<Vec<(i64, String)>> {
@@ -39,15 +41,28 @@ impl Store {
         }
         let offset = i64::from(page.saturating_sub(1)) * i64::from(per_page);
         with_pool!(self, reader, |pool, dialect| {
-            sqlx::query_as(dialect.search)
-                .bind(site_id)
-                .bind((dialect.search_syntax)(terms))
-                .bind(i64::from(per_page))
-                .bind(offset)
-                .bind(SEARCH_CANDIDATES)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::from)
+            let query = (dialect.search_syntax)(terms);
+            let found = if total > SEARCH_CANDIDATES {
+                sqlx::query_as(dialect.search_many)
+                    .bind(site_id)
+                    .bind(&query)
+                    .bind(i64::from(per_page))
+                    .bind(offset)
+                    .bind(SEARCH_CANDIDATES)
+                    .bind((dialect.search_in_titles)(terms))
+                    .fetch_all(pool)
+                    .await
+            } else {
+                sqlx::query_as(dialect.search)
+                    .bind(site_id)
+                    .bind(&query)
+                    .bind(i64::from(per_page))
+                    .bind(offset)
+                    .bind(SEARCH_CANDIDATES)
+                    .fetch_all(pool)
+                    .await
+            };
+            found.map_err(StoreError::from)
         })
     }
 }

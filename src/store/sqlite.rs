@@ -30,7 +30,22 @@ pub(crate) static DIALECT: Dialect = Dialect {
              FROM ranked JOIN post_search ON post_search.rowid = ranked.id
              WHERE post_search MATCH $2
              ORDER BY ranked.score, ranked.published_at DESC",
+    search_many: "WITH candidates AS (
+                      SELECT post_search.rowid AS id, p.published_at AS published_at
+                      FROM post_search CROSS JOIN posts p ON p.id = post_search.rowid
+                      WHERE post_search MATCH $2 AND p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL
+                      ORDER BY post_search.rowid DESC LIMIT $5),
+                  ranked AS (
+                      SELECT id, published_at,
+                             id IN (SELECT rowid FROM post_search WHERE post_search MATCH $6
+                                    AND rowid IN (SELECT id FROM candidates)) AS in_title
+                      FROM candidates ORDER BY in_title DESC, published_at DESC LIMIT $3 OFFSET $4)
+                  SELECT ranked.id AS post_id, snippet(post_search, 1, char(2), char(3), '…', 24) AS snippet
+                  FROM ranked JOIN post_search ON post_search.rowid = ranked.id
+                  WHERE post_search MATCH $2
+                  ORDER BY ranked.in_title DESC, ranked.published_at DESC",
     search_syntax: crate::domain::search::fts5,
+    search_in_titles: crate::domain::search::fts5_in_titles,
     index_posts_above: "INSERT INTO post_search (rowid, title, body)
                         SELECT id, title, source FROM posts WHERE site_id = $1 AND id > $2",
     // The matches first (one pass over the full-text index), then their posts: the other way round, SQLite

@@ -56,7 +56,7 @@ pub async fn results(
     }
     let hits = state
         .store
-        .search(site.id, &terms, page, RESULTS_PER_PAGE)
+        .search(site.id, &terms, total, page, RESULTS_PER_PAGE)
         .await?;
     let zone = site.settings.zone();
     let ids: Vec<i64> = hits.iter().map(|(post_id, _)| *post_id).collect();

@@ -264,3 +264,48 @@ async fn the_wordpress_search_link_and_odd_queries_are_handled() {
         assert_eq!(status, StatusCode::OK, "query {odd:?}");
     }
 }
+
+#[tokio::test]
+async fn a_word_in_every_post_is_searched_among_the_newest_with_titles_first() {
+    let app = spawn_app().await;
+    let author = app.author().await;
+    let category = app
+        .store
+        .create_category(app.site.id, "Bulk", None)
+        .await
+        .unwrap();
+    app.store
+        .seed_bulk(
+            app.site.id,
+            author.id,
+            &[category.id],
+            1_100,
+            0,
+            colloquy::domain::calendar::now(),
+        )
+        .await
+        .unwrap();
+    app.publish(PostSpec::post("The telegram arrives")).await;
+    let (status, page) = app
+        .page(&format!("/search/?q={}", colloquy::store::COMMON_WORD))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let titles = texts(&page, ".search-result h2");
+    assert_eq!(titles.len(), 10);
+    assert_eq!(titles[0], "The telegram arrives", "a title match leads");
+    let (status, _) = app
+        .page(&format!(
+            "/search/?q={}&page=2",
+            colloquy::store::COMMON_WORD
+        ))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let (_, rare) = app
+        .page(&format!("/search/?q={}", colloquy::store::RARE_WORD))
+        .await;
+    assert_eq!(
+        texts(&rare, ".search-result h2").len(),
+        1,
+        "the rare word is in one post"
+    );
+}
