@@ -30,15 +30,16 @@ pub(crate) static DIALECT: Dialect = Dialect {
              FROM ranked JOIN post_search ON post_search.rowid = ranked.id
              WHERE post_search MATCH $2
              ORDER BY ranked.score, ranked.published_at DESC",
-    search_many: "WITH candidates AS (
+    search_many: "WITH candidates AS MATERIALIZED (
                       SELECT post_search.rowid AS id, p.published_at AS published_at
                       FROM post_search CROSS JOIN posts p ON p.id = post_search.rowid
                       WHERE post_search MATCH $2 AND p.site_id = $1 AND p.status = 'publish' AND p.password IS NULL
                       ORDER BY post_search.rowid DESC LIMIT $5),
+                  in_titles AS MATERIALIZED (
+                      SELECT rowid AS id FROM post_search
+                      WHERE post_search MATCH $6 AND rowid >= (SELECT MIN(id) FROM candidates)),
                   ranked AS (
-                      SELECT id, published_at,
-                             id IN (SELECT rowid FROM post_search WHERE post_search MATCH $6
-                                    AND rowid IN (SELECT id FROM candidates)) AS in_title
+                      SELECT id, published_at, id IN (SELECT id FROM in_titles) AS in_title
                       FROM candidates ORDER BY in_title DESC, published_at DESC LIMIT $3 OFFSET $4)
                   SELECT ranked.id AS post_id, snippet(post_search, 1, char(2), char(3), '…', 24) AS snippet
                   FROM ranked JOIN post_search ON post_search.rowid = ranked.id
