@@ -104,37 +104,47 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let sqlite = database_url.starts_with("sqlite:");
-    let (address, uncached_address, full_sync_address, seeded) = server.block_on(async {
-        let serve = |page_cache_mb, database_url: String| {
-            Application::build(Config {
-                database_url,
-                serve: ServeArgs {
-                    bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-                    trusted_proxies: vec!["127.0.0.1".into()],
-                    no_demo: true,
-                    page_cache_mb,
-                    ..ServeArgs::default()
-                },
-            })
-        };
-        let application = serve(64, database_url.clone()).await?;
-        let uncached = serve(0, database_url.clone()).await?;
-        let address = SocketAddr::from(([127, 0, 0, 1], application.port()));
-        let uncached_address = SocketAddr::from(([127, 0, 0, 1], uncached.port()));
-        let seeded = seed(application.store(), options.posts).await?;
-        tokio::spawn(application.with_benchmark_baseline().run_until_stopped());
-        tokio::spawn(uncached.run_until_stopped());
-        // The same SQLite file, with every commit on the disk before the answer (synchronous=full).
-        let full_sync_address = if sqlite {
-            let full_sync = serve(0, format!("{database_url}?synchronous=full")).await?;
-            let address = SocketAddr::from(([127, 0, 0, 1], full_sync.port()));
-            tokio::spawn(full_sync.run_until_stopped());
-            Some(address)
-        } else {
-            None
-        };
-        anyhow::Ok((address, uncached_address, full_sync_address, seeded))
-    })?;
+    let (address, uncached_address, second_address, full_sync_address, seeded) =
+        server.block_on(async {
+            let serve = |page_cache_mb, database_url: String| {
+                Application::build(Config {
+                    database_url,
+                    serve: ServeArgs {
+                        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+                        trusted_proxies: vec!["127.0.0.1".into()],
+                        no_demo: true,
+                        page_cache_mb,
+                        ..ServeArgs::default()
+                    },
+                })
+            };
+            let application = serve(64, database_url.clone()).await?;
+            let uncached = serve(0, database_url.clone()).await?;
+            let second = serve(0, database_url.clone()).await?;
+            let address = SocketAddr::from(([127, 0, 0, 1], application.port()));
+            let uncached_address = SocketAddr::from(([127, 0, 0, 1], uncached.port()));
+            let second_address = SocketAddr::from(([127, 0, 0, 1], second.port()));
+            tokio::spawn(second.run_until_stopped());
+            let seeded = seed(application.store(), options.posts).await?;
+            tokio::spawn(application.with_benchmark_baseline().run_until_stopped());
+            tokio::spawn(uncached.run_until_stopped());
+            // The same SQLite file, with every commit on the disk before the answer (synchronous=full).
+            let full_sync_address = if sqlite {
+                let full_sync = serve(0, format!("{database_url}?synchronous=full")).await?;
+                let address = SocketAddr::from(([127, 0, 0, 1], full_sync.port()));
+                tokio::spawn(full_sync.run_until_stopped());
+                Some(address)
+            } else {
+                None
+            };
+            anyhow::Ok((
+                address,
+                uncached_address,
+                second_address,
+                full_sync_address,
+                seeded,
+            ))
+        })?;
     let base = format!("http://{address}");
     let uncached_base = format!("http://{uncached_address}");
     let backend = if database_url.starts_with("postgres") {
@@ -226,6 +236,21 @@ fn main() -> anyhow::Result<()> {
         }
         measures.push(measure);
     }
+    let two = "post with 50 comments, page cache off, two instances";
+    if options
+        .only
+        .as_deref()
+        .is_none_or(|only| two.contains(only))
+    {
+        measures.push(two_instances(
+            two,
+            [
+                format!("{uncached_base}{}", seeded.discussed),
+                format!("http://{second_address}{}", seeded.discussed),
+            ],
+            &options,
+        )?);
+    }
     print!("{}", table(&measures));
     Ok(())
 }
@@ -247,6 +272,35 @@ fn serve_only(database_url: &str) -> anyhow::Result<()> {
         .await?;
         println!("{}", application.port());
         application.run_until_stopped().await
+    })
+}
+
+/// The same page from two instances on one database, half the connections each at once: requests per second
+/// added up, the worse of the two p99s (and p50s).
+fn two_instances(name: &str, urls: [String; 2], options: &Options) -> anyhow::Result<Measure> {
+    let half = (options.connections / 2).max(1);
+    for url in &urls {
+        run_wrk(url, None, options.warmup, half)?;
+    }
+    let measures = std::thread::scope(|scope| {
+        let runs: Vec<_> = urls
+            .iter()
+            .map(|url| scope.spawn(move || run_wrk(url, None, options.seconds, half)))
+            .collect();
+        runs.into_iter()
+            .map(|run| {
+                run.join()
+                    .map_err(|_| anyhow::anyhow!("a wrk thread panicked"))?
+            })
+            .collect::<anyhow::Result<Vec<Measure>>>()
+    })?;
+    Ok(Measure {
+        name: name.to_owned(),
+        requests_per_second: measures.iter().map(|m| m.requests_per_second).sum(),
+        p50_ms: measures.iter().map(|m| m.p50_ms).fold(0.0, f64::max),
+        p99_ms: measures.iter().map(|m| m.p99_ms).fold(0.0, f64::max),
+        errors: measures.iter().map(|m| m.errors).sum(),
+        requests: measures.iter().map(|m| m.requests).sum(),
     })
 }
 
