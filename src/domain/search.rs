@@ -96,6 +96,51 @@ pub fn tsquery(terms: &[Term]) -> String {
 pub const MATCH_START: char = '\u{2}';
 pub const MATCH_END: char = '\u{3}';
 
+/// A passage of `text` of about `words` words around the first word a search matches, with every matching
+/// word between `MATCH_START` and `MATCH_END` (as the databases' own snippets mark them) and `…` where the
+/// text was cut. A word matches a search word it begins with (`telegrams` for `telegram`), or any prefix.
+pub fn snippet_of(text: &str, terms: &[Term], words: usize) -> String {
+    let wanted: Vec<&str> = terms
+        .iter()
+        .flat_map(|term| match term {
+            Term::Word(word) | Term::Prefix(word) => vec![word.as_str()],
+            Term::Phrase(words) => words.iter().map(String::as_str).collect(),
+        })
+        .collect();
+    let all: Vec<&str> = text.split_whitespace().collect();
+    let matches = |word: &str| {
+        let folded: String = word
+            .chars()
+            .filter(|ch| ch.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase();
+        !folded.is_empty() && wanted.iter().any(|wanted| folded.starts_with(wanted))
+    };
+    let first = all.iter().position(|word| matches(word)).unwrap_or(0);
+    let start = first.saturating_sub(words / 4);
+    let end = (start + words).min(all.len());
+    let mut snippet = String::with_capacity(words * 8);
+    if start > 0 {
+        snippet.push('…');
+    }
+    for (index, word) in all[start..end].iter().enumerate() {
+        if index > 0 {
+            snippet.push(' ');
+        }
+        if matches(word) {
+            snippet.push(MATCH_START);
+            snippet.push_str(word);
+            snippet.push(MATCH_END);
+        } else {
+            snippet.push_str(word);
+        }
+    }
+    if end < all.len() {
+        snippet.push('…');
+    }
+    snippet
+}
+
 /// A snippet as HTML: the text escaped, the matches in `<mark>`.
 pub fn highlight(snippet: &str) -> SafeHtml {
     let mut html = String::with_capacity(snippet.len() + 32);
@@ -158,5 +203,18 @@ mod tests {
             highlight(&snippet).as_str(),
             "a &lt;b&gt; <mark>cold</mark> war"
         );
+    }
+
+    #[test]
+    fn a_snippet_surrounds_the_first_match_and_marks_every_one() {
+        let text =
+            "one two three four five six seven Telegrams arrived, the telegram said eight nine ten";
+        let snippet = snippet_of(text, &parse("telegram"), 6);
+        assert_eq!(
+            snippet,
+            "…seven \u{2}Telegrams\u{3} arrived, the \u{2}telegram\u{3} said…"
+        );
+        assert_eq!(snippet_of("short text", &parse("absent"), 24), "short text");
+        assert_eq!(snippet_of("", &parse("x"), 24), "");
     }
 }

@@ -90,8 +90,9 @@ pub(crate) struct Dialect {
     /// How many posts match: `$1` site, `$2` query.
     pub search_count: &'static str,
     /// Matching posts when more than `$5` match: the newest `$5`, those matching in their titles first, then by
-    /// date; `$6` is the search in titles only (`search_in_titles`). Used when scoring every match would cost
-    /// more than the search is worth (SQLite's bm25 reads every match of a word to weigh it).
+    /// date; `$6` is the search in titles only (`search_in_titles`); columns `post_id` and the post's `text`
+    /// (snippets are made from it in Rust). Used when scoring every match, or seeking each result's snippet
+    /// through a word's every match, would cost more than the search is worth.
     pub search_many: &'static str,
     /// Writes a search in this backend's query syntax.
     pub search_syntax: fn(&[crate::domain::search::Term]) -> String,

@@ -31,10 +31,7 @@ pub(crate) static DIALECT: Dialect = Dialect {
                    JOIN post_search s ON s.post_id = candidates.post_id
                    ORDER BY score DESC, candidates.published_at DESC LIMIT $3 OFFSET $4) ranked
              ORDER BY ranked.score DESC, ranked.published_at DESC",
-    search_many: "SELECT ranked.post_id,
-                    ts_headline('english', ranked.body, to_tsquery('english', $2),
-                                'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
-                      AS snippet
+    search_many: "SELECT ranked.post_id, ranked.body AS text
              FROM (SELECT s.post_id, s.body, candidates.published_at,
                           to_tsvector('english', s.title) @@ to_tsquery('english', $6) AS in_title
                    FROM (SELECT s.post_id, p.published_at

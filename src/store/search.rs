@@ -1,13 +1,16 @@
 //! Full-text search: SQLite FTS5 or PostgreSQL's text search, behind one method. Each backend's SQL is in its
 //! `Dialect`; the query arrives already written in the backend's syntax by `domain::search`.
 
-use crate::domain::search::Term;
+use crate::domain::search::{Term, snippet_of};
 
 use super::{Store, StoreError, StoreResult, with_pool};
 
 /// How many of the newest matching posts a search ranks: a word that every post holds would otherwise
 /// have every post scored on each search.
 pub const SEARCH_CANDIDATES: i64 = 1_000;
+
+/// About as long as the databases' own snippets.
+const SNIPPET_WORDS: usize = 30;
 
 impl Store {
     /// How many published posts of a site match.
@@ -43,15 +46,22 @@ impl Store {
         with_pool!(self, reader, |pool, dialect| {
             let query = (dialect.search_syntax)(terms);
             let found = if total > SEARCH_CANDIDATES {
-                sqlx::query_as(dialect.search_many)
-                    .bind(site_id)
-                    .bind(&query)
-                    .bind(i64::from(per_page))
-                    .bind(offset)
-                    .bind(SEARCH_CANDIDATES)
-                    .bind((dialect.search_in_titles)(terms))
-                    .fetch_all(pool)
-                    .await
+                let texts: Result<Vec<(i64, String)>, sqlx::Error> =
+                    sqlx::query_as(dialect.search_many)
+                        .bind(site_id)
+                        .bind(&query)
+                        .bind(i64::from(per_page))
+                        .bind(offset)
+                        .bind(SEARCH_CANDIDATES)
+                        .bind((dialect.search_in_titles)(terms))
+                        .fetch_all(pool)
+                        .await;
+                texts.map(|texts| {
+                    texts
+                        .into_iter()
+                        .map(|(id, text)| (id, snippet_of(&text, terms, SNIPPET_WORDS)))
+                        .collect()
+                })
             } else {
                 sqlx::query_as(dialect.search)
                     .bind(site_id)

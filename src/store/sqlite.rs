@@ -41,9 +41,8 @@ pub(crate) static DIALECT: Dialect = Dialect {
                   ranked AS (
                       SELECT id, published_at, id IN (SELECT id FROM in_titles) AS in_title
                       FROM candidates ORDER BY in_title DESC, published_at DESC LIMIT $3 OFFSET $4)
-                  SELECT ranked.id AS post_id, snippet(post_search, 1, char(2), char(3), '…', 24) AS snippet
+                  SELECT ranked.id AS post_id, post_search.body AS text
                   FROM ranked JOIN post_search ON post_search.rowid = ranked.id
-                  WHERE post_search MATCH $2
                   ORDER BY ranked.in_title DESC, ranked.published_at DESC",
     search_syntax: crate::domain::search::fts5,
     search_in_titles: crate::domain::search::fts5_in_titles,

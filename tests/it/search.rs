@@ -293,6 +293,10 @@ async fn a_word_in_every_post_is_searched_among_the_newest_with_titles_first() {
     let titles = texts(&page, ".search-result h2");
     assert_eq!(titles.len(), 10);
     assert_eq!(titles[0], "The telegram arrives", "a title match leads");
+    assert!(
+        select(&page, ".search-result mark").len() >= 9,
+        "every snippet marks the word (the first post has it in its title only)"
+    );
     let (status, _) = app
         .page(&format!(
             "/search/?q={}&page=2",
