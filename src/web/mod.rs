@@ -396,7 +396,11 @@ pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
     }
     outer
         .fallback_service(routes)
-        .layer(middleware::from_fn_with_state(state, site_scope::mount))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            site_scope::mount,
+        ))
+        .layer(middleware::from_fn_with_state(state, security_headers))
         .layer(
             tower_http::compression::CompressionLayer::new()
                 .gzip(true)
@@ -425,6 +429,43 @@ static BASELINE_PAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| 
     page.push_str("</body></html>\n");
     page
 });
+
+/// What every response may load and who may frame it: scripts only from this origin (colloquy has no inline
+/// script), no plugins, no framing by other sites; images also from https (posts link them).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data: https:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Puts the security headers on every response (a handler's own, where it set one, is kept); HSTS only when
+/// the site is served over https.
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let mut defaults = vec![
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    ];
+    if state.secure_cookies {
+        defaults.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ));
+    }
+    for (name, value) in defaults {
+        headers.entry(name).or_insert(value);
+    }
+    response
+}
 
 /// Draws error responses (those carrying an `ErrorPage`) in the site's theme.
 async fn themed_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -3,7 +3,7 @@
 use colloquy::domain::post::{PostKind, PostStatus};
 use reqwest::StatusCode;
 
-use crate::helpers::{PostSpec, attribute, select, spawn_app, texts};
+use crate::helpers::{PostSpec, attribute, select, spawn_app, spawn_app_with, texts};
 
 fn location(response: &reqwest::Response) -> String {
     response.headers()["location"]
@@ -402,4 +402,36 @@ async fn scheduled_posts_appear_at_their_time_without_a_restart() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in ["/", "/no-such-page/", "/feed/", "/login"] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains("script-src 'self'"), "{path}: {policy}");
+        assert!(
+            !policy.contains("script-src 'self' 'unsafe-inline'"),
+            "{path}"
+        );
+        assert!(policy.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(
+            headers["referrer-policy"],
+            "strict-origin-when-cross-origin"
+        );
+        assert!(
+            headers.get("strict-transport-security").is_none(),
+            "no HSTS over http"
+        );
+    }
+    let secure =
+        spawn_app_with(|serve| serve.base_url = Some("https://course.example".into())).await;
+    let response = secure.get("/").await;
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
 }
