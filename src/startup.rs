@@ -27,6 +27,7 @@ impl Application {
     /// Connects to the database, migrates it, creates the demo course in an empty database (unless told not
     /// to), and binds the listening socket.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        raise_open_file_limit();
         let store = Store::connect(&config.database_url)
             .await
             .context("connecting to the database")?;
@@ -102,6 +103,17 @@ impl Application {
         scheduler.abort();
         store.close().await;
         Ok(())
+    }
+}
+
+/// Open files a server asks for: every connection is one, and the default soft limit is often 1,024.
+pub const OPEN_FILES_WANTED: u64 = 65_536;
+
+/// Raises this process's open-file limit towards [`OPEN_FILES_WANTED`], as far as the hard limit allows.
+fn raise_open_file_limit() {
+    match rlimit::increase_nofile_limit(OPEN_FILES_WANTED) {
+        Ok(limit) => tracing::debug!(limit, "open-file limit"),
+        Err(error) => tracing::warn!(%error, "could not raise the open-file limit"),
     }
 }
 

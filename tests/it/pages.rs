@@ -435,3 +435,13 @@ async fn every_response_carries_the_security_headers() {
         "max-age=31536000"
     );
 }
+
+#[tokio::test]
+async fn the_server_raises_its_open_file_limit() {
+    let _app = spawn_app().await;
+    let (soft, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap();
+    assert!(
+        soft >= hard.min(colloquy::startup::OPEN_FILES_WANTED),
+        "soft limit {soft}, hard limit {hard}"
+    );
+}
