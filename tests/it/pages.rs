@@ -445,3 +445,28 @@ async fn the_server_raises_its_open_file_limit() {
         "soft limit {soft}, hard limit {hard}"
     );
 }
+
+#[tokio::test]
+async fn five_hundred_half_open_connections_do_not_starve_the_site() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut held = Vec::with_capacity(500);
+    for _ in 0..500 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: slow.example\r\nX-Slow: ")
+            .await
+            .unwrap();
+        held.push(stream);
+    }
+    let started = std::time::Instant::now();
+    let response = app.get("/").await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "answered in {:?} beside 500 slow clients",
+        started.elapsed()
+    );
+    drop(held);
+}
