@@ -14,6 +14,7 @@ mod enrolment;
 pub mod error;
 mod feeds;
 mod form;
+mod memo;
 mod notify;
 mod pages;
 mod posts;
@@ -24,7 +25,7 @@ mod site_scope;
 mod views;
 mod visitor;
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use askama::Template;
 use axum::{
@@ -56,6 +57,7 @@ use crate::{
 use self::{
     client_ip::TrustedProxies,
     error::{ErrorPage, WebError},
+    memo::PerVersion,
     session::SignedIn,
     views::{Layout, Link, MessagePage, ViewerView},
 };
@@ -73,23 +75,16 @@ pub struct AppState {
     avatar_salt: Arc<[u8]>,
     trusted_proxies: Arc<TrustedProxies>,
     pages: cache::PageCache,
-    navigation: Arc<std::sync::Mutex<HashMap<i64, Arc<Navigation>>>>,
+    navigation: Arc<PerVersion<i64, Arc<Navigation>>>,
     /// Sites with their settings, as of their `content_version` (a settings change bumps it).
-    sites: Arc<std::sync::Mutex<HashMap<i64, Site>>>,
+    sites: Arc<PerVersion<i64, Site>>,
     /// How many posts a listing or search has, by site and question, as of a `content_version`.
-    counts: Arc<std::sync::Mutex<Counts>>,
+    counts: Arc<PerVersion<(i64, String), i64>>,
 }
-
-/// Counts by (site, question): the content version they were made at, and the count.
-type Counts = HashMap<(i64, String), (i64, i64)>;
-
-/// Counts kept at most; past this the memo starts afresh.
-const MOST_COUNTS: usize = 4_096;
 
 /// A site's menu (top-level pages and categories) as of one `content_version`: every page draws it, and it
 /// changes only with the site's content, so it is read once per version.
 struct Navigation {
-    version: i64,
     pages: Vec<Link>,
     categories: Vec<Link>,
 }
@@ -119,9 +114,9 @@ impl AppState {
             avatar_salt,
             trusted_proxies: Arc::new(trusted_proxies),
             pages: cache::PageCache::new(0),
-            navigation: Arc::default(),
-            sites: Arc::default(),
-            counts: Arc::default(),
+            navigation: Arc::new(PerVersion::new(1_024)),
+            sites: Arc::new(PerVersion::new(1_024)),
+            counts: Arc::new(PerVersion::new(4_096)),
         }
     }
 
@@ -202,19 +197,11 @@ impl AppState {
     /// settings read again only when that version has moved.
     async fn current_site(&self, candidate: &str) -> Result<Site, crate::store::StoreError> {
         let (id, version) = self.store.site_version_or_main(candidate).await?;
-        let known = self
-            .sites
-            .lock()
-            .ok()
-            .and_then(|sites| sites.get(&id).cloned())
-            .filter(|site| site.content_version == version);
-        if let Some(site) = known {
+        if let Some(site) = self.sites.get(&id, version) {
             return Ok(site);
         }
         let site = self.store.site_by_id(id).await?;
-        if let Ok(mut sites) = self.sites.lock() {
-            sites.insert(id, site.clone());
-        }
+        self.sites.put(id, site.content_version, site.clone());
         Ok(site)
     }
 
@@ -230,39 +217,21 @@ impl AppState {
         F: std::future::Future<Output = Result<i64, crate::store::StoreError>>,
     {
         let key = (site.id, question.to_owned());
-        let known = self
-            .counts
-            .lock()
-            .ok()
-            .and_then(|counts| counts.get(&key).copied())
-            .filter(|(version, _)| *version == site.content_version);
-        if let Some((_, value)) = known {
+        if let Some(value) = self.counts.get(&key, site.content_version) {
             return Ok(value);
         }
         let value = count().await?;
-        if let Ok(mut counts) = self.counts.lock() {
-            if counts.len() >= MOST_COUNTS {
-                counts.clear();
-            }
-            counts.insert(key, (site.content_version, value));
-        }
+        self.counts.put(key, site.content_version, value);
         Ok(value)
     }
 
     async fn navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {
-        let known = self
-            .navigation
-            .lock()
-            .ok()
-            .and_then(|memo| memo.get(&site.id).cloned())
-            .filter(|navigation| navigation.version == site.content_version);
-        if let Some(navigation) = known {
+        if let Some(navigation) = self.navigation.get(&site.id, site.content_version) {
             return Ok(navigation);
         }
         let pages = self.store.top_level_pages(site.id).await?;
         let categories = self.store.categories(site.id).await?;
         let navigation = Arc::new(Navigation {
-            version: site.content_version,
             pages: pages
                 .iter()
                 .map(|page| Link {
@@ -279,9 +248,8 @@ impl AppState {
                 })
                 .collect(),
         });
-        if let Ok(mut memo) = self.navigation.lock() {
-            memo.insert(site.id, navigation.clone());
-        }
+        self.navigation
+            .put(site.id, site.content_version, navigation.clone());
         Ok(navigation)
     }
 }

@@ -9,7 +9,7 @@ use std::{
     collections::{BTreeMap, HashMap},
     fs::File,
     io::{BufReader, IsTerminal},
-    path::{Path, PathBuf},
+    path::Path,
 };
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -204,7 +204,7 @@ fn malformed(path: &Path, fault: &ParseError) -> ImportError {
         .and_then(|file| super::reader::line_and_column(file, fault.offset))
         .unwrap_or((0, 0));
     ImportError::Malformed {
-        path: PathBuf::from(path).display().to_string(),
+        path: path.display().to_string(),
         line,
         column,
         message: fault.message.clone(),
