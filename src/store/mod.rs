@@ -7,6 +7,7 @@
 //! the application instead of meeting "database is locked".
 
 mod accounts;
+mod autosaves;
 mod backup;
 mod comments;
 mod imports;
@@ -23,6 +24,7 @@ mod terms;
 mod users;
 
 pub use accounts::{Failures, SessionRecord, TokenPurpose};
+pub use autosaves::Autosave;
 pub use backup::{Contents, POSTGRES_BACKUPS, sqlite_file};
 pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, Submitted};
 pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};

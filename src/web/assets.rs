@@ -1,4 +1,4 @@
-//! Fixed resources: the stylesheet, identicon avatars, and the liveness probe.
+//! Fixed resources: robots.txt, the sitemap, identicon avatars, and the liveness probe.
 
 use axum::{
     extract::Path,
@@ -94,16 +94,6 @@ fn escape_xml(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-pub async fn stylesheet() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/style.css"),
-    )
 }
 
 /// `/avatar/KEY.svg`: the identicon for an avatar key. Keys come from a salted hash, so this learns nothing.

@@ -3,9 +3,10 @@
 //! `may_edit`, `planned_status`).
 
 use axum::{
+    Json,
     extract::{Path, Query},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{Html, IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use similar::{ChangeTag, TextDiff};
@@ -20,7 +21,7 @@ use crate::{
         },
         user::Role,
     },
-    store::{AdminFilter, NewPost, PostEdit, Saved, Site},
+    store::{AdminFilter, Autosave, NewPost, PostEdit, Saved, Site},
 };
 
 use super::{
@@ -30,8 +31,8 @@ use super::{
     session::SignedIn,
     site_scope::Scoped,
     views::{
-        CategoryChoice, DiffLine, EditorPage, Link, PostListPage, PostListRow, RevisionView,
-        RevisionsPage,
+        AutosaveOffer, CategoryChoice, DiffLine, EditorPage, Link, PostListPage, PostListRow,
+        RevisionView, RevisionsPage,
     },
 };
 
@@ -282,6 +283,7 @@ struct Problems {
     notice: Option<String>,
     offer_publish_now: bool,
     conflict: Option<Post>,
+    autosave: Option<AutosaveOffer>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -496,6 +498,9 @@ async fn plan_save(
 pub struct EditQuery {
     #[serde(default)]
     saved: Option<String>,
+    /// `restore`: fill the form with the writer's autosave.
+    #[serde(default)]
+    autosave: Option<String>,
 }
 
 async fn editable(
@@ -542,11 +547,37 @@ pub async fn edit_post(
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
     let post = editable(&state, &site, &signed_in, id).await?;
-    let fields = fields_of(&state, &site, &post).await?;
-    let problems = Problems {
+    let mut fields = fields_of(&state, &site, &post).await?;
+    let mut problems = Problems {
         notice: query.saved.map(|_| "Saved.".to_owned()),
         ..Problems::default()
     };
+    let autosave = state
+        .store
+        .autosave_of(post.id, signed_in.user.id)
+        .await?
+        .filter(|autosave| {
+            autosave.saved_at >= post.modified_at
+                && (autosave.title != post.title
+                    || autosave.source != post.source
+                    || autosave.excerpt != post.excerpt)
+        });
+    if let Some(autosave) = autosave {
+        let when = site.settings.zone().long_date_time(autosave.saved_at);
+        if query.autosave.as_deref() == Some("restore") {
+            fields.title = autosave.title;
+            fields.body = autosave.source;
+            fields.excerpt = autosave.excerpt;
+            problems.notice = Some(format!(
+                "The autosave of {when} is in the form below. Save to keep it; leave to keep the saved version."
+            ));
+        } else {
+            problems.autosave = Some(AutosaveOffer {
+                when,
+                href: format!("/admin/posts/{}?autosave=restore", post.id),
+            });
+        }
+    }
     show_editor(
         &state,
         &site,
@@ -625,6 +656,10 @@ pub async fn save_post(
         .await?
     {
         Saved::Saved(saved) => {
+            state
+                .store
+                .discard_autosave(saved.id, signed_in.user.id)
+                .await?;
             tracing::info!(
                 post = saved.id,
                 by = signed_in.user.id,
@@ -754,6 +789,7 @@ async fn show_editor(
         notice: problems.notice,
         offer_publish_now: problems.offer_publish_now,
         conflict: problems.conflict.map(|post| (post.title, post.source)),
+        autosave: problems.autosave,
         preview,
         view_link,
         trashed,
@@ -912,4 +948,124 @@ pub async fn restore_revision(
             "The post changed while you were looking at its revisions. Reload and try again.",
         )),
     }
+}
+
+/// `POST /admin/posts/ID/autosave` (the editor's script, every 30 seconds of typing and when the page is
+/// left): keeps the typed title and text as the writer's autosave, without changing the post.
+pub async fn autosave(
+    state: Scoped,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let fields = EditorFields::from_form(&form);
+    signed_in.check_csrf(&fields.csrf)?;
+    writer_role(&signed_in)?;
+    let site = state.site().clone();
+    let post = editable(&state, &site, &signed_in, id).await?;
+    let now = calendar::now();
+    state
+        .store
+        .put_autosave(
+            post.id,
+            signed_in.user.id,
+            &Autosave {
+                title: fields.title,
+                source: fields.body,
+                excerpt: fields.excerpt,
+                saved_at: now,
+            },
+        )
+        .await?;
+    private(Ok(Json(serde_json::json!({
+        "saved": site.settings.zone().long_date_time(now),
+    }))
+    .into_response()))
+}
+
+/// The title a draft autosaved before it had one is stored under.
+const UNTITLED: &str = "Untitled draft";
+
+/// `POST /admin/posts/new/autosave`: the first autosave of a new post stores it as a draft, so that nothing
+/// typed is lost; the editor's script then goes on editing that draft.
+pub async fn autosave_new(
+    state: Scoped,
+    signed_in: SignedIn,
+    Query(query): Query<NewQuery>,
+    StrictForm(form): StrictForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let fields = EditorFields::from_form(&form);
+    signed_in.check_csrf(&fields.csrf)?;
+    let role = writer_role(&signed_in)?;
+    let kind = if query.kind == "page" {
+        PostKind::Page
+    } else {
+        PostKind::Post
+    };
+    if !may_create(Some(role), kind) {
+        return Err(WebError::Forbidden(
+            "Only editors and administrators write pages.",
+        ));
+    }
+    if fields.title.trim().is_empty() && fields.body.trim().is_empty() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let title = match fields.title.trim() {
+        "" => UNTITLED,
+        title if title_problem(title).is_some() => UNTITLED,
+        title => title,
+    };
+    let site = state.site().clone();
+    let categories = fields.all_categories();
+    let tags = split_names(&fields.tags);
+    let now = calendar::now();
+    let post = state
+        .store
+        .create_post(
+            &NewPost {
+                site_id: site.id,
+                author_id: signed_in.user.id,
+                kind,
+                status: PostStatus::Draft,
+                title,
+                source: &fields.body,
+                format: SourceFormat::Markdown,
+                excerpt: &fields.excerpt,
+                slug: None,
+                parent_id: None,
+                comments_open: fields.comments_open,
+                published_at: now,
+                categories: &categories,
+                tags: &tags,
+                sticky: false,
+                password: None,
+            },
+            now,
+        )
+        .await?;
+    tracing::info!(post = post.id, by = signed_in.user.id, "draft autosaved");
+    private(Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({
+            "id": post.id,
+            "version": post.version,
+            "title": post.title,
+            "action": format!("/admin/posts/{}", post.id),
+            "saved": site.settings.zone().long_date_time(now),
+        })),
+    )
+        .into_response()))
+}
+
+/// `POST /admin/preview`: the editor's live preview, rendered by the same pipeline as a saved post.
+pub async fn preview(
+    signed_in: SignedIn,
+    StrictForm(form): StrictForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    signed_in.check_csrf(form::field(&form, "csrf").unwrap_or_default())?;
+    writer_role(&signed_in)?;
+    let body = form::field(&form, "body").unwrap_or_default();
+    private(Ok(
+        Html(markdown_to_html(body).into_string()).into_response()
+    ))
 }

@@ -22,6 +22,7 @@ mod privacy;
 mod search;
 mod session;
 mod site_scope;
+pub mod static_files;
 mod views;
 mod visitor;
 
@@ -47,11 +48,12 @@ use tracing::Level;
 use crate::{
     demo::MAIN_SITE,
     domain::{
-        permalink::{ArchiveKind, archive_path, page_path},
+        permalink::{self, ArchiveKind, archive_path, page_path},
+        post::PostKind,
         settings::Visibility,
     },
     mail::Mailer,
-    store::{Site, Store},
+    store::{ListFilter, Site, Store},
 };
 
 use self::{
@@ -59,7 +61,7 @@ use self::{
     error::{ErrorPage, WebError},
     memo::PerVersion,
     session::SignedIn,
-    views::{Layout, Link, MessagePage, ViewerView},
+    views::{Layout, Link, MessagePage, RecentComment, ViewerView},
 };
 
 /// What every handler can reach.
@@ -87,7 +89,12 @@ pub struct AppState {
 struct Navigation {
     pages: Vec<Link>,
     categories: Vec<Link>,
+    recent_posts: Vec<Link>,
+    recent_comments: Vec<RecentComment>,
 }
+
+/// How many recent posts and comments the sidebar lists.
+const SIDEBAR_ENTRIES: u32 = 5;
 
 impl AppState {
     /// `key_material` is 64 bytes of secret from which the cookie key and the avatar salt are derived.
@@ -186,7 +193,15 @@ impl AppState {
                 .map(|navigation| navigation.pages.clone())
                 .unwrap_or_default(),
             categories: navigation
+                .as_ref()
                 .map(|navigation| navigation.categories.clone())
+                .unwrap_or_default(),
+            recent_posts: navigation
+                .as_ref()
+                .map(|navigation| navigation.recent_posts.clone())
+                .unwrap_or_default(),
+            recent_comments: navigation
+                .map(|navigation| navigation.recent_comments.clone())
                 .unwrap_or_default(),
         })
     }
@@ -231,7 +246,56 @@ impl AppState {
         }
         let pages = self.store.top_level_pages(site.id).await?;
         let categories = self.store.categories(site.id).await?;
+        let zone = site.settings.zone();
+        let newest = self
+            .store
+            .list_published(
+                site.id,
+                &ListFilter::Range(i64::MIN, i64::MAX),
+                1,
+                SIDEBAR_ENTRIES,
+                None,
+            )
+            .await?;
+        let recent_posts = newest
+            .iter()
+            .map(|card| Link {
+                href: permalink::permalink(&card.post, &zone, &[]),
+                text: card.post.title.clone(),
+            })
+            .collect();
+        let mut recent_comments = Vec::new();
+        for comment in self
+            .store
+            .recent_comments(site.id, None, i64::from(SIDEBAR_ENTRIES))
+            .await?
+        {
+            let Some(post) = self.store.post_by_id(site.id, comment.post_id).await? else {
+                continue;
+            };
+            let lineage = if post.kind == PostKind::Page {
+                self.store.page_lineage(&post).await?
+            } else {
+                Vec::new()
+            };
+            let address = permalink::permalink(&post, &zone, &lineage);
+            let place = self
+                .store
+                .page_of_comment(post.id, comment.id, &[], site.settings.comments_per_page)
+                .await?;
+            let page_path = match place {
+                Some((page, pages)) if page < pages => permalink::comment_page_path(&address, page),
+                _ => address,
+            };
+            recent_comments.push(RecentComment {
+                author: comment.author_name.clone(),
+                href: format!("{page_path}#comment-{}", comment.id),
+                post_title: post.title.clone(),
+            });
+        }
         let navigation = Arc::new(Navigation {
+            recent_posts,
+            recent_comments,
             pages: pages
                 .iter()
                 .map(|page| Link {
@@ -278,7 +342,7 @@ pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
             "/admin/settings",
             get(admin::settings).post(admin::save_settings),
         )
-        .route("/static/style.css", get(assets::stylesheet))
+        .route("/static/{*file}", get(static_files::serve))
         .route("/avatar/{file}", get(assets::avatar))
         .route("/comments", post(comments::leave_reply))
         .route("/login", get(auth::login_page).post(auth::log_in))
@@ -336,6 +400,9 @@ pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
             "/admin/posts/{id}",
             get(editor::edit_post).post(editor::save_post),
         )
+        .route("/admin/posts/new/autosave", post(editor::autosave_new))
+        .route("/admin/posts/{id}/autosave", post(editor::autosave))
+        .route("/admin/preview", post(editor::preview))
         .route("/admin/posts/{id}/revisions", get(editor::revisions))
         .route(
             "/admin/posts/{id}/revisions/{revision}",

@@ -25,6 +25,17 @@ pub struct Layout {
     pub feeds: Vec<Link>,
     /// The signed-in person, for the header's account links and the log-out form.
     pub viewer: Option<ViewerView>,
+    /// The sidebar's newest posts and approved comments.
+    pub recent_posts: Vec<Link>,
+    pub recent_comments: Vec<RecentComment>,
+}
+
+/// A comment in the sidebar: "AUTHOR on POST".
+#[derive(Clone, Debug)]
+pub struct RecentComment {
+    pub author: String,
+    pub href: String,
+    pub post_title: String,
 }
 
 /// The signed-in person as the page frame shows them.
@@ -330,6 +341,14 @@ pub struct EditorPage {
     pub preview: Option<String>,
     pub view_link: Option<String>,
     pub trashed: bool,
+    pub autosave: Option<AutosaveOffer>,
+}
+
+/// A newer autosave than the saved post, offered to the writer.
+#[derive(Clone, Debug)]
+pub struct AutosaveOffer {
+    pub when: String,
+    pub href: String,
 }
 
 /// A line of a revision's changes.

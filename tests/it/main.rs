@@ -9,6 +9,7 @@
 
 mod accounts;
 mod backup;
+mod browser;
 mod cache;
 mod cli;
 mod comments;

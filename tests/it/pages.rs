@@ -367,7 +367,14 @@ async fn health_stylesheet_and_avatars_answer() {
         app.page("/healthz").await,
         (StatusCode::OK, "ok\n".to_owned())
     );
-    assert_eq!(app.get("/static/style.css").await.status(), StatusCode::OK);
+    let stylesheet = app
+        .get(&colloquy::web::static_files::href("style.css"))
+        .await;
+    assert_eq!(stylesheet.status(), StatusCode::OK);
+    assert_eq!(
+        stylesheet.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     let avatar = app.get(&format!("/avatar/{}.svg", "a".repeat(32))).await;
     assert_eq!(avatar.headers()["content-type"], "image/svg+xml");
     assert_eq!(

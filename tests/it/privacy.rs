@@ -234,7 +234,7 @@ async fn a_members_only_site_shows_nothing_to_the_signed_out() {
         "/login/forgot",
         "/robots.txt",
         "/healthz",
-        "/static/style.css",
+        &colloquy::web::static_files::href("style.css"),
     ] {
         let response = stranger.get(app.url(open)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{open}");
