@@ -34,6 +34,7 @@ pub struct PageKey {
 pub struct CachedPage {
     version: i64,
     content_type: Option<HeaderValue>,
+    cache_control: Option<HeaderValue>,
     etag: HeaderValue,
     last_modified: i64,
     identity: Bytes,
@@ -88,7 +89,9 @@ impl PageCache {
             || request.uri().path().to_owned(),
             |target| target.as_str().to_owned(),
         );
-        if target == "/healthz" {
+        // Static files and avatars are answered from memory already, with their own caching headers.
+        if target == "/healthz" || target.starts_with("/static/") || target.starts_with("/avatar/")
+        {
             return None;
         }
         Some((
@@ -133,6 +136,7 @@ impl PageCache {
         let page = Arc::new(CachedPage {
             version,
             content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
+            cache_control: parts.headers.get(header::CACHE_CONTROL).cloned(),
             etag: etag_of(&identity),
             last_modified: calendar::now(),
             gzip: gzip(&identity),
@@ -242,6 +246,9 @@ fn answer(page: &CachedPage, conditions: &Conditions, outcome: &'static str) -> 
         HeaderValue::from_static("Accept-Encoding, Cookie"),
     );
     headers.insert(CACHE_HEADER, HeaderValue::from_static(outcome));
+    if let Some(cache_control) = &page.cache_control {
+        headers.insert(header::CACHE_CONTROL, cache_control.clone());
+    }
     if not_modified {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }

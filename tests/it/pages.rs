@@ -477,3 +477,90 @@ async fn five_hundred_half_open_connections_do_not_starve_the_site() {
     );
     drop(held);
 }
+
+#[tokio::test]
+async fn static_files_are_fingerprinted_compressed_and_kept_for_a_year() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let script = colloquy::web::static_files::href("vendor/easymde.min.js");
+    assert!(script.starts_with("/static/vendor/easymde.min.") && script.ends_with(".js"));
+
+    let plain = app.get(&script).await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert_eq!(
+        plain.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        plain.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = plain.headers()["etag"].clone();
+    let original = plain.bytes().await.unwrap();
+
+    for coding in ["br", "gzip"] {
+        let response = app
+            .client
+            .get(app.url(&script))
+            .header("accept-encoding", coding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-encoding"], coding);
+        let compressed = response.bytes().await.unwrap();
+        assert!(compressed.len() * 2 < original.len(), "{coding} shrinks it");
+        let mut restored = Vec::new();
+        if coding == "br" {
+            brotli::Decompressor::new(&compressed[..], 4096)
+                .read_to_end(&mut restored)
+                .unwrap();
+        } else {
+            flate2::read::GzDecoder::new(&compressed[..])
+                .read_to_end(&mut restored)
+                .unwrap();
+        }
+        assert_eq!(restored, original, "{coding} gives back the same file");
+    }
+
+    let again = app
+        .client
+        .get(app.url(&script))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    assert_eq!(
+        app.get("/static/vendor/easymde.min.js").await.status(),
+        StatusCode::NOT_FOUND,
+        "only fingerprinted addresses answer"
+    );
+    assert_eq!(
+        app.get("/static/style.0000000000.css").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let licences = app
+        .get(&colloquy::web::static_files::href("vendor/LICENSES.txt"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(licences.contains("EasyMDE") && licences.contains("SIL OFL 1.1"));
+
+    let (_, home) = app.page("/").await;
+    for script in select(&home, "script[src]") {
+        assert!(
+            !script.contains("http"),
+            "no script from another host: {script}"
+        );
+    }
+    for _ in 0..2 {
+        let feed = app.get("/feed/").await;
+        assert_eq!(
+            feed.headers()["cache-control"],
+            "public, max-age=60",
+            "a feed keeps its caching header also when it comes from the page cache"
+        );
+    }
+}
