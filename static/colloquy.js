@@ -1,9 +1,15 @@
 // colloquy's enhancements to the discussion. Every page works without this file; with it:
 // - a Reply link moves the "Leave a Reply" form under the comment it answers, with "Cancel reply" (as
 //   WordPress's comment-reply script does), instead of loading the page again;
-// - the comment form keeps a draft in this browser's local storage until the comment is sent and stored.
+// - the comment form keeps a draft in this browser's local storage until the comment is sent and stored;
+// - a form sent back with errors puts the focus on the first field to correct.
 (() => {
   "use strict";
+
+  // A form sent back with errors: the first field to correct gets the focus, so that its message (tied to it
+  // by aria-describedby) is read out and typing goes where it is needed.
+  const invalid = document.querySelector('form [aria-invalid="true"]');
+  if (invalid && !location.hash.startsWith("#comment-")) invalid.focus();
 
   const respond = document.getElementById("respond");
   const form = document.getElementById("commentform");

@@ -62,6 +62,16 @@ fn free_port() -> u16 {
 impl Browser {
     /// A browser `width` × `height` pixels for `app`, or `None` (said once) where Chromium is not installed.
     pub async fn open(app: &TestApp, width: u32, height: u32) -> Option<Self> {
+        Self::open_with(app, width, height, &[]).await
+    }
+
+    /// Like `open`, with more of Chromium's switches (`--force-dark-mode`).
+    pub async fn open_with(
+        app: &TestApp,
+        width: u32,
+        height: u32,
+        switches: &[&str],
+    ) -> Option<Self> {
         if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
             SKIPPED.call_once(|| {
                 say("browser tests skipped: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
@@ -80,17 +90,27 @@ impl Browser {
                 .expect("start chromedriver"),
         );
         let profile = tempfile::tempdir().expect("a profile folder");
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+        ]
+        .iter()
+        .chain(switches)
+        .map(|switch| (*switch).to_owned())
+        .collect();
+        args.push(format!("--window-size={width},{height}"));
+        args.push(format!("--user-data-dir={}", profile.path().display()));
         let capabilities = json!({
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                    "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1",
-                    format!("--window-size={width},{height}"),
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            }
+            "goog:chromeOptions": { "binary": CHROMIUM, "args": args }
         });
         let capabilities = match capabilities {
             Value::Object(map) => map,
@@ -776,45 +796,66 @@ async fn pages_fit_a_phone_and_a_wide_screen_without_scrolling_sideways() {
 }
 
 #[tokio::test]
-async fn axe_finds_no_wcag_21_aa_violations_on_the_main_pages() {
+async fn axe_finds_no_wcag_21_aa_violations_on_the_main_pages_light_and_dark() {
     let course = course().await;
     if !frontend_tool("axe-core/axe.min.js").exists() {
         say("accessibility test skipped: axe-core is not installed (npm ci in frontend/)");
         return;
     }
-    let Some(browser) = Browser::open(&course.app, 1280, 900).await else {
-        return;
-    };
     let mut found = Vec::new();
-    let mut signed_in = false;
-    for (path, needs_sign_in) in PAGES {
-        if needs_sign_in && !signed_in {
-            browser
-                .sign_in(&course.instructor_email, &course.instructor_password)
-                .await;
-            signed_in = true;
-        }
-        browser.goto(page_path(&course, path)).await;
-        browser.wait("main#content").await;
-        if path == "/admin/posts/new" {
-            browser.wait(".EasyMDEContainer").await;
-        }
+    for (scheme, switches) in [("light", &[][..]), ("dark", &["--force-dark-mode"][..])] {
+        let Some(browser) = Browser::open_with(&course.app, 1280, 900, switches).await else {
+            return;
+        };
+        let dark = browser
+            .run("return matchMedia('(prefers-color-scheme: dark)').matches;")
+            .await;
+        assert_eq!(dark, Value::Bool(scheme == "dark"), "the {scheme} scheme");
+
+        browser.goto(&course.post_path).await;
+        browser.click("#submit").await;
+        browser.wait(".field-error").await;
+        assert_eq!(
+            browser.run("return document.activeElement.id;").await,
+            Value::String("comment".into()),
+            "the first field to correct has the focus"
+        );
         for violation in browser.accessibility_violations().await.unwrap_or_default() {
-            found.push(format!("{path}: {violation}"));
+            found.push(format!("{scheme}, comment form with errors: {violation}"));
+        }
+
+        let mut signed_in = false;
+        for (path, needs_sign_in) in PAGES {
+            if needs_sign_in && !signed_in {
+                browser
+                    .sign_in(&course.instructor_email, &course.instructor_password)
+                    .await;
+                signed_in = true;
+            }
+            browser.goto(page_path(&course, path)).await;
+            browser.wait("main#content").await;
+            if path == "/admin/posts/new" {
+                browser.wait(".EasyMDEContainer").await;
+            }
+            for violation in browser.accessibility_violations().await.unwrap_or_default() {
+                found.push(format!("{scheme}, {path}: {violation}"));
+            }
+        }
+
+        if scheme == "light" {
+            browser
+                .run("const image = document.createElement('img'); image.src = '/avatar/none.svg'; document.querySelector('main').append(image); return true;")
+                .await;
+            let planted = browser.accessibility_violations().await.unwrap_or_default();
+            assert!(
+                planted
+                    .iter()
+                    .any(|violation| violation.starts_with("image-alt")),
+                "axe-core notices an image without alternative text: {planted:?}"
+            );
         }
     }
     assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
-
-    browser
-        .run("const image = document.createElement('img'); image.src = '/avatar/none.svg'; document.querySelector('main').append(image); return true;")
-        .await;
-    let planted = browser.accessibility_violations().await.unwrap_or_default();
-    assert!(
-        planted
-            .iter()
-            .any(|violation| violation.starts_with("image-alt")),
-        "axe-core notices an image without alternative text: {planted:?}"
-    );
 }
 
 #[tokio::test]

@@ -960,3 +960,195 @@ async fn the_post_list_filters_by_status_author_category_and_words() {
     );
     assert_eq!(select(&own, "#filter-author").len(), 0);
 }
+
+#[tokio::test]
+async fn autosaves_keep_unsaved_text_without_touching_the_post_and_refuse_strangers() {
+    let app = spawn_app().await;
+    let student = app.sign_in_as(Role::Author).await;
+    let stranger = app.sign_in_as(Role::Author).await;
+
+    let empty = editor_form(&app, &student, "", "  ", "draft").await;
+    let nothing = student
+        .post_form(&app, "/admin/posts/new/autosave", &empty)
+        .await;
+    assert_eq!(
+        nothing.status(),
+        StatusCode::NO_CONTENT,
+        "nothing typed, nothing stored"
+    );
+
+    let untitled = editor_form(&app, &student, "", "Notes before a title.", "publish").await;
+    let created = student
+        .post_form(&app, "/admin/posts/new/autosave", &untitled)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(created.headers()["cache-control"], "private, no-store");
+    let answer: serde_json::Value = created.json().await.unwrap();
+    let id = answer["id"].as_i64().unwrap();
+    assert_eq!(answer["action"], format!("/admin/posts/{id}"));
+    let draft = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (draft.status, draft.title.as_str(), draft.source.as_str()),
+        (PostStatus::Draft, "Untitled draft", "Notes before a title."),
+        "a first autosave keeps a new post as a draft, never published"
+    );
+
+    let mut later = editor_form(
+        &app,
+        &student,
+        "Containment",
+        "Notes, then more notes.",
+        "draft",
+    )
+    .await;
+    set(&mut later, "version", &draft.version.to_string());
+    let saved = student
+        .post_form(&app, &format!("/admin/posts/{id}/autosave"), &later)
+        .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let unchanged = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        unchanged.source, "Notes before a title.",
+        "an autosave leaves the post as saved"
+    );
+    assert_eq!(unchanged.version, draft.version);
+
+    let editor = student
+        .get(&app, &format!("/admin/posts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let restore =
+        attribute(&editor, ".autosave-offer a", "href").expect("the editor offers the autosave");
+    let restored = student.get(&app, &restore).await.text().await.unwrap();
+    assert_eq!(texts(&restored, "#body"), ["Notes, then more notes."]);
+    assert_eq!(
+        attribute(&restored, "#title", "value").as_deref(),
+        Some("Containment")
+    );
+
+    let mut forged = later.clone();
+    set(&mut forged, "csrf", "forged-token");
+    assert_eq!(
+        student
+            .post_form(&app, &format!("/admin/posts/{id}/autosave"), &forged)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let theirs = editor_form(&app, &stranger, "Hijacked", "Not mine.", "draft").await;
+    assert_eq!(
+        stranger
+            .post_form(&app, &format!("/admin/posts/{id}/autosave"), &theirs)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN,
+        "nobody autosaves into another writer's post"
+    );
+    assert_eq!(
+        student
+            .post_form(&app, "/admin/posts/999999/autosave", &later)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let anonymous = client()
+        .post(app.url(&format!("/admin/posts/{id}/autosave")))
+        .form(&[("title", "x"), ("body", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        anonymous.status().is_redirection() || anonymous.status().is_client_error(),
+        "{}",
+        anonymous.status()
+    );
+
+    let mut save = editor_form(
+        &app,
+        &student,
+        "Containment",
+        "Notes, then more notes.",
+        "draft",
+    )
+    .await;
+    set(&mut save, "version", &draft.version.to_string());
+    assert_eq!(
+        student
+            .post_form(&app, &format!("/admin/posts/{id}"), &save)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        app.store
+            .autosave_of(id, student.user.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "a save discards the autosave"
+    );
+    let editor = student
+        .get(&app, &format!("/admin/posts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(select(&editor, ".autosave-offer").is_empty());
+}
+
+#[tokio::test]
+async fn the_live_preview_renders_and_sanitizes_like_a_saved_post() {
+    let app = spawn_app().await;
+    let student = app.sign_in_as(Role::Author).await;
+    let csrf = student.csrf(&app).await;
+    let preview = student
+        .post_form(
+            &app,
+            "/admin/preview",
+            &[
+                ("csrf", csrf.as_str()),
+                ("body", "**Bold** claim.[^1]\n\n[^1]: A note.\n\n<script>alert(1)</script><img src=x onerror=alert(2)>"),
+            ],
+        )
+        .await;
+    assert_eq!(preview.status(), StatusCode::OK);
+    assert_eq!(preview.headers()["cache-control"], "private, no-store");
+    let html = preview.text().await.unwrap();
+    assert!(html.contains("<strong>Bold</strong>"), "{html}");
+    assert!(html.contains("class=\"footnote\""), "{html}");
+    assert!(
+        !html.contains("<script") && !html.contains("onerror"),
+        "{html}"
+    );
+
+    let forged = student
+        .post_form(&app, "/admin/preview", &[("csrf", "forged"), ("body", "x")])
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let reader = app.sign_in_as(Role::Subscriber).await;
+    let csrf = reader.csrf(&app).await;
+    assert_eq!(
+        reader
+            .post_form(
+                &app,
+                "/admin/preview",
+                &[("csrf", csrf.as_str()), ("body", "x")]
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN,
+        "only writers preview"
+    );
+}
