@@ -284,3 +284,447 @@ async fn a_members_only_site_shows_nothing_to_the_signed_out() {
     };
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Every answer a stranger can get, body and headers, as one text per request.
+async fn public_answers(app: &TestApp, paths: &[String]) -> Vec<(String, String)> {
+    let stranger = client();
+    let mut answers = Vec::new();
+    for path in paths {
+        for (method, accept) in [
+            ("GET", "text/html"),
+            ("GET", "application/json"),
+            ("HEAD", "*/*"),
+        ] {
+            let response = stranger
+                .request(method.parse().unwrap(), app.url(path))
+                .header("accept", accept)
+                .send()
+                .await
+                .unwrap();
+            let mut text = format!("{} {}\n", response.status(), path);
+            for (name, value) in response.headers() {
+                text.push_str(&format!("{name}: {}\n", value.to_str().unwrap_or("")));
+            }
+            text.push_str(&response.text().await.unwrap_or_default());
+            answers.push((format!("{method} {path} ({accept})"), text));
+        }
+    }
+    answers
+}
+
+#[tokio::test]
+async fn no_public_answer_shows_an_email_an_address_a_hash_a_session_or_the_join_code() {
+    let app = spawn_app().await;
+    app.set("comment_previously_approved", "off").await;
+    app.set("comment_flood_interval", "0").await;
+    let (instructor, instructor_password) = app
+        .account(
+            "ada.instructor@faculty.example",
+            "Ada Instructor",
+            Some(Role::Administrator),
+        )
+        .await;
+    let (student, student_password) = app
+        .account(
+            "sam.student@students.example",
+            "Sam Student",
+            Some(Role::Author),
+        )
+        .await;
+    let join_code = app
+        .store
+        .join_code(app.site.id, || "secret-join-7c1e".into())
+        .await
+        .unwrap();
+    let post = app
+        .publish(PostSpec {
+            categories: vec!["Week 1".into()],
+            tags: vec!["telegram".into()],
+            ..PostSpec::post("The Long Telegram")
+        })
+        .await;
+    let page = app
+        .publish(PostSpec {
+            kind: colloquy::domain::post::PostKind::Page,
+            ..PostSpec::post("Syllabus")
+        })
+        .await;
+
+    let mut emails = vec![
+        instructor.email.clone(),
+        student.email.clone(),
+        "writer@example.edu".to_owned(),
+    ];
+    let mut addresses = Vec::new();
+    let mut comment_ids: Vec<i64> = Vec::new();
+    for n in 1..=6 {
+        let email = format!("commenter{n}@private-mail.example");
+        let address = format!("203.0.113.{}", 40 + n);
+        let mut fields = TestApp::reply_fields(
+            &post,
+            &format!("Commenter {n}"),
+            &format!("Thought number {n} on the telegram."),
+        );
+        for (name, value) in &mut fields {
+            match *name {
+                "email" => *value = email.clone(),
+                "url" if n % 2 == 0 => *value = format!("https://site{n}.example/"),
+                "parent" if n > 1 => *value = comment_ids[0].to_string(),
+                _ => {}
+            }
+        }
+        let response = app.leave_reply(&address, &fields).await;
+        comment_ids.push(crate::helpers::comment_id_of(&response));
+        emails.push(email);
+        addresses.push(address);
+    }
+    app.set("comment_moderation", "on").await;
+    let mut held = TestApp::reply_fields(&post, "Held Person", "Please hold me.");
+    for (name, value) in &mut held {
+        if *name == "email" {
+            *value = "held.person@private-mail.example".into();
+        }
+    }
+    let held_id = crate::helpers::comment_id_of(&app.leave_reply("203.0.113.99", &held).await);
+    emails.push("held.person@private-mail.example".into());
+    addresses.push("203.0.113.99".into());
+
+    let staff = client();
+    let signed_in = app
+        .sign_in_with(
+            &staff,
+            &instructor.email,
+            &instructor_password,
+            "203.0.113.200",
+        )
+        .await;
+    let session = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|cookie| cookie.strip_prefix("colloquy_session="))
+        .map(|cookie| cookie.split(';').next().unwrap().to_owned())
+        .expect("a session cookie");
+    let student_session = client();
+    app.sign_in_with(
+        &student_session,
+        &student.email,
+        &student_password,
+        "203.0.113.201",
+    )
+    .await;
+    addresses.extend(["203.0.113.200".to_owned(), "203.0.113.201".to_owned()]);
+    let hashes: Vec<String> = password_hashes(&app, &[instructor.id, student.id]).await;
+
+    let permalink = app.permalink(&post);
+    let page_link = colloquy::domain::permalink::permalink(&page, &app.site.settings.zone(), &[]);
+    let year = &permalink[1..5];
+    let month = &permalink[1..8];
+    let day = &permalink[1..11];
+    let mut paths: Vec<String> = [
+        "/",
+        "/page/2/",
+        "/feed/",
+        "/feed/atom/",
+        "/comments/feed/",
+        "/comments/feed/atom/",
+        "/category/week-1/",
+        "/category/week-1/feed/",
+        "/tag/telegram/",
+        "/tag/telegram/feed/",
+        "/author/wren-writer/",
+        "/author/ada-instructor/",
+        "/author/sam-student/",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/healthz",
+        "/search/?q=telegram",
+        "/search/?q=commenter1%40private-mail.example",
+        "/search/?q=203.0.113.41",
+        "/?s=Thought",
+        "/login",
+        "/login/forgot",
+        "/join/wrong-code",
+        "/admin/",
+        "/admin/comments",
+        "/admin/members",
+        "/account",
+        "/no-such-page/",
+        "/2099/01/01/nothing/",
+        "/comments",
+        "/wp-login.php",
+        "/xmlrpc.php",
+        "/wp-json/wp/v2/users",
+        "/wp-json/wp/v2/comments",
+        "/?author=1",
+    ]
+    .iter()
+    .map(|path| (*path).to_owned())
+    .collect();
+    paths.extend([
+        permalink.clone(),
+        format!("{permalink}feed/"),
+        format!("{permalink}?replytocom={}", comment_ids[0]),
+        format!("{permalink}?replytocom={held_id}"),
+        format!("{permalink}#comment-{held_id}"),
+        format!("/{year}/"),
+        format!("/{month}/"),
+        format!("/{day}/"),
+        format!("/?p={}", post.id),
+        page_link,
+    ]);
+    let mut answers = public_answers(&app, &paths).await;
+
+    let stranger = client();
+    let wrong_password = format!("a wrong password for {}", instructor.email);
+    let reset = format!("a reset for {}", student.email);
+    let link = format!("a sign-in link for {}", student.email);
+    for (what, request) in [
+        (
+            "POST / (405)",
+            stranger.post(app.url("/")).form(&[("a", "b")]),
+        ),
+        (
+            "a comment with mistakes (its own fields come back, no one else's)",
+            stranger
+                .post(app.url("/comments"))
+                .header("x-forwarded-for", "198.51.100.5")
+                .form(&[("post_id", post.id.to_string()), ("comment", String::new())]),
+        ),
+        (
+            "a comment too large",
+            stranger
+                .post(app.url("/comments"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(vec![b'a'; 2 * 1024 * 1024]),
+        ),
+        (
+            wrong_password.as_str(),
+            stranger
+                .post(app.url("/login"))
+                .form(&[("email", instructor.email.as_str()), ("password", "wrong")]),
+        ),
+        (
+            reset.as_str(),
+            stranger
+                .post(app.url("/login/forgot"))
+                .form(&[("email", student.email.as_str())]),
+        ),
+        (
+            link.as_str(),
+            stranger
+                .post(app.url("/login/link"))
+                .form(&[("email", student.email.as_str())]),
+        ),
+    ] {
+        let response = request.send().await.unwrap();
+        let mut text = format!("{}\n", response.status());
+        for (name, value) in response.headers() {
+            text.push_str(&format!("{name}: {}\n", value.to_str().unwrap_or("")));
+        }
+        text.push_str(&response.text().await.unwrap_or_default());
+        answers.push((what.to_owned(), text));
+    }
+    assert!(answers.len() > 140, "{} answers", answers.len());
+
+    let mut leaks = Vec::new();
+    for (what, text) in &answers {
+        let lowered = text.to_lowercase();
+        let what = &what.replace("%40", "@");
+        for email in &emails {
+            // A form sent back keeps what its sender typed, their own email included.
+            if lowered.contains(&email.to_lowercase()) && !what.contains(email.as_str()) {
+                leaks.push(format!("{what} shows {email}"));
+            }
+        }
+        for address in &addresses {
+            if text.contains(address.as_str()) && !what.contains(address.as_str()) {
+                leaks.push(format!("{what} shows {address}"));
+            }
+        }
+        for hash in &hashes {
+            if text.contains(hash.as_str()) || text.contains("$argon2") {
+                leaks.push(format!("{what} shows a password hash"));
+            }
+        }
+        if text.contains(&session) {
+            leaks.push(format!("{what} shows the instructor's session"));
+        }
+        if text.contains(&join_code) {
+            leaks.push(format!("{what} shows the join code"));
+        }
+        if text.contains("Please hold me.") {
+            leaks.push(format!("{what} shows a held comment"));
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+}
+
+async fn password_hashes(app: &TestApp, users: &[i64]) -> Vec<String> {
+    let mut hashes = Vec::new();
+    for user in users {
+        hashes.push(app.store.password_hash(*user).await.unwrap().unwrap());
+    }
+    hashes
+}
+
+/// The real binary at its most talkative (`RUST_LOG=debug`): signing in, failing to, asking for links, joining
+/// and commenting leave no password, email or session in its log.
+#[tokio::test]
+async fn the_log_never_holds_a_password_an_email_or_a_session() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let folder = tempfile::tempdir().unwrap();
+    let log_path = folder.path().join("colloquy.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_colloquy"))
+        .args([
+            "--database-url",
+            &format!("sqlite://{}", folder.path().join("colloquy.db").display()),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--trusted-proxies",
+            "127.0.0.1",
+        ])
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("start colloquy");
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let mut password = None;
+    let mut address = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("with the password ").nth(1) {
+            password = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if let Some(rest) = line.strip_prefix("colloquy listening on ") {
+            address = Some(rest.trim_end_matches('/').to_owned());
+            break;
+        }
+    }
+    let (password, address) = (
+        password.expect("the demo password"),
+        address.expect("the address"),
+    );
+    let url = |path: &str| format!("{address}{path}");
+    let instructor = client();
+    let wrong = "Wrong-Password-Zz9";
+    let secrets_typed = [("email", "instructor@example.edu"), ("password", wrong)];
+    let refused = instructor
+        .post(url("/login"))
+        .form(&secrets_typed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let signed_in = instructor
+        .post(url("/login"))
+        .form(&[
+            ("email", "instructor@example.edu"),
+            ("password", password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let session = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|cookie| cookie.strip_prefix("colloquy_session="))
+        .map(|cookie| cookie.split(';').next().unwrap().to_owned())
+        .expect("a session cookie");
+    let members = instructor
+        .get(url("/admin/members"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let join = members
+        .split("/join/")
+        .nth(1)
+        .and_then(|rest| {
+            rest.split(|c: char| c == '"' || c == '<' || c.is_whitespace())
+                .next()
+        })
+        .expect("the join link")
+        .to_owned();
+    client()
+        .post(url("/login/forgot"))
+        .form(&[("email", "instructor@example.edu")])
+        .send()
+        .await
+        .unwrap();
+    let joined = client()
+        .post(url(&format!("/join/{join}")))
+        .form(&[
+            ("name", "Logged Student"),
+            ("email", "logged.student@private-mail.example"),
+            ("password", "Student-Password-Qq7"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(joined.status(), StatusCode::SEE_OTHER);
+    let home = client()
+        .get(url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let permalink = attribute(&home, "h2.entry-title a", "href").expect("a post");
+    let post_page = client()
+        .get(url(&permalink))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let post_id = attribute(&post_page, "#comment_post_ID", "value").expect("the comment form");
+    let commented = client()
+        .post(url("/comments"))
+        .header("x-forwarded-for", "203.0.113.77")
+        .form(&[
+            ("comment", "A comment whose author should stay private."),
+            ("author", "Logged Commenter"),
+            ("email", "logged.commenter@private-mail.example"),
+            ("post_id", post_id.as_str()),
+            ("parent", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(commented.status(), StatusCode::SEE_OTHER);
+
+    let _ = server.kill();
+    let _ = server.wait();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.contains("DEBUG") || log.contains("INFO"),
+        "the log was written:\n{log:.500}"
+    );
+    assert!(log.lines().count() > 10, "the log has something to say");
+    for secret in [
+        password.as_str(),
+        wrong,
+        "Student-Password-Qq7",
+        "instructor@example.edu",
+        "logged.student@private-mail.example",
+        "logged.commenter@private-mail.example",
+        session.as_str(),
+        "$argon2",
+    ] {
+        assert!(!log.contains(secret), "the log holds {secret}");
+    }
+}
