@@ -210,6 +210,13 @@ pub fn validate(
     }
 }
 
+/// Whether a stored website address is one the comment form would accept as it is: an http:// or https://
+/// address with a host and nothing a page could misread. Addresses that came another way (an import) are
+/// shown only when they pass.
+pub fn is_web_address(url: &str) -> bool {
+    matches!(normalize_url(url), Ok(Some(normal)) if normal == url)
+}
+
 /// An optional website: empty is fine; a bare host gets `http://`; any scheme but http(s) is refused.
 fn normalize_url(typed: &str) -> Result<Option<String>, String> {
     let url = typed.trim();
@@ -408,6 +415,24 @@ mod tests {
             fields(validate(&input(&huge, "A", "a@example.org", ""), None)),
             [Field::Comment]
         );
+    }
+
+    #[test]
+    fn only_plain_web_addresses_count_as_websites() {
+        assert!(is_web_address("https://example.org/me"));
+        assert!(is_web_address("http://localhost:8080/"));
+        for url in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            " https://example.org/",
+            "example.org",
+            "data:text/html,<script>alert(1)</script>",
+            "https://example.org/\"onmouseover=\"alert(1)",
+            "vbscript:msgbox(1)",
+            "",
+        ] {
+            assert!(!is_web_address(url), "{url}");
+        }
     }
 
     #[test]

@@ -56,6 +56,8 @@ fn post_cleaner() -> ammonia::Builder<'static> {
                 Some(value.into())
             }
             "style" => None,
+            // A quotation's source address is never shown, and a `javascript:` one would be kept as it is.
+            "cite" => None,
             _ => Some(value.into()),
         });
     builder
@@ -318,6 +320,15 @@ mod tests {
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("respond"), "{html}");
+    }
+
+    #[test]
+    fn a_quotations_source_address_is_dropped() {
+        let html = markdown_to_html(
+            "<blockquote cite=\"javascript:alert(1)\">q</blockquote>\n\n<q cite=\"https://example.org\">q</q>",
+        );
+        assert!(!html.as_str().contains("cite="), "{}", html.as_str());
+        assert!(html.as_str().contains("<blockquote>"), "{}", html.as_str());
     }
 
     #[test]

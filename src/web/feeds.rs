@@ -285,7 +285,8 @@ fn to_rss(document: &FeedDocument) -> Result<String, rss::Error> {
         .map(|item| rss::Item {
             title: Some(item.title.clone()),
             link: Some(item.link.clone()),
-            description: Some(item.summary.clone()),
+            // Readers show an RSS description as HTML; the summary is plain text.
+            description: Some(html_escape::encode_text(&item.summary).into_owned()),
             guid: Some(rss::Guid {
                 value: item.link.clone(),
                 permalink: true,

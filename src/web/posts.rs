@@ -224,7 +224,10 @@ fn comment_view(
         id: comment.id,
         depth: entry.depth,
         author: comment.author_name.clone(),
-        author_url: comment.author_url.clone(),
+        author_url: comment
+            .author_url
+            .clone()
+            .filter(|url| crate::domain::comment::is_web_address(url)),
         avatar: format!(
             "/avatar/{}.svg",
             avatar::key_for(&comment.author_email, salt)

@@ -469,7 +469,8 @@ impl Importer<'_> {
                 .and_then(|id| self.users_by_wordpress_id.get(&id).copied()),
             author_name: &comment.author,
             author_email: &comment.email,
-            author_url: Some(comment.url.as_str()).filter(|url| !url.is_empty()),
+            author_url: Some(comment.url.as_str())
+                .filter(|url| crate::domain::comment::is_web_address(url)),
             author_ip: &comment.ip,
             content: &comment.content,
             content_html: html,

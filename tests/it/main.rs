@@ -26,3 +26,4 @@ mod store;
 mod writing;
 mod wxr;
 mod wxr_import;
+mod xss;
