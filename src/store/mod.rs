@@ -11,6 +11,7 @@ mod autosaves;
 mod backup;
 mod comments;
 mod imports;
+mod integrity;
 mod members;
 mod outbox;
 mod postgres;

@@ -13,6 +13,7 @@ mod browser;
 mod cache;
 mod cli;
 mod comments;
+mod crash;
 mod durability;
 mod enrolment;
 mod feeds;

@@ -475,3 +475,40 @@ async fn the_comment_trash_empties_after_its_time() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn the_integrity_check_finds_a_post_without_its_search_row() {
+    let app = spawn_app().await;
+    let post = app.publish_post("Indexed").await;
+    app.leave_reply(
+        "203.0.113.5",
+        &TestApp::reply_fields(&post, "Ada", "A comment."),
+    )
+    .await;
+    assert_eq!(
+        app.store.integrity_problems().await.unwrap(),
+        Vec::<String>::new()
+    );
+
+    if app.database_url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+        sqlx::query("DELETE FROM post_search WHERE post_id = $1")
+            .bind(post.id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
+        sqlx::query("DELETE FROM post_search WHERE rowid = $1")
+            .bind(post.id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    assert_eq!(
+        app.store.integrity_problems().await.unwrap(),
+        ["1 posts without their search row"]
+    );
+}
