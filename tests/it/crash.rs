@@ -68,14 +68,12 @@ impl Server {
         let started = Instant::now();
         let probe = client();
         loop {
-            if let Ok(response) = probe
+            let answer = probe
                 .get(format!("{}/healthz", self.address()))
                 .send()
-                .await
-            {
-                if response.status() == StatusCode::OK {
-                    return;
-                }
+                .await;
+            if answer.is_ok_and(|response| response.status() == StatusCode::OK) {
+                return;
             }
             assert!(
                 started.elapsed() < Duration::from_secs(30),
