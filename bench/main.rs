@@ -6,6 +6,7 @@
 use std::{fmt::Write as _, net::SocketAddr, process::Command, time::Instant};
 
 mod growth;
+mod hold;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -54,6 +55,10 @@ struct Options {
     growth_posts: i64,
     #[arg(long, default_value_t = 1_000_000)]
     growth_comments: i64,
+    /// Instead of the page list: 1,000 connections reading and 50 posting comments at once for at least a
+    /// minute (`--seconds`), with the server's errors, p99 and resident memory.
+    #[arg(long)]
+    hold: bool,
     /// Internal: serve this database and print the port (the growth run measures a separate process).
     #[arg(long, hide = true)]
     serve_only: Option<String>,
@@ -91,6 +96,9 @@ fn main() -> anyhow::Result<()> {
     }
     if options.growth {
         return growth::run(&options);
+    }
+    if options.hold {
+        return hold::run(&options);
     }
     if Command::new("wrk").arg("--version").output().is_err() {
         bail!("the benchmark needs wrk: apt-get install wrk");
@@ -265,6 +273,7 @@ fn serve_only(database_url: &str) -> anyhow::Result<()> {
             database_url: database_url.to_owned(),
             serve: ServeArgs {
                 bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+                trusted_proxies: vec!["127.0.0.1".into()],
                 no_demo: true,
                 ..ServeArgs::default()
             },
@@ -305,7 +314,7 @@ fn two_instances(name: &str, urls: [String; 2], options: &Options) -> anyhow::Re
 }
 
 /// What the seeding made that the pages need.
-struct Seeded {
+pub struct Seeded {
     store: Store,
     site: Site,
     /// The path of the post with 50 comments.

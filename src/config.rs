@@ -131,6 +131,11 @@ pub struct ServeArgs {
     /// Memory for pages kept for anonymous readers, in MB; 0 turns the page cache off.
     #[arg(long, env = "COLLOQUY_PAGE_CACHE_MB", default_value_t = 64)]
     pub page_cache_mb: u64,
+
+    /// Seconds a client has to send a request's headers once it starts (or between requests on a kept-alive
+    /// connection); slower connections are closed, so that slow clients cannot hold the server's connections.
+    #[arg(long, env = "COLLOQUY_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout_seconds: u64,
 }
 
 impl Default for ServeArgs {
@@ -144,6 +149,7 @@ impl Default for ServeArgs {
             mail_from: "colloquy <colloquy@localhost>".into(),
             no_demo: false,
             page_cache_mb: 64,
+            header_timeout_seconds: 10,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Building and running the server: connect, migrate, seed an empty database, bind, serve until stopped.
 
-use std::{net::SocketAddr, time::Duration};
+use std::time::Duration;
 
 use anyhow::Context;
 use sha2::{Digest, Sha512};
@@ -21,6 +21,7 @@ pub struct Application {
     port: u16,
     state: AppState,
     benchmark_baseline: bool,
+    header_timeout: Duration,
 }
 
 impl Application {
@@ -67,6 +68,7 @@ impl Application {
             port,
             state,
             benchmark_baseline: false,
+            header_timeout: Duration::from_secs(config.serve.header_timeout_seconds.max(1)),
         })
     }
 
@@ -93,16 +95,71 @@ impl Application {
         ));
         let store = self.state.store.clone();
         let router = web::router(self.state, self.benchmark_baseline);
-        axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+        serve_connections(self.listener, router, self.header_timeout).await;
         scheduler.abort();
         store.close().await;
         Ok(())
+    }
+}
+
+/// How long open requests may take to finish once the server is told to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Accepts connections and serves HTTP/1.1 and HTTP/2 on each until SIGINT or SIGTERM, then lets open requests
+/// finish (for at most `SHUTDOWN_GRACE`). Unlike `axum::serve`, it gives hyper a timer, so that a client must
+/// send a request's headers within `header_timeout` or lose the connection: slow clients cannot hold the
+/// server's connections.
+async fn serve_connections(listener: TcpListener, router: axum::Router, header_timeout: Duration) {
+    use hyper_util::{
+        rt::{TokioExecutor, TokioIo, TokioTimer},
+        server::{conn::auto::Builder, graceful::GracefulShutdown},
+        service::TowerToHyperService,
+    };
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown_signal());
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, most likely: give connections a moment to close.
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY");
+        }
+        let service = TowerToHyperService::new(
+            router
+                .clone()
+                .layer(axum::Extension(axum::extract::ConnectInfo(remote))),
+        );
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            tracing::warn!("requests still open after the grace period were cut off");
+        }
     }
 }
 

@@ -13,7 +13,7 @@ mod editor;
 mod enrolment;
 pub mod error;
 mod feeds;
-mod form;
+pub mod form;
 mod memo;
 mod notify;
 mod pages;

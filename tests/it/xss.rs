@@ -8,7 +8,9 @@ use std::process::Command;
 
 use colloquy::{domain::user::Role, web::static_files};
 use reqwest::StatusCode;
-use scraper::{ElementRef, Html};
+use scraper::Html;
+
+use crate::properties::executable_markup;
 
 use crate::helpers::{Member, TestApp, client, spawn_app};
 
@@ -27,98 +29,6 @@ fn payloads() -> Vec<String> {
         .map(|record| record.trim_end_matches('\n').to_owned())
         .filter(|record| !record.is_empty())
         .collect()
-}
-
-/// What in an HTML document could run script, as a browser parses it.
-fn executable_markup(html: &str) -> Vec<String> {
-    let document = Html::parse_document(html);
-    let mut found = Vec::new();
-    for node in document.root_element().descendants() {
-        let Some(element) = ElementRef::wrap(node) else {
-            continue;
-        };
-        let name = element.value().name();
-        let described = || {
-            let mut html = element.html();
-            html.truncate(160);
-            html
-        };
-        match name {
-            "script" => {
-                let ours = element
-                    .value()
-                    .attr("src")
-                    .is_some_and(|src| src.starts_with("/static/"))
-                    && element.text().all(|text| text.trim().is_empty());
-                if !ours {
-                    found.push(format!("a script: {}", described()));
-                }
-            }
-            "iframe" | "frame" | "frameset" | "object" | "embed" | "applet" | "base" | "style"
-            | "svg" | "math" | "template" | "isindex" | "xmp" | "plaintext" | "listing" => {
-                found.push(format!("a <{name}>: {}", described()));
-            }
-            "meta" if element.value().attr("http-equiv").is_some() => {
-                found.push(format!("a meta http-equiv: {}", described()));
-            }
-            "link" => {
-                let href = element.value().attr("href").unwrap_or_default();
-                let rel = element.value().attr("rel").unwrap_or_default();
-                if !href.starts_with('/') || !matches!(rel, "stylesheet" | "alternate") {
-                    found.push(format!("a foreign link: {}", described()));
-                }
-            }
-            _ => {}
-        }
-        for (attribute, value) in element.value().attrs() {
-            let attribute = attribute.to_ascii_lowercase();
-            if attribute.starts_with("on") {
-                found.push(format!("an event handler: {}", described()));
-            }
-            if attribute == "style" {
-                let style = value.to_ascii_lowercase();
-                if ["expression", "javascript", "behavior", "binding", "url("]
-                    .iter()
-                    .any(|danger| style.contains(danger))
-                {
-                    found.push(format!("a dangerous style: {}", described()));
-                }
-            }
-            if matches!(
-                attribute.as_str(),
-                "href"
-                    | "src"
-                    | "action"
-                    | "formaction"
-                    | "data"
-                    | "background"
-                    | "poster"
-                    | "xlink:href"
-                    | "srcset"
-                    | "cite"
-                    | "lowsrc"
-                    | "dynsrc"
-                    | "srcdoc"
-                    | "codebase"
-            ) {
-                let address: String = value
-                    .chars()
-                    .filter(|ch| !ch.is_whitespace() && !ch.is_control())
-                    .collect::<String>()
-                    .to_ascii_lowercase();
-                let scheme_danger = ["javascript:", "vbscript:", "livescript:", "data:"]
-                    .iter()
-                    .any(|scheme| address.starts_with(scheme))
-                    && !address.starts_with("data:image/png")
-                    && !address.starts_with("data:image/jpeg")
-                    && !address.starts_with("data:image/gif");
-                if scheme_danger || attribute == "srcdoc" {
-                    found.push(format!("a script address: {}", described()));
-                }
-            }
-        }
-    }
-    found
 }
 
 /// The HTML inside a feed's items: RSS description and content:encoded; Atom content and summary unless they

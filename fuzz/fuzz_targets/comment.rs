@@ -1,0 +1,15 @@
+#![no_main]
+//! `cargo fuzz run comment`: the property of the same name in `tests/it/properties.rs`, which the normal suite
+//! also checks with proptest and by replaying `fuzz/corpus/comment/`.
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../../tests/it/properties.rs"]
+#[allow(dead_code)]
+mod properties;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        properties::comment_is_safe(text);
+    }
+});
