@@ -1,39 +1,47 @@
 #!/usr/bin/env bash
 # Scans a local colloquy with wapiti (PyPI: wapiti3), signed out and then signed in as the demo course's
-# instructor, and prints the findings by severity. Usage: scripts/wapiti-scan.sh [SECONDS_PER_SCAN]
+# instructor, and prints the findings by severity. Usage: scripts/wapiti-scan.sh [SECONDS_PER_SCAN [REPORT_DIR]]
+# The JSON reports are kept in REPORT_DIR (default: wapiti-report/ under the target folder).
 # Needs `wapiti` on the PATH (python3 -m venv ~/wapiti && ~/wapiti/bin/pip install wapiti3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-900}"
 work=$(mktemp -d)
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+reports="${2:-$target_dir/wapiti-report}"
+mkdir -p "$reports"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cargo build --quiet --bin colloquy
-binary="${CARGO_TARGET_DIR:-target}/debug/colloquy"
-[ -x "$binary" ] || binary=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/colloquy
+binary="$target_dir/debug/colloquy"
 "$binary" --database-url "sqlite://$work/scan.db" serve --bind "127.0.0.1:$port" > "$work/serve.out" 2> "$work/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 password=$(sed -n 's/.*with the password \([^ ]*\) .*/\1/p' "$work/serve.out")
 base="http://127.0.0.1:$port/"
-common=(-u "$base" --scope folder --flush-session -f json --max-scan-time "$seconds" --tasks 4
+common=(-u "$base" --scope folder --flush-session -f json --max-scan-time "$seconds" --max-attack-time "$((seconds / 8))" --tasks 4
   -x "${base}logout" -x "${base}login/forgot" -x "${base}login/link" -v 1)
+started=$(date +%s)
 echo "== signed out"
-wapiti "${common[@]}" -o "$work/signed-out.json" >/dev/null
+wapiti "${common[@]}" -o "$reports/signed-out.json" >"$reports/signed-out.log" 2>&1
+echo "   $(($(date +%s) - started)) s"
+started=$(date +%s)
 echo "== signed in as instructor@example.edu"
-wapiti "${common[@]}" -o "$work/signed-in.json" \
-  --form-url "${base}login" --form-data "email=instructor%40example.edu&password=${password}&next=%2F" >/dev/null
-python3 - "$work/signed-out.json" "$work/signed-in.json" <<'PY'
+wapiti "${common[@]}" -o "$reports/signed-in.json" \
+  --form-url "${base}login" --form-data "email=instructor%40example.edu&password=${password}&next=%2F" \
+  >"$reports/signed-in.log" 2>&1
+echo "   $(($(date +%s) - started)) s"
+python3 - "$reports/signed-out.json" "$reports/signed-in.json" <<'PY'
 import json, sys
 levels = {1: "low", 2: "medium", 3: "high"}
 for path in sys.argv[1:]:
     report = json.load(open(path))
     print(f"\n{'signed in' if 'signed-in' in path else 'signed out'}: "
           f"{report['infos'].get('crawled_pages_nbr', '?')} pages crawled")
-    for kind in ("vulnerabilities", "anomalies", "additionals"):
+    for kind, label in (("vulnerabilities", "vulnerability"), ("anomalies", "anomaly"), ("additionals", "note")):
         for name, findings in report.get(kind, {}).items():
             for finding in findings:
                 level = levels.get(finding.get("level"), finding.get("level"))
-                print(f"  [{kind[:-1]} {level}] {name}: {finding.get('info', '')[:160]} "
+                print(f"  [{label}, {level}] {name}: {finding.get('info', '')[:160]} "
                       f"({finding.get('method', '')} {finding.get('path', '')} {finding.get('parameter', '')})")
 PY

@@ -105,15 +105,25 @@ pub fn executable_markup(html: &str) -> Vec<String> {
     found
 }
 
-/// True when `fragment`, put inside a `<div>` of a page, closes that div or otherwise ends up outside it.
+/// True when `fragment`, put inside a `<div>` of a page, closes that div or otherwise puts something outside it:
+/// the page's body must hold exactly the div and the paragraph after it, and no text of its own.
 pub fn escapes_its_container(fragment: &str) -> bool {
     let page = format!(
         "<!DOCTYPE html><html><body><div id=\"container-7f3a\">{fragment}</div><p id=\"after-7f3a\">after</p></body></html>"
     );
     let document = Html::parse_document(&page);
-    let after = Selector::parse("body > p#after-7f3a").expect("a selector");
-    let container = Selector::parse("body > div#container-7f3a").expect("a selector");
-    document.select(&after).count() != 1 || document.select(&container).count() != 1
+    let children = Selector::parse("body > *").expect("a selector");
+    let ids: Vec<Option<&str>> = document
+        .select(&children)
+        .map(|element| element.value().attr("id"))
+        .collect();
+    let body = Selector::parse("body").expect("a selector");
+    let stray_text = document.select(&body).any(|body| {
+        body.children()
+            .filter_map(|node| node.value().as_text())
+            .any(|text| !text.trim().is_empty())
+    });
+    ids != [Some("container-7f3a"), Some("after-7f3a")] || stray_text
 }
 
 /// Markdown, whatever it holds, renders to HTML with nothing that runs and nothing that leaves its container.
