@@ -324,6 +324,12 @@ impl FromRef<AppState> for Key {
     }
 }
 
+impl FromRef<AppState> for visitor::SecureCookies {
+    fn from_ref(state: &AppState) -> Self {
+        Self(state.secure_cookies)
+    }
+}
+
 /// Renders a template into an HTML response with a status.
 fn render(status: StatusCode, template: &impl Template) -> Result<Response, WebError> {
     Ok((status, Html(template.render()?)).into_response())

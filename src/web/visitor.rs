@@ -28,12 +28,18 @@ pub struct Visitor {
     pub remembered: Option<Remembered>,
     signed: SignedCookieJar,
     plain: CookieJar,
+    secure: bool,
 }
+
+/// Whether cookies are sent only over https (the site's base URL is https).
+#[derive(Clone, Copy)]
+pub struct SecureCookies(pub bool);
 
 impl<S> FromRequestParts<S> for Visitor
 where
     S: Send + Sync,
     Key: FromRef<S>,
+    SecureCookies: FromRef<S>,
 {
     type Rejection = std::convert::Infallible;
 
@@ -58,6 +64,7 @@ where
             remembered,
             signed,
             plain,
+            secure: SecureCookies::from_ref(state).0,
         })
     }
 }
@@ -69,14 +76,18 @@ impl Visitor {
         self.held.push(comment_id);
         let keep_from = self.held.len().saturating_sub(MAX_HELD);
         let value: Vec<String> = self.held[keep_from..].iter().map(i64::to_string).collect();
-        self.signed = self.signed.add(long_lived(HELD_COOKIE, value.join(".")));
+        self.signed = self
+            .signed
+            .add(long_lived(HELD_COOKIE, value.join("."), self.secure));
         self
     }
 
     /// Keeps the commenter's details for next time, or forgets them when the box was left unticked.
     pub fn remember(mut self, details: Option<Remembered>) -> Self {
         self.plain = match details.and_then(|details| serde_urlencoded::to_string(details).ok()) {
-            Some(value) => self.plain.add(long_lived(COMMENTER_COOKIE, value)),
+            Some(value) => self
+                .plain
+                .add(long_lived(COMMENTER_COOKIE, value, self.secure)),
             None if self.remembered.is_some() => {
                 self.plain.remove(Cookie::build(COMMENTER_COOKIE).path("/"))
             }
@@ -97,6 +108,7 @@ impl Visitor {
         let cookie = Cookie::build((unlock_cookie_name(post_id), password_fingerprint(password)))
             .path("/")
             .http_only(true)
+            .secure(self.secure)
             .same_site(SameSite::Lax)
             .max_age(Duration::days(10))
             .build();
@@ -120,10 +132,11 @@ fn password_fingerprint(password: &str) -> String {
     hex::encode(&Sha256::digest(password.as_bytes())[..12])
 }
 
-fn long_lived(name: &'static str, value: String) -> Cookie<'static> {
+fn long_lived(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Lax)
         .max_age(Duration::days(365))
         .build()

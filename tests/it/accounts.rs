@@ -860,3 +860,37 @@ async fn an_https_site_marks_its_session_cookie_secure() {
         "{cookie}"
     );
 }
+
+#[tokio::test]
+async fn an_https_site_marks_every_visitor_cookie_secure() {
+    let app = crate::helpers::spawn_app_with(|serve| {
+        serve.base_url = Some("https://course.example".into())
+    })
+    .await;
+    let post = app.publish_post("Cookies").await;
+    let mut fields = TestApp::reply_fields(&post, "Ada", "Held, and remembered.");
+    fields.push(("remember", "yes".into()));
+    let response = app.leave_reply("203.0.113.20", &fields).await;
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    let cookies: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        cookies
+            .iter()
+            .any(|cookie| cookie.starts_with("colloquy_held="))
+            && cookies
+                .iter()
+                .any(|cookie| cookie.starts_with("colloquy_commenter=")),
+        "{cookies:?}"
+    );
+    for cookie in &cookies {
+        assert!(
+            cookie.contains("; Secure") && cookie.contains("HttpOnly"),
+            "{cookie}"
+        );
+    }
+}
