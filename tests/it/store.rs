@@ -477,7 +477,7 @@ async fn the_comment_trash_empties_after_its_time() {
 }
 
 #[tokio::test]
-async fn the_integrity_check_finds_a_post_without_its_search_row() {
+async fn the_integrity_check_finds_a_post_without_its_first_revision() {
     let app = spawn_app().await;
     let post = app.publish_post("Indexed").await;
     app.leave_reply(
@@ -492,7 +492,7 @@ async fn the_integrity_check_finds_a_post_without_its_search_row() {
 
     if app.database_url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-        sqlx::query("DELETE FROM post_search WHERE post_id = $1")
+        sqlx::query("DELETE FROM revisions WHERE post_id = $1")
             .bind(post.id)
             .execute(&pool)
             .await
@@ -500,7 +500,7 @@ async fn the_integrity_check_finds_a_post_without_its_search_row() {
         pool.close().await;
     } else {
         let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-        sqlx::query("DELETE FROM post_search WHERE rowid = $1")
+        sqlx::query("DELETE FROM revisions WHERE post_id = $1")
             .bind(post.id)
             .execute(&pool)
             .await
@@ -509,6 +509,6 @@ async fn the_integrity_check_finds_a_post_without_its_search_row() {
     }
     assert_eq!(
         app.store.integrity_problems().await.unwrap(),
-        ["1 posts without their search row"]
+        ["1 posts without their first revision"]
     );
 }
