@@ -28,7 +28,7 @@ echo "   $(($(date +%s) - started)) s"
 started=$(date +%s)
 echo "== signed in as instructor@example.edu"
 wapiti "${common[@]}" -o "$reports/signed-in.json" \
-  --form-url "${base}login" --form-data "email=instructor%40example.edu&password=${password}&next=%2F" \
+  --form-url "${base}login" --form-user instructor@example.edu --form-password "$password" \
   >"$reports/signed-in.log" 2>&1
 echo "   $(($(date +%s) - started)) s"
 python3 - "$reports/signed-out.json" "$reports/signed-in.json" <<'PY'
@@ -36,8 +36,10 @@ import json, sys
 levels = {1: "low", 2: "medium", 3: "high"}
 for path in sys.argv[1:]:
     report = json.load(open(path))
+    auth = report["infos"].get("auth") or {}
     print(f"\n{'signed in' if 'signed-in' in path else 'signed out'}: "
-          f"{report['infos'].get('crawled_pages_nbr', '?')} pages crawled")
+          f"{report['infos'].get('crawled_pages_nbr', '?')} pages crawled"
+          + (f", logged in: {auth.get('logged_in')}" if auth else ""))
     for kind, label in (("vulnerabilities", "vulnerability"), ("anomalies", "anomaly"), ("additionals", "note")):
         for name, findings in report.get(kind, {}).items():
             for finding in findings:

@@ -7,8 +7,18 @@
 //! The version is read with the site at the start of every request, and the database bumps it (by trigger)
 //! in the transaction of every change a public page can show, so a cached page is never served after such a
 //! change, on any instance.
+//!
+//! A page missing from the cache is drawn once: the first request for it draws it, and the others asking for
+//! the same page of the same version meanwhile wait for that one and are answered from the cache. Without
+//! this, a lecture hall opening a post just after a comment arrives would draw (and compress) it a thousand
+//! times at once.
 
-use std::{io::Write, sync::Arc};
+use std::{
+    collections::HashMap,
+    io::Write,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use axum::{
     body::{Body, Bytes},
@@ -17,6 +27,7 @@ use axum::{
 };
 use quick_cache::{Weighter, sync::Cache};
 use sha2::{Digest, Sha256};
+use tokio::sync::watch;
 
 use crate::domain::calendar;
 
@@ -55,6 +66,48 @@ impl Weighter<PageKey, Arc<CachedPage>> for ByBytes {
 #[derive(Clone)]
 pub struct PageCache {
     pages: Option<Arc<Cache<PageKey, Arc<CachedPage>, ByBytes>>>,
+    /// Pages being drawn now, by key and version; each receiver learns when its drawing is over.
+    drawing: Arc<Mutex<HashMap<(PageKey, i64), watch::Receiver<bool>>>>,
+}
+
+/// How long a request waits for another to draw the page it wants before drawing it itself.
+const WAIT_FOR_DRAWING: Duration = Duration::from_secs(10);
+
+/// Whose turn it is to draw a missing page.
+pub enum Turn {
+    /// This request draws it; the others wait until the guard is dropped.
+    Draw(Drawing),
+    /// Another request is drawing it.
+    Wait(watch::Receiver<bool>),
+}
+
+/// Held while a page is drawn; dropping it (also when the request is abandoned) wakes the waiting requests.
+pub struct Drawing {
+    drawing: Arc<Mutex<HashMap<(PageKey, i64), watch::Receiver<bool>>>>,
+    key: (PageKey, i64),
+    done: watch::Sender<bool>,
+}
+
+impl Drop for Drawing {
+    fn drop(&mut self) {
+        if let Ok(mut drawing) = self.drawing.lock() {
+            drawing.remove(&self.key);
+        }
+        self.done.send_replace(true);
+    }
+}
+
+impl Turn {
+    /// Waits, if it is another request's turn, until that request is done (or `WAIT_FOR_DRAWING` passed).
+    pub async fn wait(self) -> Option<Drawing> {
+        match self {
+            Self::Draw(drawing) => Some(drawing),
+            Self::Wait(mut done) => {
+                let _ = tokio::time::timeout(WAIT_FOR_DRAWING, done.wait_for(|done| *done)).await;
+                None
+            }
+        }
+    }
 }
 
 /// What of a request decides how a kept page is answered.
@@ -70,7 +123,31 @@ impl PageCache {
         Self {
             pages: (capacity_bytes > 0)
                 .then(|| Arc::new(Cache::with_weighter(1_024, capacity_bytes, ByBytes))),
+            drawing: Arc::default(),
         }
+    }
+
+    /// Whether this request draws the missing page, or waits for the request already drawing it.
+    pub fn turn(&self, key: &PageKey, version: i64) -> Turn {
+        let Ok(mut drawing) = self.drawing.lock() else {
+            let (done, _) = watch::channel(false);
+            return Turn::Draw(Drawing {
+                drawing: self.drawing.clone(),
+                key: (key.clone(), version),
+                done,
+            });
+        };
+        let entry = (key.clone(), version);
+        if let Some(done) = drawing.get(&entry) {
+            return Turn::Wait(done.clone());
+        }
+        let (done, waiting) = watch::channel(false);
+        drawing.insert(entry.clone(), waiting);
+        Turn::Draw(Drawing {
+            drawing: self.drawing.clone(),
+            key: entry,
+            done,
+        })
     }
 
     /// The key of a request whose answer may be shared, with what its answer depends on; `None` when the
@@ -287,6 +364,36 @@ mod tests {
         assert!(!accepts(None, "gzip"));
         let value = HeaderValue::from_static("BR");
         assert!(accepts(Some(&value), "br"));
+    }
+
+    #[tokio::test]
+    async fn a_missing_page_is_drawn_by_one_request_while_the_others_wait() {
+        let cache = PageCache::new(1024 * 1024);
+        let key = PageKey {
+            site_id: 1,
+            target: "/".into(),
+        };
+        let Turn::Draw(first) = cache.turn(&key, 7) else {
+            panic!("the first request draws");
+        };
+        let Turn::Wait(_) = cache.turn(&key, 7) else {
+            panic!("a second request waits");
+        };
+        assert!(
+            matches!(cache.turn(&key, 8), Turn::Draw(_)),
+            "another version is another page"
+        );
+        let waiting = tokio::spawn(cache.turn(&key, 7).wait());
+        drop(first);
+        let waited = tokio::time::timeout(std::time::Duration::from_secs(1), waiting)
+            .await
+            .expect("the waiting request wakes when the drawing ends")
+            .expect("the task");
+        assert!(waited.is_none(), "it did not draw the page itself");
+        assert!(
+            matches!(cache.turn(&key, 7), Turn::Draw(_)),
+            "the turn is free again"
+        );
     }
 
     #[test]

@@ -79,18 +79,27 @@ pub async fn mount(State(state): State<AppState>, request: Request, next: Next) 
         Ok(site) => site,
         Err(error) => return WebError::from(error).into_response(),
     };
-    let shared = state.pages.key_for(site.id, &request);
-    if let Some((key, conditions)) = &shared
-        && let Some(kept) = state.pages.lookup(key, site.content_version, conditions)
-    {
-        return kept;
-    }
     let version = site.content_version;
+    let shared = state.pages.key_for(site.id, &request);
+    let mut drawing = None;
+    if let Some((key, conditions)) = &shared {
+        if let Some(kept) = state.pages.lookup(key, version, conditions) {
+            return kept;
+        }
+        drawing = state.pages.turn(key, version).wait().await;
+        if drawing.is_none()
+            && let Some(kept) = state.pages.lookup(key, version, conditions)
+        {
+            return kept;
+        }
+    }
     let response = serve_site(site, request, next).await;
-    match shared {
+    let response = match shared {
         Some((key, conditions)) => state.pages.keep(key, version, &conditions, response).await,
         None => response,
-    }
+    };
+    drop(drawing);
+    response
 }
 
 async fn serve_site(site: Site, mut request: Request, next: Next) -> Response {
