@@ -102,6 +102,9 @@ impl Application {
     }
 }
 
+/// The most a request's line and headers may take together; larger ones are answered 431.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
 /// How long open requests may take to finish once the server is told to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -119,7 +122,8 @@ async fn serve_connections(listener: TcpListener, router: axum::Router, header_t
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_HEADER_BYTES);
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     let mut stop = std::pin::pin!(shutdown_signal());

@@ -518,6 +518,32 @@ async fn a_client_too_slow_to_send_its_headers_loses_the_connection() {
 }
 
 #[tokio::test]
+async fn oversized_headers_are_refused_and_the_next_request_is_answered() {
+    let app = spawn_app().await;
+    let refused = app
+        .client
+        .get(app.url("/"))
+        .header("x-padding", "a".repeat(100 * 1024))
+        .send()
+        .await;
+    match refused {
+        Ok(response) => assert_eq!(
+            response.status(),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+        ),
+        Err(error) => assert!(error.is_request() || error.is_connect(), "{error}"),
+    }
+    let fine = app
+        .client
+        .get(app.url("/"))
+        .header("x-padding", "a".repeat(8 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fine.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn static_files_are_fingerprinted_compressed_and_kept_for_a_year() {
     use std::io::Read;
     let app = spawn_app().await;
