@@ -66,9 +66,11 @@ impl Weighter<PageKey, Arc<CachedPage>> for ByBytes {
 #[derive(Clone)]
 pub struct PageCache {
     pages: Option<Arc<Cache<PageKey, Arc<CachedPage>, ByBytes>>>,
-    /// Pages being drawn now, by key and version; each receiver learns when its drawing is over.
-    drawing: Arc<Mutex<HashMap<(PageKey, i64), watch::Receiver<bool>>>>,
+    drawing: Arc<InDrawing>,
 }
+
+/// Pages being drawn now, by key and version; each receiver learns when its drawing is over.
+type InDrawing = Mutex<HashMap<(PageKey, i64), watch::Receiver<bool>>>;
 
 /// How long a request waits for another to draw the page it wants before drawing it itself.
 const WAIT_FOR_DRAWING: Duration = Duration::from_secs(10);
@@ -83,7 +85,7 @@ pub enum Turn {
 
 /// Held while a page is drawn; dropping it (also when the request is abandoned) wakes the waiting requests.
 pub struct Drawing {
-    drawing: Arc<Mutex<HashMap<(PageKey, i64), watch::Receiver<bool>>>>,
+    drawing: Arc<InDrawing>,
     key: (PageKey, i64),
     done: watch::Sender<bool>,
 }
