@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Scans a local colloquy with wapiti (PyPI: wapiti3), signed out and then signed in as the demo course's
-# instructor, and prints the findings by severity. Usage: scripts/wapiti-scan.sh [SECONDS_PER_SCAN [REPORT_DIR]]
-# The JSON reports are kept in REPORT_DIR (default: wapiti-report/ under the target folder).
+# instructor, each against a fresh demo database (the signed-out scan's attacks on the sign-in form would
+# otherwise have the instructor's account throttled), and prints the findings by severity.
+# Usage: scripts/wapiti-scan.sh [SECONDS_PER_SCAN [REPORT_DIR]]
+# The JSON reports and wapiti's logs are kept in REPORT_DIR (default: wapiti-report/ under the target folder).
 # Needs `wapiti` on the PATH (python3 -m venv ~/wapiti && ~/wapiti/bin/pip install wapiti3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,27 +12,42 @@ work=$(mktemp -d)
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 reports="${2:-$target_dir/wapiti-report}"
 mkdir -p "$reports"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cargo build --quiet --bin colloquy
 binary="$target_dir/debug/colloquy"
-"$binary" --database-url "sqlite://$work/scan.db" serve --bind "127.0.0.1:$port" > "$work/serve.out" 2> "$work/serve.log" &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-password=$(sed -n 's/.*with the password \([^ ]*\) .*/\1/p' "$work/serve.out")
-base="http://127.0.0.1:$port/"
-common=(-u "$base" --scope folder --flush-session -f json --max-scan-time "$seconds" --max-attack-time "$((seconds / 8))" --tasks 4
-  -x "${base}logout" -x "${base}login/forgot" -x "${base}login/link" -v 1)
-started=$(date +%s)
+server=""
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
+
+# Starts colloquy on a fresh demo database; sets base and password.
+start() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  local name=$1 port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$binary" --database-url "sqlite://$work/$name.db" serve --bind "127.0.0.1:$port" \
+    > "$work/$name.out" 2> "$work/$name.log" &
+  server=$!
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  password=$(sed -n 's/.*with the password \([^ ]*\) .*/\1/p' "$work/$name.out")
+  base="http://127.0.0.1:$port/"
+}
+
+scan() {
+  local name=$1; shift
+  local started
+  started=$(date +%s)
+  wapiti -u "$base" --scope folder --flush-session -f json --max-scan-time "$seconds" \
+    --max-attack-time "$((seconds / 8))" --tasks 4 -v 1 \
+    -x "${base}logout" -x "${base}login/forgot" -x "${base}login/link" \
+    -o "$reports/$name.json" "$@" > "$reports/$name.log" 2>&1
+  echo "   $(($(date +%s) - started)) s"
+}
+
 echo "== signed out"
-wapiti "${common[@]}" -o "$reports/signed-out.json" >"$reports/signed-out.log" 2>&1
-echo "   $(($(date +%s) - started)) s"
-started=$(date +%s)
+start signed-out
+scan signed-out
 echo "== signed in as instructor@example.edu"
-wapiti "${common[@]}" -o "$reports/signed-in.json" \
-  --form-url "${base}login" --form-user instructor@example.edu --form-password "$password" \
-  >"$reports/signed-in.log" 2>&1
-echo "   $(($(date +%s) - started)) s"
+start signed-in
+scan signed-in --form-url "${base}login" --form-user instructor@example.edu --form-password "$password"
+
 python3 - "$reports/signed-out.json" "$reports/signed-in.json" <<'PY'
 import json, sys
 levels = {1: "low", 2: "medium", 3: "high"}

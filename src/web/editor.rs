@@ -292,22 +292,31 @@ pub struct NewQuery {
     kind: String,
 }
 
+impl NewQuery {
+    /// The kind of the new post (`?type=page` for a page), refused when the role may not write it.
+    fn kind_for(&self, role: Role) -> Result<PostKind, WebError> {
+        let kind = if self.kind == "page" {
+            PostKind::Page
+        } else {
+            PostKind::Post
+        };
+        if may_create(Some(role), kind) {
+            Ok(kind)
+        } else {
+            Err(WebError::Forbidden(
+                "Only editors and administrators write pages.",
+            ))
+        }
+    }
+}
+
 pub async fn new_post(
     state: Scoped,
     signed_in: SignedIn,
     Query(query): Query<NewQuery>,
 ) -> Result<Response, WebError> {
     let role = writer_role(&signed_in)?;
-    let kind = if query.kind == "page" {
-        PostKind::Page
-    } else {
-        PostKind::Post
-    };
-    if !may_create(Some(role), kind) {
-        return Err(WebError::Forbidden(
-            "Only editors and administrators write pages.",
-        ));
-    }
+    let kind = query.kind_for(role)?;
     let site = state.site().clone();
     let fields = EditorFields {
         status: "draft".into(),
@@ -351,16 +360,7 @@ pub async fn create_post(
     let fields = EditorFields::from_form(&form);
     signed_in.check_csrf(&fields.csrf)?;
     let role = writer_role(&signed_in)?;
-    let kind = if query.kind == "page" {
-        PostKind::Page
-    } else {
-        PostKind::Post
-    };
-    if !may_create(Some(role), kind) {
-        return Err(WebError::Forbidden(
-            "Only editors and administrators write pages.",
-        ));
-    }
+    let kind = query.kind_for(role)?;
     let site = state.site().clone();
     let plan = match plan_or_page(&state, &site, role, EditorTarget::New(kind), &fields).await? {
         Step::Save(plan) => plan,
@@ -997,16 +997,7 @@ pub async fn autosave_new(
     let fields = EditorFields::from_form(&form);
     signed_in.check_csrf(&fields.csrf)?;
     let role = writer_role(&signed_in)?;
-    let kind = if query.kind == "page" {
-        PostKind::Page
-    } else {
-        PostKind::Post
-    };
-    if !may_create(Some(role), kind) {
-        return Err(WebError::Forbidden(
-            "Only editors and administrators write pages.",
-        ));
-    }
+    let kind = query.kind_for(role)?;
     if fields.title.trim().is_empty() && fields.body.trim().is_empty() {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }

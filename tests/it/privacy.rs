@@ -398,14 +398,7 @@ async fn no_public_answer_shows_an_email_an_address_a_hash_a_session_or_the_join
             "203.0.113.200",
         )
         .await;
-    let session = signed_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find_map(|cookie| cookie.strip_prefix("colloquy_session="))
-        .map(|cookie| cookie.split(';').next().unwrap().to_owned())
-        .expect("a session cookie");
+    let session = session_cookie(&signed_in);
     let student_session = client();
     app.sign_in_with(
         &student_session,
@@ -632,14 +625,7 @@ async fn the_log_never_holds_a_password_an_email_or_a_session() {
         .await
         .unwrap();
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-    let session = signed_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find_map(|cookie| cookie.strip_prefix("colloquy_session="))
-        .map(|cookie| cookie.split(';').next().unwrap().to_owned())
-        .expect("a session cookie");
+    let session = session_cookie(&signed_in);
     let members = instructor
         .get(url("/admin/members"))
         .send()
@@ -727,4 +713,16 @@ async fn the_log_never_holds_a_password_an_email_or_a_session() {
     ] {
         assert!(!log.contains(secret), "the log holds {secret}");
     }
+}
+
+/// The session cookie a sign-in answer sets.
+fn session_cookie(signed_in: &reqwest::Response) -> String {
+    signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|cookie| cookie.strip_prefix("colloquy_session="))
+        .map(|cookie| cookie.split(';').next().unwrap().to_owned())
+        .expect("a session cookie")
 }

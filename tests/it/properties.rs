@@ -126,40 +126,32 @@ pub fn escapes_its_container(fragment: &str) -> bool {
     ids != [Some("container-7f3a"), Some("after-7f3a")] || stray_text
 }
 
+/// What any text became must hold nothing that runs and nothing that leaves its container.
+fn assert_safe(text: &str, html: &str) {
+    let found = executable_markup(html);
+    assert!(found.is_empty(), "{text:?} gave {found:?}");
+    assert!(
+        !escapes_its_container(html),
+        "{text:?} gave HTML that leaves its container: {html}"
+    );
+}
+
 /// Markdown, whatever it holds, renders to HTML with nothing that runs and nothing that leaves its container.
 pub fn markdown_is_safe(text: &str) {
     let html = markup::markdown_to_html(text);
-    let found = executable_markup(html.as_str());
-    assert!(found.is_empty(), "{text:?} gave {found:?}");
-    assert!(
-        !escapes_its_container(html.as_str()),
-        "{text:?} gave HTML that leaves its container: {}",
-        html.as_str()
-    );
+    assert_safe(text, html.as_str());
 }
 
 /// A WordPress post's HTML, whatever it holds, is made as safe as Markdown.
 pub fn wordpress_html_is_safe(text: &str) {
     let html = markup::wordpress_to_html(text);
-    let found = executable_markup(html.as_str());
-    assert!(found.is_empty(), "{text:?} gave {found:?}");
-    assert!(
-        !escapes_its_container(html.as_str()),
-        "{text:?} gave HTML that leaves its container: {}",
-        html.as_str()
-    );
+    assert_safe(text, html.as_str());
 }
 
 /// A comment's text renders safely, and the comment checks answer (accept or refuse) without panicking.
 pub fn comment_is_safe(text: &str) {
     let html = markup::comment_to_html(text);
-    let found = executable_markup(html.as_str());
-    assert!(found.is_empty(), "{text:?} gave {found:?}");
-    assert!(
-        !escapes_its_container(html.as_str()),
-        "{text:?} gave HTML that leaves its container: {}",
-        html.as_str()
-    );
+    assert_safe(text, html.as_str());
     let mut parts = text.splitn(4, '\u{1}');
     let input = comment::CommentInput {
         comment: parts.next().unwrap_or_default().to_owned(),
