@@ -7,6 +7,7 @@
 
 use std::{
     net::TcpListener,
+    os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::{LazyLock, Once},
@@ -33,11 +34,16 @@ fn frontend_tool(path: &str) -> PathBuf {
         .join(path)
 }
 
-/// A chromedriver of the test's own, killed when the test ends.
+/// A chromedriver of the test's own, in a process group of its own with the Chromium it starts; the whole
+/// group is killed when the test ends, also when it fails (killing chromedriver alone would leave Chromium
+/// running).
 struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -82,6 +88,7 @@ impl Browser {
         let port = free_port();
         let driver = Driver(
             Command::new(CHROMEDRIVER)
+                .process_group(0)
                 .arg(format!("--port={port}"))
                 .arg("--allowed-ips=127.0.0.1")
                 .stdout(Stdio::null())
