@@ -209,6 +209,40 @@ pub struct EditorFields {
 }
 
 impl EditorFields {
+    /// The categories (ticked and new) and tags the form names.
+    fn terms(&self) -> (Vec<String>, Vec<String>) {
+        (self.all_categories(), split_names(&self.tags))
+    }
+
+    /// A new post from the form as typed: a draft dated now, with no parent, password or stickiness, which a
+    /// save's plan then overrides.
+    fn new_post<'a>(
+        &'a self,
+        site_id: i64,
+        author_id: i64,
+        kind: PostKind,
+        (categories, tags): &'a (Vec<String>, Vec<String>),
+    ) -> NewPost<'a> {
+        NewPost {
+            site_id,
+            author_id,
+            kind,
+            status: PostStatus::Draft,
+            title: self.title.trim(),
+            source: &self.body,
+            format: SourceFormat::Markdown,
+            excerpt: &self.excerpt,
+            slug: None,
+            parent_id: None,
+            comments_open: self.comments_open,
+            published_at: calendar::now(),
+            categories,
+            tags,
+            sticky: false,
+            password: None,
+        }
+    }
+
     fn from_form(form: &[(String, String)]) -> Self {
         let field = |name: &str| form::field(form, name).unwrap_or_default().to_owned();
         Self {
@@ -368,28 +402,17 @@ pub async fn create_post(
             return show_editor(&state, &site, &signed_in, target, fields, *problems, status).await;
         }
     };
-    let categories = fields.all_categories();
-    let tags = split_names(&fields.tags);
+    let terms = fields.terms();
     let post = state
         .store
         .create_post(
             &NewPost {
-                site_id: site.id,
-                author_id: signed_in.user.id,
-                kind,
                 status: plan.status,
-                title: fields.title.trim(),
-                source: &fields.body,
-                format: SourceFormat::Markdown,
-                excerpt: &fields.excerpt,
-                slug: None,
                 parent_id: plan.parent_id,
-                comments_open: fields.comments_open,
                 published_at: plan.published_at,
-                categories: &categories,
-                tags: &tags,
                 sticky: fields.sticky && role.is_staff(),
                 password: plan.password.as_deref(),
+                ..fields.new_post(site.id, signed_in.user.id, kind, &terms)
             },
             calendar::now(),
         )
@@ -1007,29 +1030,16 @@ pub async fn autosave_new(
         title => title,
     };
     let site = state.site().clone();
-    let categories = fields.all_categories();
-    let tags = split_names(&fields.tags);
+    let terms = fields.terms();
     let now = calendar::now();
     let post = state
         .store
         .create_post(
             &NewPost {
-                site_id: site.id,
-                author_id: signed_in.user.id,
-                kind,
                 status: PostStatus::Draft,
                 title,
-                source: &fields.body,
-                format: SourceFormat::Markdown,
-                excerpt: &fields.excerpt,
-                slug: None,
-                parent_id: None,
-                comments_open: fields.comments_open,
                 published_at: now,
-                categories: &categories,
-                tags: &tags,
-                sticky: false,
-                password: None,
+                ..fields.new_post(site.id, signed_in.user.id, kind, &terms)
             },
             now,
         )
