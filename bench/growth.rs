@@ -3,9 +3,8 @@
 //! and the resident memory of an idle server on the big database.
 
 use std::{
-    io::{BufRead, BufReader},
     net::SocketAddr,
-    process::{Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
@@ -17,7 +16,9 @@ use colloquy::{
     store::{COMMON_WORD, RARE_WORD, Store},
 };
 
-use super::{Options, run_wrk, seed};
+use super::{
+    Options, database_url, resident_megabytes, run_wrk, runtime, seed, serve_in_own_process,
+};
 
 /// The measures and how far each may grow: 2× for pages, 5× for a search of a word every post holds.
 fn pages(discussed: &str, last_page: i64) -> Vec<(&'static str, String, f64)> {
@@ -37,13 +38,8 @@ fn pages(discussed: &str, last_page: i64) -> Vec<(&'static str, String, f64)> {
 
 pub fn run(options: &Options) -> anyhow::Result<()> {
     let folder = tempfile::tempdir()?;
-    let database_url = options
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/growth.db", folder.path().display()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let database_url = database_url(options, &folder, "growth.db");
+    let runtime = runtime()?;
     let (address, store, seeded) = runtime.block_on(async {
         let application = Application::build(Config {
             database_url: database_url.clone(),
@@ -150,15 +146,7 @@ fn measure(
 
 /// Starts a server of its own on the database, reads a few pages, lets it rest, and reads its resident set.
 fn idle_resident_megabytes(database_url: &str) -> anyhow::Result<Resident> {
-    let mut child = Command::new(std::env::current_exe()?)
-        .args(["--serve-only", database_url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().context("the server's output")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let port: u16 = line.trim().parse().context("the server's port")?;
+    let (mut child, port) = serve_in_own_process(database_url)?;
     for path in ["/", "/page/2/", "/category/week-1/", "/feed/"] {
         let status = Command::new("wrk")
             .args(["--threads=1", "--connections=1", "--duration=1s"])
@@ -167,18 +155,10 @@ fn idle_resident_megabytes(database_url: &str) -> anyhow::Result<Resident> {
         anyhow::ensure!(status.status.success(), "wrk failed on {path}");
     }
     std::thread::sleep(Duration::from_secs(2));
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))?;
-    let kilobytes = |field: &str| -> anyhow::Result<u64> {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(field))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .with_context(|| field.to_owned())
-    };
     let resident = Resident {
-        total: kilobytes("VmRSS:")? / 1024,
-        own: kilobytes("RssAnon:")? / 1024,
-        mapped_file: kilobytes("RssFile:")? / 1024,
+        total: resident_megabytes(child.id(), "VmRSS:")?,
+        own: resident_megabytes(child.id(), "RssAnon:")?,
+        mapped_file: resident_megabytes(child.id(), "RssFile:")?,
     };
     child.kill()?;
     child.wait()?;

@@ -2,29 +2,23 @@
 //! against a server in a process of its own: errors and 5xx answers (there must be none), throughput and p99 of
 //! each side, and the server's resident memory sampled every second (it must stay bounded).
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use colloquy::store::Store;
 
-use super::{Measure, Options, comment_script, run_wrk, seed};
+use super::{
+    Measure, Options, comment_script, database_url, resident_megabytes, run_wrk, runtime, seed,
+    serve_in_own_process,
+};
 
 const READERS: u32 = 1_000;
 const WRITERS: u32 = 50;
 
 pub fn run(options: &Options) -> anyhow::Result<()> {
     let folder = tempfile::tempdir()?;
-    let database_url = options
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/hold.db", folder.path().display()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let database_url = database_url(options, &folder, "hold.db");
+    let runtime = runtime()?;
     let seeded = runtime.block_on(async {
         let store = Store::connect(&database_url).await?;
         store.migrate().await?;
@@ -38,15 +32,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         comment_target,
     } = seeded;
 
-    let mut child = Command::new(std::env::current_exe()?)
-        .args(["--serve-only", &database_url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().context("the server's output")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let port: u16 = line.trim().parse().context("the server's port")?;
+    let (mut child, port) = serve_in_own_process(&database_url)?;
     let base = format!("http://127.0.0.1:{port}");
     let pid = child.id();
     let seconds = options.seconds.max(60);
@@ -57,7 +43,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let script = folder.path().join("comment.lua");
     std::fs::write(&script, comment_script(comment_target, 1))?;
     let before = runtime.block_on(super::count_comments(&store, &site))?;
-    let resident_at_start = resident_megabytes(pid)?;
+    let resident_at_start = resident_megabytes(pid, "VmRSS:")?;
     let (reads, writes, samples) = std::thread::scope(|scope| {
         let reads = scope.spawn(|| run_wrk(&format!("{base}{discussed}"), None, seconds, READERS));
         let writes =
@@ -65,7 +51,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         let mut samples = Vec::new();
         for _ in 0..seconds {
             std::thread::sleep(Duration::from_secs(1));
-            samples.push(resident_megabytes(pid).unwrap_or(0));
+            samples.push(resident_megabytes(pid, "VmRSS:").unwrap_or(0));
         }
         let join = |handle: std::thread::ScopedJoinHandle<'_, anyhow::Result<Measure>>| {
             handle
@@ -75,7 +61,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         anyhow::Ok((join(reads)?, join(writes)?, samples))
     })?;
     let after = runtime.block_on(super::count_comments(&store, &site))?;
-    let resident_at_end = resident_megabytes(pid)?;
+    let resident_at_end = resident_megabytes(pid, "VmRSS:")?;
     child.kill()?;
     child.wait()?;
 
@@ -112,21 +98,4 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-fn resident_megabytes(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-        .map(|kilobytes| kilobytes / 1024)
-        .context("VmRSS")
 }

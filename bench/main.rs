@@ -94,23 +94,18 @@ fn main() -> anyhow::Result<()> {
     if let Some(database_url) = &options.serve_only {
         return serve_only(database_url);
     }
+    if Command::new("wrk").arg("--version").output().is_err() {
+        bail!("the benchmark needs wrk: apt-get install wrk");
+    }
     if options.growth {
         return growth::run(&options);
     }
     if options.hold {
         return hold::run(&options);
     }
-    if Command::new("wrk").arg("--version").output().is_err() {
-        bail!("the benchmark needs wrk: apt-get install wrk");
-    }
     let folder = tempfile::tempdir()?;
-    let database_url = options
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/bench.db", folder.path().display()));
-    let server = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let database_url = database_url(&options, &folder, "bench.db");
+    let server = runtime()?;
     let sqlite = database_url.starts_with("sqlite:");
     let (address, uncached_address, second_address, full_sync_address, seeded) =
         server.block_on(async {
@@ -263,12 +258,57 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The database to measure: `--database-url`, or a fresh SQLite file `name` in `folder`.
+fn database_url(options: &Options, folder: &tempfile::TempDir, name: &str) -> String {
+    options
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/{name}", folder.path().display()))
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// A server on the database in a process of its own (this binary with `--serve-only`), so that its memory
+/// can be read apart from the load's: the process and its port.
+fn serve_in_own_process(database_url: &str) -> anyhow::Result<(std::process::Child, u16)> {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(["--serve-only", database_url])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().context("the server's output")?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let port = line.trim().parse().context("the server's port")?;
+    Ok((child, port))
+}
+
+/// A memory figure of a process (`VmRSS:`, `RssAnon:`, `RssFile:` in /proc/PID/status), in MB.
+fn resident_megabytes(pid: u32, field: &str) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map(|kilobytes| kilobytes / 1024)
+        .with_context(|| field.to_owned())
+}
+
 /// Serves a database from this process until killed, printing the port first.
 fn serve_only(database_url: &str) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
+    runtime()?.block_on(async {
         let application = Application::build(Config {
             database_url: database_url.to_owned(),
             serve: ServeArgs {

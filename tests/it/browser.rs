@@ -758,6 +758,29 @@ const PAGES: [(&str, bool); 8] = [
     ("/admin/comments", true),
 ];
 
+impl Browser {
+    /// Opens one of `PAGES` once it has loaded (with the editor's script, on the editor), first signing the
+    /// instructor in when the page needs it and `signed_in` says it has not happened yet.
+    async fn open_main_page(
+        &self,
+        course: &Course,
+        path: &str,
+        needs_sign_in: bool,
+        signed_in: &mut bool,
+    ) {
+        if needs_sign_in && !*signed_in {
+            self.sign_in(&course.instructor_email, &course.instructor_password)
+                .await;
+            *signed_in = true;
+        }
+        self.goto(page_path(course, path)).await;
+        self.wait("main#content").await;
+        if path == "/admin/posts/new" {
+            self.wait(".EasyMDEContainer").await;
+        }
+    }
+}
+
 fn page_path<'a>(course: &'a Course, path: &'a str) -> &'a str {
     if path == "POST" {
         &course.post_path
@@ -778,17 +801,9 @@ async fn pages_fit_a_phone_and_a_wide_screen_without_scrolling_sideways() {
         browser.resize(width, height).await;
         let mut signed_in = false;
         for (path, needs_sign_in) in PAGES {
-            if needs_sign_in && !signed_in {
-                browser
-                    .sign_in(&course.instructor_email, &course.instructor_password)
-                    .await;
-                signed_in = true;
-            }
-            browser.goto(page_path(&course, path)).await;
-            browser.wait("main#content").await;
-            if path == "/admin/posts/new" {
-                browser.wait(".EasyMDEContainer").await;
-            }
+            browser
+                .open_main_page(&course, path, needs_sign_in, &mut signed_in)
+                .await;
             let (fits, measure) = browser.fits_its_width().await;
             if !fits {
                 wide.push(format!("{path} at {width} px: {measure}"));
@@ -833,17 +848,9 @@ async fn axe_finds_no_wcag_21_aa_violations_on_the_main_pages_light_and_dark() {
 
         let mut signed_in = false;
         for (path, needs_sign_in) in PAGES {
-            if needs_sign_in && !signed_in {
-                browser
-                    .sign_in(&course.instructor_email, &course.instructor_password)
-                    .await;
-                signed_in = true;
-            }
-            browser.goto(page_path(&course, path)).await;
-            browser.wait("main#content").await;
-            if path == "/admin/posts/new" {
-                browser.wait(".EasyMDEContainer").await;
-            }
+            browser
+                .open_main_page(&course, path, needs_sign_in, &mut signed_in)
+                .await;
             for violation in browser.accessibility_violations().await.unwrap_or_default() {
                 found.push(format!("{scheme}, {path}: {violation}"));
             }
