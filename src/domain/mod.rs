@@ -2,10 +2,12 @@
 
 pub mod avatar;
 pub mod calendar;
+pub mod citation;
 pub mod comment;
 pub mod markup;
 pub mod permalink;
 pub mod post;
+pub mod reading;
 pub mod roster;
 pub mod search;
 pub mod settings;
