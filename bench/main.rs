@@ -418,6 +418,7 @@ async fn seed(store: &Store, posts: usize) -> anyhow::Result<Seeded> {
         let post = store
             .create_post(
                 &NewPost {
+                    reading_id: None,
                     site_id: site.id,
                     author_id: author.id,
                     kind: PostKind::Post,
@@ -451,6 +452,7 @@ async fn seed(store: &Store, posts: usize) -> anyhow::Result<Seeded> {
         let submitted = store
             .submit_comment(
                 &NewComment {
+                    cited: &[],
                     site_id: site.id,
                     post_id: discussed.id,
                     parent_id,

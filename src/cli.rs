@@ -361,6 +361,7 @@ async fn post_command(store: &Store, site: &Site, command: PostCommand) -> anyho
             let post = store
                 .create_post(
                     &NewPost {
+                        reading_id: None,
                         site_id: site.id,
                         author_id: writer.id,
                         kind,

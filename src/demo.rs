@@ -180,6 +180,7 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
         let created = store
             .create_post(
                 &NewPost {
+                    reading_id: None,
                     site_id: site.id,
                     author_id,
                     kind,
@@ -210,6 +211,7 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
     store
         .create_post(
             &NewPost {
+                reading_id: None,
                 site_id: site.id,
                 author_id: instructor.id,
                 kind: PostKind::Page,
@@ -276,6 +278,7 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
         let stored = store
             .submit_comment(
                 &NewComment {
+                    cited: &[],
                     site_id: site.id,
                     post_id: discussed.id,
                     parent_id: parent.and_then(|index: usize| ids.get(index).copied()),

@@ -4,6 +4,8 @@
 
 use std::ops::Range;
 
+use super::markup::SafeHtml;
+
 /// One citation found in a text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Citation {
@@ -267,6 +269,73 @@ pub fn pages_text(first: u32, last: u32) -> String {
     } else {
         format!("{first}–{last}")
     }
+}
+
+/// A reading that citations can point to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CitableReading {
+    pub id: i64,
+    pub slug: String,
+    /// The reading's label as `label_key` folds it.
+    pub label_key: String,
+}
+
+/// The readings a text may cite: a site's readings, and the one its post discusses.
+#[derive(Clone, Debug, Default)]
+pub struct Citable {
+    pub readings: Vec<CitableReading>,
+    /// The reading a citation without a label cites.
+    pub default: Option<i64>,
+}
+
+impl Citable {
+    /// The reading a citation cites: the one its label names, else the post's own.
+    pub fn resolve(&self, citation: &Citation) -> Option<&CitableReading> {
+        match &citation.label {
+            Some(label) => {
+                let key = label_key(label);
+                self.readings.iter().find(|reading| reading.label_key == key)
+            }
+            None => {
+                let default = self.default?;
+                self.readings.iter().find(|reading| reading.id == default)
+            }
+        }
+    }
+}
+
+/// The address of a reading's page.
+pub fn page_href(slug: &str, page: u32) -> String {
+    format!("/readings/{slug}/#page-{page}")
+}
+
+/// A citation of a known reading, as it is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cited {
+    pub reading_id: i64,
+    pub first_page: u32,
+    pub last_page: u32,
+    pub quote: String,
+}
+
+/// Links the citations of sanitized HTML to the readings they cite, and lists them.
+pub fn link_citations(html: &SafeHtml, citable: &Citable) -> (SafeHtml, Vec<Cited>) {
+    if citable.readings.is_empty() {
+        return (html.clone(), Vec::new());
+    }
+    let mut cited = Vec::new();
+    let (linked, _) = link_in_html(html.as_str(), |citation| {
+        let reading = citable.resolve(citation)?;
+        cited.push(Cited {
+            reading_id: reading.id,
+            first_page: citation.first_page,
+            last_page: citation.last_page,
+            quote: citation.quote.clone(),
+        });
+        Some(page_href(&reading.slug, citation.first_page))
+    });
+    // The input was sanitized; what was added is an anchor whose address is escaped.
+    (SafeHtml::from_stored(linked), cited)
 }
 
 /// Links every citation in sanitized HTML whose reading `resolve` knows: the locator inside the parentheses

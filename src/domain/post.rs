@@ -3,7 +3,13 @@
 
 use std::{fmt, str::FromStr};
 
-use super::{markup, markup::SafeHtml, settings::SiteSettings, user::Role};
+use super::{
+    citation::{Citable, Cited, link_citations},
+    markup,
+    markup::SafeHtml,
+    settings::SiteSettings,
+    user::Role,
+};
 
 /// Dated posts (in the feed and archives) and static pages (hierarchical, undated URLs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,6 +155,8 @@ pub struct Post {
     pub password: Option<String>,
     /// Bumped by every save, so that a save based on an older version is caught.
     pub version: i64,
+    /// The reading the post discusses: its citations without a label cite this one.
+    pub reading_id: Option<i64>,
 }
 
 impl Post {
@@ -184,6 +192,24 @@ pub fn render_body(source: &str, format: SourceFormat, excerpt: &str) -> Rendere
         excerpt.trim().to_owned()
     };
     RenderedBody { html, summary }
+}
+
+/// Renders a body and links its citations of the readings `citable` knows; also returns those citations.
+pub fn render_body_citing(
+    source: &str,
+    format: SourceFormat,
+    excerpt: &str,
+    citable: &Citable,
+) -> (RenderedBody, Vec<Cited>) {
+    let rendered = render_body(source, format, excerpt);
+    let (html, cited) = link_citations(&rendered.html, citable);
+    (
+        RenderedBody {
+            html,
+            summary: rendered.summary,
+        },
+        cited,
+    )
 }
 
 /// Whether someone with `role` may write a new post (contributors and up) or page (editors and up).
@@ -339,6 +365,7 @@ mod tests {
             source_format: SourceFormat::Markdown,
             password: None,
             version: 1,
+            reading_id: None,
         }
     }
 

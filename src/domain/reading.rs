@@ -11,6 +11,23 @@ use super::{
 /// The largest reading text taken, in bytes (a long book chapter is well below).
 pub const LONGEST_TEXT: usize = 4 * 1024 * 1024;
 
+/// A reading as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub id: i64,
+    pub site_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub author: String,
+    pub year: Option<i32>,
+    pub label: String,
+    pub source: String,
+    /// Only the site's members may read it, even on a public site (most assigned texts are under copyright).
+    pub members_only: bool,
+    pub created_at: i64,
+    pub modified_at: i64,
+}
+
 /// A reading's details as a form or the command line gives them.
 #[derive(Clone, Debug, Default)]
 pub struct ReadingDetails {

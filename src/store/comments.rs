@@ -1,12 +1,14 @@
 //! Comments: the atomic submit (duplicate and flood checks, then insert), threads, moderation.
 
 use crate::domain::{
+    citation::Cited,
     comment::{Comment, CommentStatus, Moderation, flood_wait},
     thread,
 };
 
 use super::{
     Store, StoreError, StoreResult,
+    readings::replace_citations,
     records::{COMMENT_COLUMNS, CommentRow, convert_all},
     with_pool,
 };
@@ -26,6 +28,8 @@ pub struct NewComment<'a> {
     pub content_html: &'a str,
     pub status: CommentStatus,
     pub created_at: i64,
+    /// The readings' pages the text cites (its HTML already links them).
+    pub cited: &'a [Cited],
 }
 
 /// The outcome of a submit.
@@ -135,6 +139,15 @@ impl Store {
             .bind(new.created_at)
             .fetch_one(&mut *tx)
             .await?;
+            if !new.cited.is_empty() {
+                replace_citations!(
+                    &mut *tx,
+                    new.site_id,
+                    new.post_id,
+                    Some(row.comment_id()),
+                    new.cited
+                );
+            }
             tx.commit().await?;
             row
         });

@@ -16,6 +16,7 @@ mod members;
 mod outbox;
 mod postgres;
 mod posts;
+mod readings;
 mod records;
 mod search;
 mod seed;
@@ -31,6 +32,7 @@ pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, 
 pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};
 pub use members::Membership;
 pub use outbox::OutboxMail;
+pub use readings::CitationRecord;
 pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};
 pub use search::SEARCH_CANDIDATES;
 pub use seed::{COMMON_WORD, RARE_WORD};

@@ -3,13 +3,15 @@
 use crate::domain::{
     markup::html_to_text,
     post::{
-        DEFAULT_CATEGORY, Post, PostKind, PostStatus, SourceFormat, Taxonomy, Term, render_body,
+        DEFAULT_CATEGORY, Post, PostKind, PostStatus, SourceFormat, Taxonomy, Term,
+        render_body_citing,
     },
     slug,
 };
 
 use super::{
     Store, StoreError, StoreResult,
+    readings::replace_citations,
     records::{CardRow, POST_COLUMNS, POST_LIST_COLUMNS, PostRow, convert_all},
     with_pool,
 };
@@ -33,6 +35,8 @@ pub struct NewPost<'a> {
     pub tags: &'a [String],
     pub sticky: bool,
     pub password: Option<&'a str>,
+    /// The reading the post discusses (a reading of the same site).
+    pub reading_id: Option<i64>,
 }
 
 /// The categories (the default one when none is named) and tags a post gets; pages get none.
@@ -236,7 +240,8 @@ impl Store {
     /// Creates a post or page with a slug unique in its site, and its categories and tags (creating those that
     /// do not exist yet). A post without a category gets the default one.
     pub async fn create_post(&self, new: &NewPost<'_>, now: i64) -> StoreResult<Post> {
-        let body = render_body(new.source, new.format, new.excerpt);
+        let citable = self.citable(new.site_id, new.reading_id).await?;
+        let (body, cited) = render_body_citing(new.source, new.format, new.excerpt, &citable);
         let terms = terms_to_attach(new.kind, new.categories, new.tags);
         let search_text = html_to_text(body.html.as_str());
         let base_slug = slug::slugify(new.title);
@@ -262,8 +267,9 @@ impl Store {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (site_id, author_id, kind, status, slug, title, source, source_format, content_html,
                                     excerpt, summary, parent_id, comments_open, published_at, created_at, modified_at,
-                                    sticky, password)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17) RETURNING id",
+                                    sticky, password, reading_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18)
+                 RETURNING id",
             )
             .bind(new.site_id)
             .bind(new.author_id)
@@ -282,9 +288,11 @@ impl Store {
             .bind(now)
             .bind(new.sticky)
             .bind(new.password)
+            .bind(new.reading_id)
             .fetch_one(&mut *tx)
             .await?;
             attach_terms!(&mut *tx, new.site_id, id, &terms);
+            replace_citations!(&mut *tx, new.site_id, id, None, &cited);
             index_post!(&mut *tx, dialect, id, new.title, &search_text);
             insert_revision!(
                 &mut *tx,
@@ -628,6 +636,7 @@ pub struct PostEdit<'a> {
     pub parent_id: Option<i64>,
     pub categories: &'a [String],
     pub tags: &'a [String],
+    pub reading_id: Option<i64>,
 }
 
 /// The outcome of a save.
@@ -682,7 +691,9 @@ impl Store {
             .post_by_id(site_id, post_id)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let body = render_body(edit.source, current.source_format, edit.excerpt);
+        let citable = self.citable(site_id, edit.reading_id).await?;
+        let (body, cited) =
+            render_body_citing(edit.source, current.source_format, edit.excerpt, &citable);
         let terms = terms_to_attach(current.kind, edit.categories, edit.tags);
         let search_text = html_to_text(body.html.as_str());
         let saved: bool = with_pool!(self, writer, |pool, dialect| {
@@ -690,7 +701,7 @@ impl Store {
             let updated = sqlx::query(
                 "UPDATE posts SET title = $1, source = $2, content_html = $3, excerpt = $4, summary = $5, status = $6,
                         published_at = $7, comments_open = $8, sticky = $9, password = $10, parent_id = $11,
-                        modified_at = $12, version = version + 1
+                        modified_at = $12, version = version + 1, reading_id = $16
                  WHERE site_id = $13 AND id = $14 AND version = $15",
             )
             .bind(edit.title)
@@ -708,9 +719,11 @@ impl Store {
             .bind(site_id)
             .bind(post_id)
             .bind(expected_version)
+            .bind(edit.reading_id)
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() == 1 {
+                replace_citations!(&mut *tx, site_id, post_id, None, &cited);
                 sqlx::query("DELETE FROM post_terms WHERE post_id = $1")
                     .bind(post_id)
                     .execute(&mut *tx)

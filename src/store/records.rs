@@ -12,12 +12,12 @@ use super::{StoreError, StoreResult};
 /// The columns of `PostRow`, for `SELECT … FROM posts p`.
 pub(crate) const POST_COLUMNS: &str = "p.id, p.site_id, p.author_id, p.kind, p.status, p.slug, p.title, p.source, \
      p.content_html, p.excerpt, p.summary, p.parent_id, p.comments_open, p.published_at, p.modified_at, p.sticky, \
-     p.password, p.version, p.source_format";
+     p.password, p.version, p.source_format, p.reading_id";
 
 /// The columns of `PostRow` for listings, which show the summary and leave the body out.
 pub(crate) const POST_LIST_COLUMNS: &str = "p.id, p.site_id, p.author_id, p.kind, p.status, p.slug, p.title, \
      '' AS source, '' AS content_html, p.excerpt, p.summary, p.parent_id, p.comments_open, p.published_at, p.modified_at, \
-     p.sticky, p.password, p.version, p.source_format";
+     p.sticky, p.password, p.version, p.source_format, p.reading_id";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PostRow {
@@ -40,6 +40,7 @@ pub(crate) struct PostRow {
     password: Option<String>,
     version: i64,
     source_format: String,
+    reading_id: Option<i64>,
 }
 
 impl PostRow {
@@ -72,6 +73,7 @@ impl TryFrom<PostRow> for Post {
             source_format: row.source_format.parse().map_err(StoreError::Corrupt)?,
             password: row.password,
             version: row.version,
+            reading_id: row.reading_id,
         })
     }
 }
@@ -165,6 +167,12 @@ pub(crate) struct CommentRow {
     content_html: String,
     status: String,
     created_at: i64,
+}
+
+impl CommentRow {
+    pub(crate) fn comment_id(&self) -> i64 {
+        self.id
+    }
 }
 
 impl TryFrom<CommentRow> for Comment {

@@ -614,6 +614,7 @@ pub async fn save_comment(
         }
         let rendered = markup::comment_to_html(&valid.text);
         let reply = crate::store::NewComment {
+            cited: &[],
             site_id: site.id,
             post_id: original.post_id,
             parent_id: Some(original.id),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::{
     domain::{
-        calendar,
+        calendar, citation,
         comment::{
             self, Account, CommentInput, CommentStatus, Field, FieldError, Standing, Submission,
         },
@@ -164,6 +164,14 @@ pub async fn leave_reply(
         },
     );
 
+    // Citations of the readings are linked after classifying, so that they never count as links.
+    let (linked, cited) = if citation::find(&valid.text).is_empty() {
+        (rendered.clone(), Vec::new())
+    } else {
+        let citable = state.store.citable(site.id, post.reading_id).await?;
+        citation::link_citations(&rendered, &citable)
+    };
+
     // 4, 5 and 7: duplicate, flood, then stored durably before answering.
     let new = NewComment {
         site_id: site.id,
@@ -176,9 +184,10 @@ pub async fn leave_reply(
         author_ip: &ip_text,
         user_agent: &user_agent.chars().take(255).collect::<String>(),
         content: &valid.text,
-        content_html: rendered.as_str(),
+        content_html: linked.as_str(),
         status: verdict.status(),
         created_at: now,
+        cited: &cited,
     };
     let staff = signed_in.as_ref().is_some_and(SignedIn::is_staff);
     let flood_interval = if staff {

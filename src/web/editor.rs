@@ -224,6 +224,7 @@ impl EditorFields {
         (categories, tags): &'a (Vec<String>, Vec<String>),
     ) -> NewPost<'a> {
         NewPost {
+            reading_id: None,
             site_id,
             author_id,
             kind,
@@ -407,6 +408,7 @@ pub async fn create_post(
         .store
         .create_post(
             &NewPost {
+                reading_id: None,
                 status: plan.status,
                 parent_id: plan.parent_id,
                 published_at: plan.published_at,
@@ -646,6 +648,7 @@ pub async fn save_post(
     let categories = fields.all_categories();
     let tags = split_names(&fields.tags);
     let edit = PostEdit {
+        reading_id: None,
         title: fields.title.trim(),
         source: &fields.body,
         excerpt: &fields.excerpt,
@@ -940,6 +943,7 @@ pub async fn restore_revision(
     let categories = current.all_categories();
     let tags = split_names(&current.tags);
     let edit = PostEdit {
+        reading_id: None,
         title: &revision.title,
         source: &revision.source,
         excerpt: &revision.excerpt,
@@ -1036,6 +1040,7 @@ pub async fn autosave_new(
         .store
         .create_post(
             &NewPost {
+                reading_id: None,
                 status: PostStatus::Draft,
                 title,
                 published_at: now,

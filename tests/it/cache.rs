@@ -71,6 +71,7 @@ async fn every_change_shows_on_the_next_request() {
             post.version,
             author.id,
             &PostEdit {
+                reading_id: None,
                 title: "Containment, revised",
                 source: "New text.",
                 excerpt: "",

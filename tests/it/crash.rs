@@ -156,6 +156,7 @@ async fn killed_twenty_times_under_load_nothing_acknowledged_is_lost_and_nothing
     let discussed = store
         .create_post(
             &NewPost {
+                reading_id: None,
                 site_id: site.id,
                 author_id: writer.id,
                 kind: PostKind::Post,

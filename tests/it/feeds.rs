@@ -313,6 +313,7 @@ async fn protected_posts_keep_their_text_out_of_feeds() {
         })
         .await;
     let editor = colloquy::store::PostEdit {
+        reading_id: None,
         title: "Quiz",
         source: "The answer is 42.",
         excerpt: "",

@@ -306,6 +306,7 @@ impl TestApp {
         self.store
             .create_post(
                 &NewPost {
+                    reading_id: None,
                     site_id,
                     author_id: author.id,
                     kind: spec.kind,

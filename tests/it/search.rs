@@ -146,6 +146,7 @@ async fn the_index_follows_every_edit() {
         .await;
     let author = app.author().await;
     let edit = colloquy::store::PostEdit {
+        reading_id: None,
         title: "Renamed title",
         source: "New wording about narwhals.",
         excerpt: "",

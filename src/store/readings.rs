@@ -1,0 +1,274 @@
+//! Readings and the citations of their pages.
+
+use crate::domain::{
+    citation::{Citable, CitableReading, label_key},
+    reading::{Reading, ReadingDetails},
+    slug,
+};
+
+use super::{Store, StoreError, StoreResult, with_pool};
+
+const READING_COLUMNS: &str = "id, site_id, slug, title, author, year, label, source, members_only, created_at, modified_at";
+
+#[derive(sqlx::FromRow)]
+struct ReadingRow {
+    id: i64,
+    site_id: i64,
+    slug: String,
+    title: String,
+    author: String,
+    year: Option<i32>,
+    label: String,
+    source: String,
+    members_only: bool,
+    created_at: i64,
+    modified_at: i64,
+}
+
+impl From<ReadingRow> for Reading {
+    fn from(row: ReadingRow) -> Self {
+        Self {
+            id: row.id,
+            site_id: row.site_id,
+            slug: row.slug,
+            title: row.title,
+            author: row.author,
+            year: row.year,
+            label: row.label,
+            source: row.source,
+            members_only: row.members_only,
+            created_at: row.created_at,
+            modified_at: row.modified_at,
+        }
+    }
+}
+
+/// A post or comment that cites a reading, as the reading's margin and page listing show it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct CitationRecord {
+    pub post_id: i64,
+    /// `None` for a citation in the post's own text.
+    pub comment_id: Option<i64>,
+    pub first_page: i64,
+    pub last_page: i64,
+    pub quote: String,
+}
+
+fn label_taken(label: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "another reading of this site has the label “{}”",
+        label.trim()
+    ))
+}
+
+impl Store {
+    /// Adds a reading, its slug made from the title and unique among the site's readings.
+    pub async fn create_reading(
+        &self,
+        site_id: i64,
+        details: &ReadingDetails,
+        now: i64,
+    ) -> StoreResult<Reading> {
+        let base = slug::slugify(details.title.trim());
+        let row: ReadingRow = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            let stem = slug::stem(&base, "reading");
+            let taken: Vec<String> = sqlx::query_scalar(
+                "SELECT slug FROM readings WHERE site_id = $1 AND (slug = $2 OR slug LIKE $3)",
+            )
+            .bind(site_id)
+            .bind(stem)
+            .bind(format!("{stem}-%"))
+            .fetch_all(&mut *tx)
+            .await?;
+            let chosen = slug::first_free(slug::Namespace::Archive, &base, "reading", &taken);
+            let row = sqlx::query_as(&format!(
+                "INSERT INTO readings (site_id, slug, title, author, year, label, label_key, source, members_only,
+                                       created_at, modified_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {READING_COLUMNS}"
+            ))
+            .bind(site_id)
+            .bind(&chosen)
+            .bind(details.title.trim())
+            .bind(details.author.trim())
+            .bind(details.year)
+            .bind(details.label.trim())
+            .bind(label_key(&details.label))
+            .bind(&details.source)
+            .bind(details.members_only)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await;
+            let row = match row {
+                Err(error) => match StoreError::from(error) {
+                    StoreError::Conflict(_) => return Err(label_taken(&details.label)),
+                    other => return Err(other),
+                },
+                Ok(row) => row,
+            };
+            tx.commit().await?;
+            row
+        });
+        Ok(row.into())
+    }
+
+    /// Replaces a reading's details; its slug stays, so that links to it keep working.
+    pub async fn update_reading(
+        &self,
+        site_id: i64,
+        id: i64,
+        details: &ReadingDetails,
+        now: i64,
+    ) -> StoreResult<Reading> {
+        let row: Option<ReadingRow> = with_pool!(self, writer, |pool| {
+            sqlx::query_as(&format!(
+                "UPDATE readings SET title = $1, author = $2, year = $3, label = $4, label_key = $5, source = $6,
+                        members_only = $7, modified_at = $8
+                 WHERE site_id = $9 AND id = $10 RETURNING {READING_COLUMNS}"
+            ))
+            .bind(details.title.trim())
+            .bind(details.author.trim())
+            .bind(details.year)
+            .bind(details.label.trim())
+            .bind(label_key(&details.label))
+            .bind(&details.source)
+            .bind(details.members_only)
+            .bind(now)
+            .bind(site_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })
+        .map_err(|error| match StoreError::from(error) {
+            StoreError::Conflict(_) => label_taken(&details.label),
+            other => other,
+        })?;
+        row.map(Reading::from).ok_or(StoreError::NotFound)
+    }
+
+    /// A site's readings, by title.
+    pub async fn readings(&self, site_id: i64) -> StoreResult<Vec<Reading>> {
+        let rows: Vec<ReadingRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {READING_COLUMNS} FROM readings WHERE site_id = $1 ORDER BY lower(title), id"
+            ))
+            .bind(site_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows.into_iter().map(Reading::from).collect())
+    }
+
+    pub async fn reading_by_slug(&self, site_id: i64, slug: &str) -> StoreResult<Option<Reading>> {
+        let row: Option<ReadingRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {READING_COLUMNS} FROM readings WHERE site_id = $1 AND slug = $2"
+            ))
+            .bind(site_id)
+            .bind(slug)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row.map(Reading::from))
+    }
+
+    pub async fn reading_by_id(&self, site_id: i64, id: i64) -> StoreResult<Option<Reading>> {
+        let row: Option<ReadingRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {READING_COLUMNS} FROM readings WHERE site_id = $1 AND id = $2"
+            ))
+            .bind(site_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row.map(Reading::from))
+    }
+
+    /// The readings a text of this site may cite, citations without a label going to `default`.
+    pub async fn citable(&self, site_id: i64, default: Option<i64>) -> StoreResult<Citable> {
+        let rows: Vec<(i64, String, String)> = with_pool!(self, reader, |pool| {
+            sqlx::query_as("SELECT id, slug, label_key FROM readings WHERE site_id = $1")
+                .bind(site_id)
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(Citable {
+            readings: rows
+                .into_iter()
+                .map(|(id, slug, label_key)| CitableReading {
+                    id,
+                    slug,
+                    label_key,
+                })
+                .collect(),
+            default,
+        })
+    }
+
+    /// The citations of a reading that readers can see: in published posts without a password, and in their
+    /// approved comments; `page` limits them to those whose range holds that page.
+    pub async fn citations_of(
+        &self,
+        reading_id: i64,
+        page: Option<u32>,
+    ) -> StoreResult<Vec<CitationRecord>> {
+        let page_condition = if page.is_some() {
+            " AND c.first_page <= $2 AND c.last_page >= $2"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT c.post_id, c.comment_id, c.first_page, c.last_page, c.quote
+             FROM citations c JOIN posts p ON p.id = c.post_id
+             LEFT JOIN comments m ON m.id = c.comment_id
+             WHERE c.reading_id = $1{page_condition} AND p.status = 'publish' AND p.password IS NULL
+               AND (c.comment_id IS NULL OR m.status = 'approved')
+             ORDER BY p.published_at, c.post_id, m.created_at, c.id"
+        );
+        let rows = with_pool!(self, reader, |pool| {
+            let query = sqlx::query_as(&sql).bind(reading_id);
+            let query = match page {
+                Some(page) => query.bind(i64::from(page)),
+                None => query,
+            };
+            query.fetch_all(pool).await
+        })?;
+        Ok(rows)
+    }
+}
+
+/// Keeps a text's citations inside a transaction, replacing those it had: `$comment_id` is `None` for the
+/// post's own text.
+macro_rules! replace_citations {
+    ($tx:expr, $site_id:expr, $post_id:expr, $comment_id:expr, $cited:expr) => {{
+        let comment_id: Option<i64> = $comment_id;
+        let cited: &[crate::domain::citation::Cited] = $cited;
+        match comment_id {
+            Some(comment_id) => sqlx::query("DELETE FROM citations WHERE comment_id = $1")
+                .bind(comment_id)
+                .execute($tx)
+                .await?,
+            None => sqlx::query("DELETE FROM citations WHERE post_id = $1 AND comment_id IS NULL")
+                .bind($post_id)
+                .execute($tx)
+                .await?,
+        };
+        for citation in cited {
+            sqlx::query(
+                "INSERT INTO citations (site_id, reading_id, post_id, comment_id, first_page, last_page, quote)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind($site_id)
+            .bind(citation.reading_id)
+            .bind($post_id)
+            .bind(comment_id)
+            .bind(i64::from(citation.first_page))
+            .bind(i64::from(citation.last_page))
+            .bind(&citation.quote)
+            .execute($tx)
+            .await?;
+        }
+    }};
+}
+pub(super) use replace_citations;
