@@ -63,6 +63,7 @@
         clearTimeout(previewTimer);
         previewTimer = setTimeout(() => {
           const body = new URLSearchParams({ csrf: csrfField.value, body: markdown });
+          if (form.elements.reading) body.set("reading", form.elements.reading.value);
           fetch(form.dataset.preview, { method: "POST", body, credentials: "same-origin" })
             .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
             .then((html) => {

@@ -338,6 +338,63 @@ pub fn link_citations(html: &SafeHtml, citable: &Citable) -> (SafeHtml, Vec<Cite
     (SafeHtml::from_stored(linked), cited)
 }
 
+/// What the editor's preview says of one citation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub quote: String,
+    /// The citation as written in the parentheses' place: `5–6`, `Khrushchev 1956, 5`.
+    pub cites: String,
+    /// `None` when the quotation is on the cited page.
+    pub problem: Option<String>,
+}
+
+/// Checks each citation of a text: that its reading is known and its quotation is on the cited page.
+/// `texts` gives, for a reading's id, its label and its comparable pages.
+pub fn review(
+    citations: &[Citation],
+    citable: &Citable,
+    texts: &dyn Fn(i64) -> Option<(String, Vec<(u32, String)>)>,
+) -> Vec<Finding> {
+    citations
+        .iter()
+        .map(|citation| {
+            let pages = pages_text(citation.first_page, citation.last_page);
+            let cites = match &citation.label {
+                Some(label) => format!("{label}, {pages}"),
+                None => pages.clone(),
+            };
+            let problem = match citable.resolve(citation) {
+                None => Some(match &citation.label {
+                    Some(label) => format!("No reading of this site has the label “{label}”."),
+                    None => "This post names no reading, so a page alone cites nothing: choose the \
+                             post's reading, or write the reading's label, as in (Label, 5)."
+                        .to_owned(),
+                }),
+                Some(reading) => texts(reading.id).and_then(|(label, text)| {
+                    match check(citation, &text) {
+                        QuoteCheck::Found => None,
+                        QuoteCheck::NoSuchPage => {
+                            Some(format!("{label} has no page {pages}."))
+                        }
+                        QuoteCheck::NotFound => Some(format!(
+                            "The quotation is not on page {pages} of {label}, nor anywhere else in it."
+                        )),
+                        QuoteCheck::OnOtherPages(first, last) => Some(format!(
+                            "The quotation is not on page {pages} of {label}: it is on page {}.",
+                            pages_text(first, last)
+                        )),
+                    }
+                }),
+            };
+            Finding {
+                quote: citation.quote.clone(),
+                cites,
+                problem,
+            }
+        })
+        .collect()
+}
+
 /// Links every citation in sanitized HTML whose reading `resolve` knows: the locator inside the parentheses
 /// becomes `<a class="citation" href="…#page-N">`. Returns the HTML and the citations found (linked or not).
 /// The locator must sit in one text node; a quotation may run across inline tags.

@@ -159,6 +159,17 @@ impl Store {
         Ok(rows.into_iter().map(Reading::from).collect())
     }
 
+    /// Whether the site has any reading.
+    pub async fn has_readings(&self, site_id: i64) -> StoreResult<bool> {
+        let found: Option<i64> = with_pool!(self, reader, |pool| {
+            sqlx::query_scalar("SELECT id FROM readings WHERE site_id = $1 LIMIT 1")
+                .bind(site_id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(found.is_some())
+    }
+
     pub async fn reading_by_slug(&self, site_id: i64, slug: &str) -> StoreResult<Option<Reading>> {
         let row: Option<ReadingRow> = with_pool!(self, reader, |pool| {
             sqlx::query_as(&format!(

@@ -2,6 +2,7 @@
 //! with their differences, and the trash. Who may do what is decided by `domain::post` (`may_create`,
 //! `may_edit`, `planned_status`).
 
+use askama::Template;
 use axum::{
     Json,
     extract::{Path, Query},
@@ -13,6 +14,7 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::{
     domain::{
+        citation,
         calendar,
         markup::markdown_to_html,
         post::{
@@ -203,6 +205,8 @@ pub struct EditorFields {
     pub comments_open: bool,
     pub password: String,
     pub parent: String,
+    /// The id of the reading the post discusses; empty for none.
+    pub reading: String,
     pub version: i64,
     pub action: String,
     pub csrf: String,
@@ -263,6 +267,7 @@ impl EditorFields {
             comments_open: form.iter().any(|(key, _)| key == "comments_open"),
             password: field("password"),
             parent: field("parent"),
+            reading: field("reading"),
             version: field("version").parse().unwrap_or(0),
             action: field("action"),
             csrf: field("csrf"),
@@ -288,6 +293,10 @@ impl EditorFields {
             comments_open: post.comments_open,
             password: post.password.clone().unwrap_or_default(),
             parent: post.parent_id.map(|id| id.to_string()).unwrap_or_default(),
+            reading: post
+                .reading_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
             version: post.version,
             action: String::new(),
             csrf: String::new(),
@@ -408,7 +417,7 @@ pub async fn create_post(
         .store
         .create_post(
             &NewPost {
-                reading_id: None,
+                reading_id: plan.reading_id.filter(|_| kind == PostKind::Post),
                 status: plan.status,
                 parent_id: plan.parent_id,
                 published_at: plan.published_at,
@@ -450,6 +459,7 @@ struct Plan {
     published_at: i64,
     parent_id: Option<i64>,
     password: Option<String>,
+    reading_id: Option<i64>,
 }
 
 /// Checks the typed fields: title, date, status (with the role's limits), parent page.
@@ -506,6 +516,7 @@ async fn plan_save(
         },
         Err(_) => None,
     };
+    let reading_id = chosen_reading(state, site, &fields.reading).await?;
     if problems.title.is_some() || problems.date.is_some() {
         problems.notice = Some("Nothing was saved: please correct the marked fields.".into());
         return Ok(Err(problems));
@@ -516,7 +527,20 @@ async fn plan_save(
         published_at,
         parent_id,
         password,
+        reading_id,
     }))
+}
+
+/// The reading a form names, when it is one of the site's (pages discuss none).
+async fn chosen_reading(state: &Scoped, site: &Site, typed: &str) -> Result<Option<i64>, WebError> {
+    Ok(match typed.trim().parse::<i64>() {
+        Ok(id) => state
+            .store
+            .reading_by_id(site.id, id)
+            .await?
+            .map(|reading| reading.id),
+        Err(_) => None,
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -648,7 +672,7 @@ pub async fn save_post(
     let categories = fields.all_categories();
     let tags = split_names(&fields.tags);
     let edit = PostEdit {
-        reading_id: None,
+        reading_id: plan.reading_id.filter(|_| post.kind == PostKind::Post),
         title: fields.title.trim(),
         source: &fields.body,
         excerpt: &fields.excerpt,
@@ -774,8 +798,11 @@ async fn show_editor(
     };
     let trashed =
         matches!(&target, EditorTarget::Existing(post) if post.status == PostStatus::Trash);
-    let preview =
-        (fields.action == "preview").then(|| markdown_to_html(&fields.body).into_string());
+    let preview = if fields.action == "preview" {
+        Some(preview_html(state, site, &fields.body, &fields.reading).await?)
+    } else {
+        None
+    };
     let statuses: Vec<(&'static str, &'static str)> = [
         ("draft", "Draft"),
         ("pending", "Pending review"),
@@ -808,6 +835,17 @@ async fn show_editor(
                     card.post.title,
                     fields.parent == card.post.id.to_string(),
                 )
+            })
+            .collect(),
+        readings: state
+            .store
+            .readings(site.id)
+            .await?
+            .into_iter()
+            .map(|reading| {
+                let value = reading.id.to_string();
+                let selected = fields.reading == value;
+                (value, format!("{} ({})", reading.title, reading.label), selected)
             })
             .collect(),
         title_error: problems.title,
@@ -943,7 +981,7 @@ pub async fn restore_revision(
     let categories = current.all_categories();
     let tags = split_names(&current.tags);
     let edit = PostEdit {
-        reading_id: None,
+        reading_id: post.reading_id,
         title: &revision.title,
         source: &revision.source,
         excerpt: &revision.excerpt,
@@ -1065,13 +1103,66 @@ pub async fn autosave_new(
 
 /// `POST /admin/preview`: the editor's live preview, rendered by the same pipeline as a saved post.
 pub async fn preview(
+    state: Scoped,
     signed_in: SignedIn,
     StrictForm(form): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(form::field(&form, "csrf").unwrap_or_default())?;
     writer_role(&signed_in)?;
     let body = form::field(&form, "body").unwrap_or_default();
-    private(Ok(
-        Html(markdown_to_html(body).into_string()).into_response()
-    ))
+    let reading = form::field(&form, "reading").unwrap_or_default();
+    let html = preview_html(&state, state.site(), body, reading).await?;
+    private(Ok(Html(html).into_response()))
+}
+
+/// The citation check the preview shows its writer above the text.
+#[derive(Template)]
+#[template(
+    ext = "html",
+    source = r#"<div class="citation-review" role="status">
+<p>{% if findings.len() == 1 %}One citation{% else %}{{ findings.len() }} citations{% endif %} of a reading; {% if problems == 0 %}each quotation is on the page it cites.{% else if problems == 1 %}one needs a look (only you and the course's staff see this):{% else %}{{ problems }} need a look (only you and the course's staff see this):{% endif %}</p>
+{% if problems > 0 %}<ul>{% for finding in findings %}{% if let Some(problem) = finding.problem %}<li><q>{{ finding.quote }}</q> ({{ finding.cites }}): {{ problem }}</li>{% endif %}{% endfor %}</ul>{% endif %}
+</div>
+"#
+)]
+struct CitationReview {
+    findings: Vec<citation::Finding>,
+    problems: usize,
+}
+
+/// A body as the saved post will show it (citations linked), with the check of its citations above it.
+async fn preview_html(
+    state: &Scoped,
+    site: &Site,
+    body: &str,
+    reading: &str,
+) -> Result<String, WebError> {
+    let rendered = markdown_to_html(body);
+    let (_, citations) = citation::link_in_html(rendered.as_str(), |_| None);
+    if citations.is_empty() {
+        return Ok(rendered.into_string());
+    }
+    let reading_id = chosen_reading(state, site, reading).await?;
+    let citable = state.store.citable(site.id, reading_id).await?;
+    let (linked, cited) = citation::link_citations(&rendered, &citable);
+    let mut texts = std::collections::HashMap::new();
+    for cited in &cited {
+        if texts.contains_key(&cited.reading_id) {
+            continue;
+        }
+        if let Some(reading) = state.store.reading_by_id(site.id, cited.reading_id).await?
+            && let Ok(text) = crate::domain::reading::parse(&reading.source)
+        {
+            texts.insert(reading.id, (reading.label.clone(), text.comparable_pages()));
+        }
+    }
+    let findings = citation::review(&citations, &citable, &|id| texts.get(&id).cloned());
+    let review = CitationReview {
+        problems: findings
+            .iter()
+            .filter(|finding| finding.problem.is_some())
+            .count(),
+        findings,
+    };
+    Ok(format!("{}{}", review.render()?, linked))
 }

@@ -19,6 +19,7 @@ mod notify;
 mod pages;
 mod posts;
 mod privacy;
+mod readings;
 mod search;
 mod session;
 mod site_scope;
@@ -91,6 +92,7 @@ struct Navigation {
     categories: Vec<Link>,
     recent_posts: Vec<Link>,
     recent_comments: Vec<RecentComment>,
+    has_readings: bool,
 }
 
 /// How many recent posts and comments the sidebar lists.
@@ -201,8 +203,10 @@ impl AppState {
                 .map(|navigation| navigation.recent_posts.clone())
                 .unwrap_or_default(),
             recent_comments: navigation
+                .as_ref()
                 .map(|navigation| navigation.recent_comments.clone())
                 .unwrap_or_default(),
+            has_readings: navigation.is_some_and(|navigation| navigation.has_readings),
         })
     }
 }
@@ -240,6 +244,39 @@ impl AppState {
         Ok(value)
     }
 
+    /// The address of a post or page.
+    async fn post_address(
+        &self,
+        site: &Site,
+        post: &crate::domain::post::Post,
+    ) -> Result<String, WebError> {
+        let lineage = if post.kind == PostKind::Page {
+            self.store.page_lineage(post).await?
+        } else {
+            Vec::new()
+        };
+        Ok(permalink::permalink(post, &site.settings.zone(), &lineage))
+    }
+
+    /// The address of a comment: its post's page of comments that shows it, and its anchor.
+    async fn comment_address(
+        &self,
+        site: &Site,
+        post: &crate::domain::post::Post,
+        comment_id: i64,
+    ) -> Result<String, WebError> {
+        let address = self.post_address(site, post).await?;
+        let place = self
+            .store
+            .page_of_comment(post.id, comment_id, &[], site.settings.comments_per_page)
+            .await?;
+        let page_path = match place {
+            Some((page, pages)) if page < pages => permalink::comment_page_path(&address, page),
+            _ => address,
+        };
+        Ok(format!("{page_path}#comment-{comment_id}"))
+    }
+
     async fn navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {
         if let Some(navigation) = self.navigation.get(&site.id, site.content_version) {
             return Ok(navigation);
@@ -273,27 +310,15 @@ impl AppState {
             let Some(post) = self.store.post_by_id(site.id, comment.post_id).await? else {
                 continue;
             };
-            let lineage = if post.kind == PostKind::Page {
-                self.store.page_lineage(&post).await?
-            } else {
-                Vec::new()
-            };
-            let address = permalink::permalink(&post, &zone, &lineage);
-            let place = self
-                .store
-                .page_of_comment(post.id, comment.id, &[], site.settings.comments_per_page)
-                .await?;
-            let page_path = match place {
-                Some((page, pages)) if page < pages => permalink::comment_page_path(&address, page),
-                _ => address,
-            };
             recent_comments.push(RecentComment {
                 author: comment.author_name.clone(),
-                href: format!("{page_path}#comment-{}", comment.id),
+                href: self.comment_address(site, &post, comment.id).await?,
                 post_title: post.title.clone(),
             });
         }
+        let has_readings = self.store.has_readings(site.id).await?;
         let navigation = Arc::new(Navigation {
+            has_readings,
             recent_posts,
             recent_comments,
             pages: pages
@@ -416,6 +441,18 @@ pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
         )
         .route("/wp-comments-post.php", post(comments::leave_reply))
         .route("/post-password", post(pages::unlock_post))
+        .route("/readings/", get(readings::list))
+        .route("/readings/{slug}/", get(readings::show))
+        .route("/readings/{slug}/page/{number}/", get(readings::cited_page))
+        .route("/admin/readings", get(readings::admin_list))
+        .route(
+            "/admin/readings/new",
+            get(readings::new_form).post(readings::create),
+        )
+        .route(
+            "/admin/readings/{id}",
+            get(readings::edit_form).post(readings::update),
+        )
         .fallback(pages::public_page)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -28,6 +28,8 @@ pub struct Layout {
     /// The sidebar's newest posts and approved comments.
     pub recent_posts: Vec<Link>,
     pub recent_comments: Vec<RecentComment>,
+    /// The site has readings: the menu links `/readings/`.
+    pub has_readings: bool,
 }
 
 /// A comment in the sidebar: "AUTHOR on POST".
@@ -332,6 +334,8 @@ pub struct EditorPage {
     pub categories: Vec<CategoryChoice>,
     /// (id, title, selected)
     pub parents: Vec<(String, String, bool)>,
+    /// The site's readings: (id, "title (label)", selected).
+    pub readings: Vec<(String, String, bool)>,
     pub title_error: Option<String>,
     pub date_error: Option<String>,
     pub notice: Option<String>,

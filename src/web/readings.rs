@@ -1,0 +1,543 @@
+//! Readings: `/readings/` lists them, `/readings/SLUG/` shows one with its pages in the margin and what cites
+//! them, `/readings/SLUG/page/N/` lists the posts and comments citing page N; staff add and edit them in the
+//! dashboard (`/admin/readings`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use askama::Template;
+use axum::{
+    extract::Path,
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use crate::{
+    domain::{
+        calendar,
+        markup::{excerpt, html_to_text},
+        reading::{self, Reading, ReadingDetails, ReadingProblem},
+    },
+    store::{CitationRecord, StoreError},
+};
+
+use super::{
+    error::WebError,
+    form::StrictForm,
+    private, render,
+    session::{SignedIn, Staff},
+    site_scope::Scoped,
+    views::Layout,
+};
+
+#[derive(Template)]
+#[template(path = "readings.html")]
+struct ReadingsPage {
+    layout: Layout,
+    readings: Vec<ReadingCard>,
+}
+
+struct ReadingCard {
+    href: String,
+    title: String,
+    byline: String,
+    label: String,
+    members_only: bool,
+}
+
+#[derive(Template)]
+#[template(path = "reading.html")]
+struct ReadingPage {
+    layout: Layout,
+    title: String,
+    byline: String,
+    label: String,
+    members_only: bool,
+    pages: Vec<PageView>,
+    edit_href: Option<String>,
+}
+
+struct PageView {
+    number: u32,
+    /// "discussed in 2 posts, 3 comments", linking to the page's listing.
+    discussion: Option<(String, String)>,
+    paragraphs: Vec<(usize, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "reading_page.html")]
+struct CitingPage {
+    layout: Layout,
+    reading_title: String,
+    reading_href: String,
+    number: u32,
+    entries: Vec<CitingEntry>,
+}
+
+struct CitingEntry {
+    href: String,
+    /// "Post: TITLE" or "Comment by NAME on TITLE".
+    what: String,
+    pages: String,
+    quote: String,
+}
+
+fn byline(reading: &Reading) -> String {
+    match (reading.author.is_empty(), reading.year) {
+        (false, Some(year)) => format!("{} ({year})", reading.author),
+        (false, None) => reading.author.clone(),
+        (true, Some(year)) => year.to_string(),
+        (true, None) => String::new(),
+    }
+}
+
+fn reading_href(reading: &Reading) -> String {
+    format!("/readings/{}/", reading.slug)
+}
+
+/// A members-only reading is shown to the site's members and staff; others are asked to sign in, or told.
+fn may_read(reading: &Reading, viewer: Option<&SignedIn>, back_to: &str) -> Result<(), WebError> {
+    if !reading.members_only {
+        return Ok(());
+    }
+    match viewer {
+        Some(viewer) if viewer.role.is_some() => Ok(()),
+        Some(_) => Err(WebError::Forbidden(
+            "This reading is for the course's members only.",
+        )),
+        None => Err(WebError::SignInRequired(back_to.to_owned())),
+    }
+}
+
+pub async fn list(state: Scoped, viewer: Option<SignedIn>) -> Result<Response, WebError> {
+    let site = state.site().clone();
+    let readings = state.store.readings(site.id).await?;
+    let page = ReadingsPage {
+        layout: state.layout(&site, Some("Readings"), viewer.as_ref()).await?,
+        readings: readings
+            .iter()
+            .map(|reading| ReadingCard {
+                href: reading_href(reading),
+                title: reading.title.clone(),
+                byline: byline(reading),
+                label: reading.label.clone(),
+                members_only: reading.members_only,
+            })
+            .collect(),
+    };
+    let response = render(StatusCode::OK, &page);
+    if viewer.is_some() {
+        private(response)
+    } else {
+        response
+    }
+}
+
+async fn found(state: &Scoped, slug: &str) -> Result<Reading, WebError> {
+    state
+        .store
+        .reading_by_slug(state.site().id, slug)
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+/// How a count of posts and comments reads: "2 posts, 1 comment".
+fn discussed(posts: usize, comments: usize) -> String {
+    let plural = |count: usize, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
+    match (posts, comments) {
+        (0, comments) => format!("discussed in {}", plural(comments, "comment", "comments")),
+        (posts, 0) => format!("discussed in {}", plural(posts, "post", "posts")),
+        (posts, comments) => format!(
+            "discussed in {}, {}",
+            plural(posts, "post", "posts"),
+            plural(comments, "comment", "comments")
+        ),
+    }
+}
+
+/// For each page, the posts and comments citing it (a range counts on each of its pages).
+fn counts_by_page(records: &[CitationRecord]) -> BTreeMap<i64, (BTreeSet<i64>, BTreeSet<i64>)> {
+    let mut counts: BTreeMap<i64, (BTreeSet<i64>, BTreeSet<i64>)> = BTreeMap::new();
+    for record in records {
+        for page in record.first_page..=record.last_page.min(record.first_page + 100) {
+            let entry = counts.entry(page).or_default();
+            match record.comment_id {
+                Some(comment_id) => entry.1.insert(comment_id),
+                None => entry.0.insert(record.post_id),
+            };
+        }
+    }
+    counts
+}
+
+pub async fn show(
+    state: Scoped,
+    viewer: Option<SignedIn>,
+    Path(slug): Path<String>,
+) -> Result<Response, WebError> {
+    let site = state.site().clone();
+    let reading = found(&state, &slug).await?;
+    let href = reading_href(&reading);
+    may_read(&reading, viewer.as_ref(), &href)?;
+    let text = reading::parse(&reading.source).map_err(|error| {
+        StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
+    })?;
+    let counts = counts_by_page(&state.store.citations_of(reading.id, None).await?);
+    let pages = text
+        .pages
+        .iter()
+        .map(|page| PageView {
+            number: page.number,
+            discussion: counts
+                .get(&i64::from(page.number))
+                .map(|(posts, comments)| {
+                    (
+                        format!("{href}page/{}/", page.number),
+                        discussed(posts.len(), comments.len()),
+                    )
+                }),
+            paragraphs: page
+                .paragraphs
+                .iter()
+                .map(|paragraph| (paragraph.number, paragraph.html.as_str().to_owned()))
+                .collect(),
+        })
+        .collect();
+    let is_staff = viewer.as_ref().is_some_and(SignedIn::is_staff);
+    let page = ReadingPage {
+        layout: state
+            .layout(&site, Some(&reading.title), viewer.as_ref())
+            .await?,
+        title: reading.title.clone(),
+        byline: byline(&reading),
+        label: reading.label.clone(),
+        members_only: reading.members_only,
+        pages,
+        edit_href: is_staff.then(|| format!("/admin/readings/{}", reading.id)),
+    };
+    let response = render(StatusCode::OK, &page);
+    if viewer.is_some() || reading.members_only {
+        private(response)
+    } else {
+        response
+    }
+}
+
+pub async fn cited_page(
+    state: Scoped,
+    viewer: Option<SignedIn>,
+    Path((slug, number)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let site = state.site().clone();
+    let number: u32 = number.parse().map_err(|_| WebError::NotFound)?;
+    let reading = found(&state, &slug).await?;
+    let href = reading_href(&reading);
+    may_read(&reading, viewer.as_ref(), &format!("{href}page/{number}/"))?;
+    let text = reading::parse(&reading.source).map_err(|error| {
+        StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
+    })?;
+    if !text.has_page(number) {
+        return Err(WebError::NotFound);
+    }
+    let records = state
+        .store
+        .citations_of(reading.id, Some(number))
+        .await?;
+    let post_ids: Vec<i64> = records.iter().map(|record| record.post_id).collect();
+    let posts = state.store.listed_posts_by_ids(site.id, &post_ids).await?;
+    let mut entries = Vec::with_capacity(records.len());
+    for record in &records {
+        let Some(post) = posts.iter().find(|post| post.id == record.post_id) else {
+            continue;
+        };
+        let (href, what) = match record.comment_id {
+            None => (
+                state.post_address(&site, post).await?,
+                format!("Post: {}", post.title),
+            ),
+            Some(comment_id) => {
+                let Some(comment) = state.store.comment_by_id(site.id, comment_id).await? else {
+                    continue;
+                };
+                (
+                    state.comment_address(&site, post, comment_id).await?,
+                    format!("Comment by {} on {}", comment.author_name, post.title),
+                )
+            }
+        };
+        entries.push(CitingEntry {
+            href,
+            what,
+            pages: if record.first_page == record.last_page {
+                format!("p. {}", record.first_page)
+            } else {
+                format!("pp. {}–{}", record.first_page, record.last_page)
+            },
+            quote: excerpt(&html_to_text(&record.quote), 40),
+        });
+    }
+    let heading = format!("Page {number} of {}", reading.title);
+    let page = CitingPage {
+        layout: state.layout(&site, Some(&heading), viewer.as_ref()).await?,
+        reading_title: reading.title.clone(),
+        reading_href: href,
+        number,
+        entries,
+    };
+    let response = render(StatusCode::OK, &page);
+    if viewer.is_some() || reading.members_only {
+        private(response)
+    } else {
+        response
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/readings.html")]
+struct AdminReadingsPage {
+    layout: Layout,
+    readings: Vec<(i64, String, String, String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/reading.html")]
+struct ReadingForm {
+    layout: Layout,
+    heading: String,
+    action: String,
+    csrf: String,
+    fields: ReadingFields,
+    problems: Vec<ReadingProblem>,
+    view_href: Option<String>,
+}
+
+impl ReadingForm {
+    fn problem(&self, field: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|problem| problem.field == field)
+            .map(|problem| problem.message.as_str())
+    }
+}
+
+/// The reading form as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ReadingFields {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    members_only: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+
+impl ReadingFields {
+    fn from_reading(reading: &Reading) -> Self {
+        Self {
+            title: reading.title.clone(),
+            author: reading.author.clone(),
+            year: reading.year.map(|year| year.to_string()).unwrap_or_default(),
+            label: reading.label.clone(),
+            text: reading.source.clone(),
+            members_only: reading.members_only.then(|| "on".to_owned()),
+            csrf: String::new(),
+        }
+    }
+
+    /// The details, or what is wrong with them.
+    fn details(&self) -> Result<ReadingDetails, Vec<ReadingProblem>> {
+        let year = match self.year.trim() {
+            "" => Ok(None),
+            typed => typed.parse::<i32>().map(Some).map_err(|_| ReadingProblem {
+                field: "year",
+                message: format!("“{typed}” is not a year; write it in digits, such as 1956."),
+            }),
+        };
+        let details = ReadingDetails {
+            title: self.title.clone(),
+            author: self.author.clone(),
+            year: year.clone().unwrap_or(None),
+            label: self.label.clone(),
+            source: self.text.replace("\r\n", "\n"),
+            members_only: self.members_only.is_some(),
+        };
+        let mut problems = reading::check(&details);
+        if let Err(problem) = year {
+            problems.push(problem);
+        }
+        if problems.is_empty() {
+            Ok(details)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+pub async fn admin_list(state: Scoped, Staff(staff): Staff) -> Result<Response, WebError> {
+    let site = state.site().clone();
+    let readings = state.store.readings(site.id).await?;
+    let page = AdminReadingsPage {
+        layout: state.layout(&site, Some("Readings"), Some(&staff)).await?,
+        readings: readings
+            .iter()
+            .map(|reading| {
+                (
+                    reading.id,
+                    reading.title.clone(),
+                    reading.label.clone(),
+                    reading_href(reading),
+                    reading.members_only,
+                )
+            })
+            .collect(),
+    };
+    private(render(StatusCode::OK, &page))
+}
+
+async fn show_form(
+    state: &Scoped,
+    staff: &SignedIn,
+    existing: Option<&Reading>,
+    fields: ReadingFields,
+    problems: Vec<ReadingProblem>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let site = state.site().clone();
+    let heading = match existing {
+        Some(reading) => format!("Edit “{}”", reading.title),
+        None => "Add a reading".to_owned(),
+    };
+    let page = ReadingForm {
+        layout: state.layout(&site, Some(&heading), Some(staff)).await?,
+        heading,
+        action: existing.map_or_else(
+            || "/admin/readings/new".to_owned(),
+            |reading| format!("/admin/readings/{}", reading.id),
+        ),
+        csrf: staff.csrf.clone(),
+        fields,
+        problems,
+        view_href: existing.map(reading_href),
+    };
+    private(render(status, &page))
+}
+
+pub async fn new_form(state: Scoped, Staff(staff): Staff) -> Result<Response, WebError> {
+    show_form(
+        &state,
+        &staff,
+        None,
+        ReadingFields::default(),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn edit_form(
+    state: Scoped,
+    Staff(staff): Staff,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let reading = by_id(&state, &id).await?;
+    show_form(
+        &state,
+        &staff,
+        Some(&reading),
+        ReadingFields::from_reading(&reading),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn by_id(state: &Scoped, id: &str) -> Result<Reading, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    state
+        .store
+        .reading_by_id(state.site().id, id)
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+pub async fn create(
+    state: Scoped,
+    Staff(staff): Staff,
+    StrictForm(fields): StrictForm<ReadingFields>,
+) -> Result<Response, WebError> {
+    staff.check_csrf(&fields.csrf)?;
+    save(&state, &staff, None, fields).await
+}
+
+pub async fn update(
+    state: Scoped,
+    Staff(staff): Staff,
+    Path(id): Path<String>,
+    StrictForm(fields): StrictForm<ReadingFields>,
+) -> Result<Response, WebError> {
+    staff.check_csrf(&fields.csrf)?;
+    let reading = by_id(&state, &id).await?;
+    save(&state, &staff, Some(&reading), fields).await
+}
+
+async fn save(
+    state: &Scoped,
+    staff: &SignedIn,
+    existing: Option<&Reading>,
+    fields: ReadingFields,
+) -> Result<Response, WebError> {
+    let details = match fields.details() {
+        Ok(details) => details,
+        Err(problems) => {
+            return show_form(
+                state,
+                staff,
+                existing,
+                fields,
+                problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let site_id = state.site().id;
+    let now = calendar::now();
+    let saved = match existing {
+        Some(reading) => {
+            state
+                .store
+                .update_reading(site_id, reading.id, &details, now)
+                .await
+        }
+        None => state.store.create_reading(site_id, &details, now).await,
+    };
+    match saved {
+        Ok(reading) => Ok(Redirect::to(&reading_href(&reading)).into_response()),
+        Err(StoreError::Conflict(message)) => {
+            let problems = vec![ReadingProblem {
+                field: "label",
+                message: super::capitalized(&message) + ".",
+            }];
+            show_form(
+                state,
+                staff,
+                existing,
+                fields,
+                problems,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
