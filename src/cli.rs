@@ -9,7 +9,7 @@ use clap::Parser;
 use crate::{
     config::{
         Cli, Command, CommentCommand, Config, ExportCommand, ImportCommand, ListFormat, OnOff,
-        PostCommand, ServeArgs, SiteCommand, UserCommand,
+        PostCommand, ReadingCommand, ServeArgs, SiteCommand, UserCommand,
     },
     demo,
     domain::{
@@ -105,7 +105,69 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let (store, site) = open(&cli.database_url, &cli.site).await?;
             site_command(&store, &site, command).await
         }
+        Command::Reading(command) => {
+            let (store, site) = open(&cli.database_url, &cli.site).await?;
+            reading_command(&store, &site, command).await
+        }
     }
+}
+
+async fn reading_command(
+    store: &Store,
+    site: &Site,
+    command: ReadingCommand,
+) -> anyhow::Result<()> {
+    match command {
+        ReadingCommand::Add {
+            title,
+            label,
+            author,
+            year,
+            members_only,
+        } => {
+            let mut source = String::new();
+            std::io::stdin()
+                .take(crate::domain::reading::LONGEST_TEXT as u64 + 1)
+                .read_to_string(&mut source)
+                .context("reading the text from standard input (it must be UTF-8)")?;
+            let details = crate::domain::reading::ReadingDetails {
+                title,
+                author,
+                year,
+                label,
+                source: source.replace("\r\n", "\n"),
+                members_only,
+            };
+            let problems = crate::domain::reading::check(&details);
+            if !problems.is_empty() {
+                let lines: Vec<String> = problems
+                    .iter()
+                    .map(|problem| format!("  {}: {}", problem.field, problem.message))
+                    .collect();
+                bail!("the reading was not added:\n{}", lines.join("\n"));
+            }
+            let reading = match store
+                .create_reading(site.id, &details, calendar::now())
+                .await
+            {
+                Err(StoreError::Conflict(message)) => bail!("the reading was not added: {message}"),
+                other => other?,
+            };
+            println!("{}/readings/{}/", site.path_prefix(), reading.slug);
+        }
+        ReadingCommand::List => {
+            for reading in store.readings(site.id).await? {
+                println!(
+                    "{}\t{}/readings/{}/\t{}",
+                    reading.label,
+                    site.path_prefix(),
+                    reading.slug,
+                    reading.title
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn backup(database_url: &str, output: &std::path::Path) -> anyhow::Result<()> {

@@ -43,6 +43,9 @@ pub enum Command {
     /// Read and change the site's settings.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// Add and list the readings the class discusses.
+    #[command(subcommand)]
+    Reading(ReadingCommand),
     /// Write the site out in another format.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -261,6 +264,28 @@ pub enum SiteCommand {
     Set { key: String, value: String },
     /// Show one setting, or all of them.
     Get { key: Option<String> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReadingCommand {
+    /// Add a reading. Its Markdown text comes on standard input, a line [page N] where each printed page
+    /// begins. Prints the reading's address.
+    Add {
+        #[arg(long)]
+        title: String,
+        /// How students cite it: (LABEL, 12), for example "Khrushchev 1956".
+        #[arg(long)]
+        label: String,
+        #[arg(long, default_value = "")]
+        author: String,
+        #[arg(long)]
+        year: Option<i32>,
+        /// Only the site's members may read it, even on a public site.
+        #[arg(long)]
+        members_only: bool,
+    },
+    /// List the site's readings: label, address, title.
+    List,
 }
 
 /// What the server needs to start.

@@ -382,6 +382,8 @@ pub struct CommentCorrection<'a> {
     pub author_url: Option<&'a str>,
     pub content: &'a str,
     pub content_html: &'a str,
+    /// The readings' pages the corrected text cites.
+    pub cited: &'a [Cited],
 }
 
 /// A comment in the moderation queue, with the title of its post.
@@ -476,8 +478,9 @@ impl Store {
         id: i64,
         correction: &CommentCorrection<'_>,
     ) -> StoreResult<Comment> {
-        let row: Option<CommentRow> = with_pool!(self, writer, |pool| {
-            sqlx::query_as(&format!(
+        let row: Option<CommentRow> = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            let row: Option<CommentRow> = sqlx::query_as(&format!(
                 "UPDATE comments SET author_name = $1, author_email = $2, author_url = $3, content = $4, content_html = $5
                  WHERE site_id = $6 AND id = $7 RETURNING {COMMENT_COLUMNS}"
             ))
@@ -488,9 +491,20 @@ impl Store {
             .bind(correction.content_html)
             .bind(site_id)
             .bind(id)
-            .fetch_optional(pool)
-            .await
-        })?;
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = &row {
+                replace_citations!(
+                    &mut *tx,
+                    site_id,
+                    row.post_id(),
+                    Some(row.comment_id()),
+                    correction.cited
+                );
+            }
+            tx.commit().await?;
+            row
+        });
         Comment::try_from(row.ok_or(StoreError::NotFound)?)
     }
 

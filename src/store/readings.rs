@@ -235,7 +235,7 @@ impl Store {
              LEFT JOIN comments m ON m.id = c.comment_id
              WHERE c.reading_id = $1{page_condition} AND p.status = 'publish' AND p.password IS NULL
                AND (c.comment_id IS NULL OR m.status = 'approved')
-             ORDER BY p.published_at, c.post_id, m.created_at, c.id"
+             ORDER BY p.published_at, c.post_id, CASE WHEN c.comment_id IS NULL THEN 0 ELSE 1 END, m.created_at, c.id"
         );
         let rows = with_pool!(self, reader, |pool| {
             let query = sqlx::query_as(&sql).bind(reading_id);

@@ -173,6 +173,10 @@ impl CommentRow {
     pub(crate) fn comment_id(&self) -> i64 {
         self.id
     }
+
+    pub(crate) fn post_id(&self) -> i64 {
+        self.post_id
+    }
 }
 
 impl TryFrom<CommentRow> for Comment {

@@ -613,8 +613,12 @@ pub async fn save_comment(
                 .await?;
         }
         let rendered = markup::comment_to_html(&valid.text);
+        let (linked, cited) = match state.store.post_by_id(site.id, original.post_id).await? {
+            Some(post) => super::comments::link_citations(&state, &post, &valid.text, &rendered).await?,
+            None => (rendered, Vec::new()),
+        };
         let reply = crate::store::NewComment {
-            cited: &[],
+            cited: &cited,
             site_id: site.id,
             post_id: original.post_id,
             parent_id: Some(original.id),
@@ -625,7 +629,7 @@ pub async fn save_comment(
             author_ip: "dashboard",
             user_agent: "colloquy dashboard",
             content: &valid.text,
-            content_html: rendered.as_str(),
+            content_html: linked.as_str(),
             status: CommentStatus::Approved,
             created_at: now,
         };
@@ -661,12 +665,17 @@ pub async fn save_comment(
         }
     };
     let rendered = markup::comment_to_html(&valid.text);
+    let (linked, cited) = match state.store.post_by_id(site.id, original.post_id).await? {
+        Some(post) => super::comments::link_citations(&state, &post, &valid.text, &rendered).await?,
+        None => (rendered, Vec::new()),
+    };
     let correction = crate::store::CommentCorrection {
         author_name: &valid.author,
         author_email: &valid.email,
         author_url: valid.url.as_deref(),
         content: &valid.text,
-        content_html: rendered.as_str(),
+        content_html: linked.as_str(),
+        cited: &cited,
     };
     state.store.edit_comment(site.id, id, &correction).await?;
     tracing::info!(comment = id, by = staff.user.id, "comment edited");

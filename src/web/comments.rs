@@ -165,12 +165,7 @@ pub async fn leave_reply(
     );
 
     // Citations of the readings are linked after classifying, so that they never count as links.
-    let (linked, cited) = if citation::find(&valid.text).is_empty() {
-        (rendered.clone(), Vec::new())
-    } else {
-        let citable = state.store.citable(site.id, post.reading_id).await?;
-        citation::link_citations(&rendered, &citable)
-    };
+    let (linked, cited) = link_citations(&state, &post, &valid.text, &rendered).await?;
 
     // 4, 5 and 7: duplicate, flood, then stored durably before answering.
     let new = NewComment {
@@ -313,4 +308,19 @@ impl Redisplay<'_> {
         )
         .await
     }
+}
+
+/// A comment's HTML with its citations of the site's readings linked (a page alone cites the post's reading),
+/// and those citations.
+pub(super) async fn link_citations(
+    state: &Scoped,
+    post: &Post,
+    text: &str,
+    rendered: &markup::SafeHtml,
+) -> Result<(markup::SafeHtml, Vec<citation::Cited>), WebError> {
+    if citation::find(text).is_empty() {
+        return Ok((rendered.clone(), Vec::new()));
+    }
+    let citable = state.store.citable(post.site_id, post.reading_id).await?;
+    Ok(citation::link_citations(rendered, &citable))
 }

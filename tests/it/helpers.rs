@@ -203,6 +203,7 @@ pub struct PostSpec<'a> {
     pub published_at: i64,
     pub parent_id: Option<i64>,
     pub comments_open: bool,
+    pub reading_id: Option<i64>,
 }
 
 impl<'a> PostSpec<'a> {
@@ -217,6 +218,7 @@ impl<'a> PostSpec<'a> {
             published_at: calendar::now() - 3_600,
             parent_id: None,
             comments_open: true,
+            reading_id: None,
         }
     }
 
@@ -306,7 +308,7 @@ impl TestApp {
         self.store
             .create_post(
                 &NewPost {
-                    reading_id: None,
+                    reading_id: spec.reading_id,
                     site_id,
                     author_id: author.id,
                     kind: spec.kind,

@@ -23,6 +23,7 @@ mod mail;
 mod pages;
 mod privacy;
 mod properties;
+mod readings;
 mod search;
 mod sites;
 mod store;
