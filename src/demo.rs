@@ -9,6 +9,7 @@ use crate::{
         comment::CommentStatus,
         markup,
         post::{PostKind, PostStatus, SourceFormat},
+        reading::ReadingDetails,
         user::{Role, hash_password},
     },
     store::{NewComment, NewPost, NewUser, Site, Store, StoreError},
@@ -116,6 +117,20 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
             tags,
         )
     };
+    let telegram = store
+        .create_reading(
+            site.id,
+            &ReadingDetails {
+                title: "The Long Telegram".into(),
+                author: "George F. Kennan".into(),
+                year: Some(1946),
+                label: "Kennan 1946".into(),
+                source: LONG_TELEGRAM.into(),
+                members_only: false,
+            },
+            now - 21 * DAY,
+        )
+        .await?;
     let entries = [
         post(
             instructor.id,
@@ -180,7 +195,7 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
         let created = store
             .create_post(
                 &NewPost {
-                    reading_id: None,
+                    reading_id: (author_id == sam.id).then_some(telegram.id),
                     site_id: site.id,
                     author_id,
                     kind,
@@ -327,7 +342,9 @@ response to the assigned reading and reply to two classmates.\n\nStart with the 
 const RESPONSE_ONE: &str = "Kennan's cable is usually read for its argument. I want to read it for its **form**: \
 five numbered parts, each opening with a claim and closing with an instruction.[^form]\n\n\
 > it is not the only kind of document the State Department received that winter\n\n\
-The telegram persuades by sounding like a diagnosis rather than a recommendation. \
+The telegram persuades by sounding like a diagnosis rather than a recommendation: it finds \
+\"traditional and instinctive Russian sense of insecurity\" (2) at the bottom of everything, as a doctor finds a \
+cause. \
 That choice of genre did a lot of the persuading.\n\n[^form]: The numbering was Kennan's own; the press copies \
 dropped it.";
 
@@ -340,3 +357,31 @@ const MIDTERM: &str = "The midterm essay is due at the end of week 7. Choose one
 1. How did a genre (the telegram, the poster, the civil-defence film) shape an argument?\n\
 2. Compare two sources that address the same event for different audiences.\n\n\
 Cite page numbers for every quotation, and post a draft thesis here as a comment if you want early feedback.";
+
+/// Excerpts of a public-domain text (a US government cable), paged as in the class's reading packet.
+const LONG_TELEGRAM: &str = "[page 1]
+Answer to Dept's 284, Feb 3, involves questions so intricate, so delicate, so strange to our form of thought, \
+and so important to analysis of our international environment that I cannot compress answers into single \
+brief message without yielding to what I feel would be dangerous degree of over-simplification.
+
+I hope, therefore, Dept will bear with me if I submit in answer to this question five parts.
+
+[page 2]
+At bottom of Kremlin's neurotic view of world affairs is traditional and instinctive Russian sense of \
+insecurity. Originally, this was insecurity of a peaceful agricultural people trying to live on vast exposed \
+plain in neighborhood of fierce nomadic peoples.
+
+[page 3]
+In summary, we have here a political force committed fanatically to the belief that with US there can be no \
+permanent modus vivendi, that it is desirable and necessary that the internal harmony of our society be \
+disrupted, our traditional way of life be destroyed, the international authority of our state be broken, if \
+Soviet power is to be secure.
+
+[page 4]
+World communism is like malignant parasite which feeds only on diseased tissue. This is point at which \
+domestic and foreign policies meet.
+
+Finally we must have courage and self-confidence to cling to our own methods and conceptions of human \
+society. After all, the greatest danger that can befall us in coping with this problem of Soviet communism, is \
+that we shall allow ourselves to become like those with whom we are coping.
+";
