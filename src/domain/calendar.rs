@@ -93,6 +93,35 @@ impl SiteZone {
             .to_string()
     }
 
+    /// The start of a local day given as `YYYY-MM-DD`, and of each of the `count` days or weeks after it:
+    /// `step_days` apart in local time (so a week stays a week across a change of the clocks).
+    pub fn day_starts(&self, date: &str, step_days: i32, count: u32) -> Option<Vec<i64>> {
+        let first: Date = date.trim().parse().ok()?;
+        (0..=count)
+            .map(|index| {
+                let day = first
+                    .checked_add((step_days * i32::try_from(index).ok()?).days())
+                    .ok()?;
+                Some(
+                    day.to_zoned_datetime(self.0.clone())
+                        .ok()?
+                        .timestamp()
+                        .as_second(),
+                )
+            })
+            .collect()
+    }
+
+    /// A local date as a date field shows it: `2026-09-01`.
+    pub fn date_input(&self, unix_seconds: i64) -> String {
+        self.zoned(unix_seconds).strftime("%Y-%m-%d").to_string()
+    }
+
+    /// "Sep 1": a short local date for tables and charts.
+    pub fn short_date(&self, unix_seconds: i64) -> String {
+        self.zoned(unix_seconds).strftime("%b %-d").to_string()
+    }
+
     /// The half-open range of Unix seconds covered by a local year, month or day; `None` for a date that does
     /// not exist (month 13, February 30).
     pub fn range(&self, year: i16, month: Option<i8>, day: Option<i8>) -> Option<(i64, i64)> {

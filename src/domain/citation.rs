@@ -294,7 +294,9 @@ impl Citable {
         match &citation.label {
             Some(label) => {
                 let key = label_key(label);
-                self.readings.iter().find(|reading| reading.label_key == key)
+                self.readings
+                    .iter()
+                    .find(|reading| reading.label_key == key)
             }
             None => {
                 let default = self.default?;
@@ -522,7 +524,13 @@ mod tests {
             (r#"He calls it "a career" (5)."#, "a career", None, 5, 5),
             ("He calls it “a career” (5).", "a career", None, 5, 5),
             ("“…career” (5)", "…career", None, 5, 5),
-            ("“the cult of the individual,” (5–6)", "the cult of the individual,", None, 5, 6),
+            (
+                "“the cult of the individual,” (5–6)",
+                "the cult of the individual,",
+                None,
+                5,
+                6,
+            ),
             (r#""the cult" (5-6)"#, "the cult", None, 5, 6),
             (r#""the cult" (p. 5)"#, "the cult", None, 5, 5),
             (r#""the cult" (pp. 5–6)"#, "the cult", None, 5, 6),
@@ -546,17 +554,18 @@ mod tests {
             ),
             ("« la carrière » (12)", "la carrière", None, 12, 12),
             ("‘a career’ (7)", "a career", None, 7, 7),
-            (r#""a very early page" (p. 1956)"#, "a very early page", None, 1956, 1956),
+            (
+                r#""a very early page" (p. 1956)"#,
+                "a very early page",
+                None,
+                1956,
+                1956,
+            ),
         ];
         for (text, quote, label, first, last) in table {
             assert_eq!(
                 one(text),
-                Some((
-                    (*quote).to_owned(),
-                    label.map(str::to_owned),
-                    *first,
-                    *last
-                )),
+                Some(((*quote).to_owned(), label.map(str::to_owned), *first, *last)),
                 "{text}"
             );
         }
@@ -601,7 +610,10 @@ mod tests {
                 5,
                 comparable("Comrades! It is impermissible to elevate one person into a superman."),
             ),
-            (6, comparable("Such a belief about a man was cultivated among us for many years.")),
+            (
+                6,
+                comparable("Such a belief about a man was cultivated among us for many years."),
+            ),
         ]
     }
 
@@ -623,7 +635,10 @@ mod tests {
             QuoteCheck::Found
         );
         assert_eq!(
-            check(&citation("It is impermissible … into a superman", 5, 5), &pages),
+            check(
+                &citation("It is impermissible … into a superman", 5, 5),
+                &pages
+            ),
             QuoteCheck::Found
         );
         assert_eq!(

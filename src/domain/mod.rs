@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod citation;
 pub mod comment;
 pub mod markup;
+pub mod participation;
 pub mod permalink;
 pub mod post;
 pub mod reading;

@@ -91,7 +91,11 @@ pub fn check(details: &ReadingDetails) -> Vec<ReadingProblem> {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {
     #[error("Line {line}: page {page} comes after page {previous}; page marks must go up.")]
-    PagesOutOfOrder { line: usize, page: u32, previous: u32 },
+    PagesOutOfOrder {
+        line: usize,
+        page: u32,
+        previous: u32,
+    },
     #[error("Line {line}: “{text}” is not a page mark; write it as [page 12].")]
     BadPageMark { line: usize, text: String },
 }
@@ -229,7 +233,10 @@ fn blocks(text: &str) -> Vec<String> {
 /// A paragraph's signature: a hash of its words, ignoring case, punctuation and spacing.
 pub fn signature(text: &str) -> String {
     let digest = Sha256::digest(citation::comparable(text).as_bytes());
-    digest[..8].iter().map(|byte| format!("{byte:02x}")).collect()
+    digest[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 impl ReadingText {
@@ -313,7 +320,10 @@ mod tests {
             signature("It is, impermissible!"),
             signature("it is   impermissible")
         );
-        assert_ne!(signature("It is impermissible"), signature("It is permitted"));
+        assert_ne!(
+            signature("It is impermissible"),
+            signature("It is permitted")
+        );
         let before = parse("One.\n\nTwo.").unwrap();
         let after = parse("Zero.\n\nOne.\n\nTwo.").unwrap();
         assert_eq!(

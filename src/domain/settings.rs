@@ -26,6 +26,10 @@ pub struct SiteSettings {
     /// Close comments on posts older than this many days; 0 keeps them open.
     pub close_comments_days_old: u32,
     pub visibility: Visibility,
+    /// The first day of the term (`YYYY-MM-DD`, the site's time zone); empty when not set.
+    pub term_start: String,
+    /// How many weeks the term lasts.
+    pub term_weeks: u32,
 }
 
 /// Who may read a site (PRODUCT.md §7).
@@ -65,6 +69,8 @@ impl Default for SiteSettings {
             comments_per_page: 50,
             close_comments_days_old: 0,
             visibility: Visibility::Public,
+            term_start: String::new(),
+            term_weeks: 15,
         }
     }
 }
@@ -98,6 +104,8 @@ pub const KEYS: &[&str] = &[
     "comments_per_page",
     "close_comments_days_old",
     "visibility",
+    "term_start",
+    "term_weeks",
 ];
 
 impl SiteSettings {
@@ -179,6 +187,14 @@ impl SiteSettings {
                     }
                 };
             }
+            "term_start" => {
+                let date = value.trim();
+                if !date.is_empty() && date.parse::<jiff::civil::Date>().is_err() {
+                    return Err(bad("is a date such as 2026-09-01, or empty"));
+                }
+                self.term_start = date.into();
+            }
+            "term_weeks" => self.term_weeks = number(1, 60, "is a number of weeks from 1 to 60")?,
             _ => return Err(SettingError::UnknownKey(key.into())),
         }
         Ok(self.get(key).unwrap_or_default())
@@ -201,6 +217,8 @@ impl SiteSettings {
             "comments_per_page" => self.comments_per_page.to_string(),
             "close_comments_days_old" => self.close_comments_days_old.to_string(),
             "visibility" => self.visibility.as_str().to_owned(),
+            "term_start" => self.term_start.clone(),
+            "term_weeks" => self.term_weeks.to_string(),
             _ => return None,
         })
     }
@@ -265,6 +283,20 @@ mod tests {
         assert_eq!(settings.set("visibility", "members"), Ok("members".into()));
         assert_eq!(settings.visibility, Visibility::MembersOnly);
         assert!(settings.set("visibility", "secret").is_err());
+    }
+
+    #[test]
+    fn the_term_is_a_start_date_and_a_number_of_weeks() {
+        let mut settings = SiteSettings::default();
+        assert_eq!(
+            settings.set("term_start", " 2026-09-01 "),
+            Ok("2026-09-01".into())
+        );
+        assert!(settings.set("term_start", "2026-02-30").is_err());
+        assert!(settings.set("term_start", "next monday").is_err());
+        assert_eq!(settings.set("term_start", ""), Ok(String::new()));
+        assert!(settings.set("term_weeks", "0").is_err());
+        assert_eq!(settings.set("term_weeks", "12"), Ok("12".into()));
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod imports;
 mod integrity;
 mod members;
 mod outbox;
+mod participation;
 mod postgres;
 mod posts;
 mod readings;
@@ -32,8 +33,8 @@ pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, 
 pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};
 pub use members::Membership;
 pub use outbox::OutboxMail;
-pub use readings::CitationRecord;
 pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};
+pub use readings::CitationRecord;
 pub use search::SEARCH_CANDIDATES;
 pub use seed::{COMMON_WORD, RARE_WORD};
 pub use sites::Site;

@@ -8,7 +8,8 @@ use crate::domain::{
 
 use super::{Store, StoreError, StoreResult, with_pool};
 
-const READING_COLUMNS: &str = "id, site_id, slug, title, author, year, label, source, members_only, created_at, modified_at";
+const READING_COLUMNS: &str =
+    "id, site_id, slug, title, author, year, label, source, members_only, created_at, modified_at";
 
 #[derive(sqlx::FromRow)]
 struct ReadingRow {

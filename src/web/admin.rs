@@ -277,6 +277,13 @@ pub async fn outbox(
 const SETTING_FIELDS: &[(&str, &str, FieldKind, &str)] = &[
     ("title", "Site title", FieldKind::Text, ""),
     (
+        "term_start",
+        "First day of the term",
+        FieldKind::Text,
+        "As 2026-09-01; participation is counted week by week from it.",
+    ),
+    ("term_weeks", "Weeks in the term", FieldKind::Number, ""),
+    (
         "tagline",
         "Tagline",
         FieldKind::Text,
@@ -614,7 +621,9 @@ pub async fn save_comment(
         }
         let rendered = markup::comment_to_html(&valid.text);
         let (linked, cited) = match state.store.post_by_id(site.id, original.post_id).await? {
-            Some(post) => super::comments::link_citations(&state, &post, &valid.text, &rendered).await?,
+            Some(post) => {
+                super::comments::link_citations(&state, &post, &valid.text, &rendered).await?
+            }
             None => (rendered, Vec::new()),
         };
         let reply = crate::store::NewComment {
@@ -666,7 +675,9 @@ pub async fn save_comment(
     };
     let rendered = markup::comment_to_html(&valid.text);
     let (linked, cited) = match state.store.post_by_id(site.id, original.post_id).await? {
-        Some(post) => super::comments::link_citations(&state, &post, &valid.text, &rendered).await?,
+        Some(post) => {
+            super::comments::link_citations(&state, &post, &valid.text, &rendered).await?
+        }
         None => (rendered, Vec::new()),
     };
     let correction = crate::store::CommentCorrection {

@@ -14,8 +14,7 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::{
     domain::{
-        citation,
-        calendar,
+        calendar, citation,
         markup::markdown_to_html,
         post::{
             Post, PostKind, PostStatus, SourceFormat, Taxonomy, may_create, may_edit,
@@ -293,10 +292,7 @@ impl EditorFields {
             comments_open: post.comments_open,
             password: post.password.clone().unwrap_or_default(),
             parent: post.parent_id.map(|id| id.to_string()).unwrap_or_default(),
-            reading: post
-                .reading_id
-                .map(|id| id.to_string())
-                .unwrap_or_default(),
+            reading: post.reading_id.map(|id| id.to_string()).unwrap_or_default(),
             version: post.version,
             action: String::new(),
             csrf: String::new(),
@@ -845,7 +841,11 @@ async fn show_editor(
             .map(|reading| {
                 let value = reading.id.to_string();
                 let selected = fields.reading == value;
-                (value, format!("{} ({})", reading.title, reading.label), selected)
+                (
+                    value,
+                    format!("{} ({})", reading.title, reading.label),
+                    selected,
+                )
             })
             .collect(),
         title_error: problems.title,

@@ -17,6 +17,7 @@ pub mod form;
 mod memo;
 mod notify;
 mod pages;
+mod participation;
 mod posts;
 mod privacy;
 mod readings;
@@ -445,6 +446,8 @@ pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
         .route("/readings/{slug}/", get(readings::show))
         .route("/readings/{slug}/page/{number}/", get(readings::cited_page))
         .route("/admin/readings", get(readings::admin_list))
+        .route("/admin/participation", get(participation::page))
+        .route("/admin/participation.csv", get(participation::csv))
         .route(
             "/admin/readings/new",
             get(readings::new_form).post(readings::create),

@@ -113,7 +113,9 @@ pub async fn list(state: Scoped, viewer: Option<SignedIn>) -> Result<Response, W
     let site = state.site().clone();
     let readings = state.store.readings(site.id).await?;
     let page = ReadingsPage {
-        layout: state.layout(&site, Some("Readings"), viewer.as_ref()).await?,
+        layout: state
+            .layout(&site, Some("Readings"), viewer.as_ref())
+            .await?,
         readings: readings
             .iter()
             .map(|reading| ReadingCard {
@@ -241,10 +243,7 @@ pub async fn cited_page(
     if !text.has_page(number) {
         return Err(WebError::NotFound);
     }
-    let records = state
-        .store
-        .citations_of(reading.id, Some(number))
-        .await?;
+    let records = state.store.citations_of(reading.id, Some(number)).await?;
     let post_ids: Vec<i64> = records.iter().map(|record| record.post_id).collect();
     let posts = state.store.listed_posts_by_ids(site.id, &post_ids).await?;
     let mut entries = Vec::with_capacity(records.len());
@@ -346,7 +345,10 @@ impl ReadingFields {
         Self {
             title: reading.title.clone(),
             author: reading.author.clone(),
-            year: reading.year.map(|year| year.to_string()).unwrap_or_default(),
+            year: reading
+                .year
+                .map(|year| year.to_string())
+                .unwrap_or_default(),
             label: reading.label.clone(),
             text: reading.source.clone(),
             members_only: reading.members_only.then(|| "on".to_owned()),

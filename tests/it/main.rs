@@ -21,6 +21,7 @@ mod fuzzing;
 mod helpers;
 mod mail;
 mod pages;
+mod participation;
 mod privacy;
 mod properties;
 mod readings;

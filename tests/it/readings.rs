@@ -76,7 +76,10 @@ async fn staff_add_a_reading_and_everyone_reads_it_page_by_page() {
         attribute(&page, "#title", "value").as_deref(),
         Some("Secret Speech")
     );
-    assert!(page.contains(&format!(">{typed_text}</textarea>")), "{page}");
+    assert!(
+        page.contains(&format!(">{typed_text}</textarea>")),
+        "{page}"
+    );
     for field in ["#year", "#label", "#text"] {
         assert_eq!(
             attribute(&page, field, "aria-invalid").as_deref(),
@@ -129,7 +132,10 @@ async fn staff_add_a_reading_and_everyone_reads_it_page_by_page() {
     // Anyone reads it: pages anchored in the margin, paragraphs anchored, the menu links the readings.
     let (status, list) = app.page("/readings/").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(texts(&list, "ul.readings cite"), vec!["On the Cult of Personality"]);
+    assert_eq!(
+        texts(&list, "ul.readings cite"),
+        vec!["On the Cult of Personality"]
+    );
     let (status, reading) = app.page(&location).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -207,8 +213,14 @@ async fn citations_link_to_their_page_and_the_margin_counts_what_readers_can_see
     .await;
     let address = "/readings/on-the-cult-of-personality/";
     let (_, before) = app.page(address).await;
-    assert_eq!(texts(&before, "#page-5 .page-discussion"), vec!["discussed in 1 post"]);
-    assert_eq!(texts(&before, "#page-6 .page-discussion"), vec!["discussed in 1 post"]);
+    assert_eq!(
+        texts(&before, "#page-5 .page-discussion"),
+        vec!["discussed in 1 post"]
+    );
+    assert_eq!(
+        texts(&before, "#page-6 .page-discussion"),
+        vec!["discussed in 1 post"]
+    );
 
     let fields = TestApp::reply_fields(
         &post,
@@ -219,11 +231,19 @@ async fn citations_link_to_their_page_and_the_margin_counts_what_readers_can_see
     assert_eq!(held.status(), StatusCode::SEE_OTHER);
     let comment_id = comment_id_of(&held);
     let (_, still) = app.page(address).await;
-    assert_eq!(texts(&still, "#page-5 .page-discussion"), vec!["discussed in 1 post"]);
+    assert_eq!(
+        texts(&still, "#page-5 .page-discussion"),
+        vec!["discussed in 1 post"]
+    );
 
     // Approved, it counts at once (the cached page is drawn again), and page 5's listing shows it.
     app.store
-        .moderate_comment(app.site.id, comment_id, Moderation::Approve, calendar::now())
+        .moderate_comment(
+            app.site.id,
+            comment_id,
+            Moderation::Approve,
+            calendar::now(),
+        )
         .await
         .unwrap();
     let (_, after) = app.page(address).await;
@@ -239,7 +259,10 @@ async fn citations_link_to_their_page_and_the_margin_counts_what_readers_can_see
     assert_eq!(status, StatusCode::OK);
     let entries = texts(&listing, "ul.citing li");
     assert_eq!(entries.len(), 2, "{entries:?}");
-    assert!(entries[0].starts_with("Post: The speech (p. 5)"), "{entries:?}");
+    assert!(
+        entries[0].starts_with("Post: The speech (p. 5)"),
+        "{entries:?}"
+    );
     assert!(
         entries[1].starts_with("Comment by Ana Visitor on The speech (p. 5)"),
         "{entries:?}"
@@ -260,7 +283,10 @@ async fn citations_link_to_their_page_and_the_margin_counts_what_readers_can_see
         .await
         .unwrap();
     let (_, trashed) = app.page(address).await;
-    assert_eq!(texts(&trashed, "#page-5 .page-discussion"), vec!["discussed in 1 post"]);
+    assert_eq!(
+        texts(&trashed, "#page-5 .page-discussion"),
+        vec!["discussed in 1 post"]
+    );
 }
 
 #[tokio::test]
@@ -304,13 +330,19 @@ async fn the_editor_preview_flags_a_quotation_not_on_its_page_to_the_writer_only
         .post_form(
             &app,
             "/admin/preview",
-            &[("csrf", csrf.as_str()), ("body", "\"to elevate one person\" (5)")],
+            &[
+                ("csrf", csrf.as_str()),
+                ("body", "\"to elevate one person\" (5)"),
+            ],
         )
         .await
         .text()
         .await
         .unwrap();
-    assert!(unattached.contains("This post names no reading"), "{unattached}");
+    assert!(
+        unattached.contains("This post names no reading"),
+        "{unattached}"
+    );
 
     // The page-based preview (no JavaScript) shows the same check; saving publishes without it.
     let form = [
@@ -342,13 +374,7 @@ async fn the_editor_preview_flags_a_quotation_not_on_its_page_to_the_writer_only
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let post = app
         .store
-        .list_published(
-            app.site.id,
-            &colloquy::store::ListFilter::All,
-            1,
-            10,
-            None,
-        )
+        .list_published(app.site.id, &colloquy::store::ListFilter::All, 1, 10, None)
         .await
         .unwrap()
         .into_iter()
@@ -437,7 +463,11 @@ async fn the_command_line_adds_a_reading_and_refuses_bad_ones() {
         ],
         SPEECH.as_bytes(),
     );
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     assert_eq!(
         String::from_utf8_lossy(&added.stdout).trim(),
         "/readings/on-the-cult-of-personality/"

@@ -1,0 +1,173 @@
+//! What the participation report counts, read as the site shows it.
+
+use std::collections::HashMap;
+
+use crate::domain::{
+    markup::html_to_text,
+    participation::{Activity, Event, word_count},
+};
+
+use super::{Store, StoreResult, with_pool};
+
+/// Which posts the report looks at: all, or those in some categories.
+fn category_condition(categories: Option<&[i64]>, first_parameter: usize) -> String {
+    match categories {
+        Some(ids) if !ids.is_empty() => {
+            let placeholders: Vec<String> = (0..ids.len())
+                .map(|index| format!("${}", first_parameter + index))
+                .collect();
+            format!(
+                " AND EXISTS (SELECT 1 FROM post_terms pt WHERE pt.post_id = p.id AND pt.term_id IN ({}))",
+                placeholders.join(", ")
+            )
+        }
+        _ => String::new(),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CommentFact {
+    user_id: Option<i64>,
+    author_email: String,
+    created_at: i64,
+    content: String,
+    post_author_id: i64,
+    parent_user_id: Option<i64>,
+    parent_email: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CitationFact {
+    post_author_id: i64,
+    comment_user_id: Option<i64>,
+    comment_email: Option<String>,
+    is_comment: bool,
+    at: i64,
+}
+
+impl Store {
+    /// Every counted event of the site's members between `from` and `to` (Unix seconds, half-open): their
+    /// published posts, approved comments on published posts (signed in, or under their account's email),
+    /// others' approved comments on their posts or replying to them, and their citations of readings.
+    /// `categories` limits everything to posts in those categories.
+    pub async fn participation_events(
+        &self,
+        site_id: i64,
+        from: i64,
+        to: i64,
+        categories: Option<&[i64]>,
+    ) -> StoreResult<Vec<Event>> {
+        let ids: Vec<i64> = categories.map(<[i64]>::to_vec).unwrap_or_default();
+        let in_categories = category_condition(categories, 4);
+        let posts_sql = format!(
+            "SELECT p.author_id, p.published_at, p.content_html FROM posts p
+             WHERE p.site_id = $1 AND p.kind = 'post' AND p.status = 'publish'
+               AND p.published_at >= $2 AND p.published_at < $3{in_categories}"
+        );
+        let comments_sql = format!(
+            "SELECT c.user_id, c.author_email, c.created_at, c.content, p.author_id AS post_author_id,
+                    parent.user_id AS parent_user_id, parent.author_email AS parent_email
+             FROM comments c JOIN posts p ON p.id = c.post_id
+             LEFT JOIN comments parent ON parent.id = c.parent_id
+             WHERE c.site_id = $1 AND c.status = 'approved' AND p.status = 'publish'
+               AND c.created_at >= $2 AND c.created_at < $3{in_categories}"
+        );
+        let citations_sql = format!(
+            "SELECT p.author_id AS post_author_id, m.user_id AS comment_user_id, m.author_email AS comment_email,
+                    (c.comment_id IS NOT NULL) AS is_comment,
+                    COALESCE(m.created_at, p.published_at) AS at
+             FROM citations c JOIN posts p ON p.id = c.post_id
+             LEFT JOIN comments m ON m.id = c.comment_id
+             WHERE c.site_id = $1 AND p.status = 'publish' AND (c.comment_id IS NULL OR m.status = 'approved')
+               AND COALESCE(m.created_at, p.published_at) >= $2
+               AND COALESCE(m.created_at, p.published_at) < $3{in_categories}"
+        );
+        let members_sql = "SELECT u.id, lower(u.email) FROM users u
+                           JOIN memberships m ON m.user_id = u.id WHERE m.site_id = $1";
+        let (posts, comments, citations, members): (
+            Vec<(i64, i64, String)>,
+            Vec<CommentFact>,
+            Vec<CitationFact>,
+            Vec<(i64, String)>,
+        ) = with_pool!(self, reader, |pool| {
+            let mut posts = sqlx::query_as(&posts_sql).bind(site_id).bind(from).bind(to);
+            let mut comments = sqlx::query_as(&comments_sql)
+                .bind(site_id)
+                .bind(from)
+                .bind(to);
+            let mut citations = sqlx::query_as(&citations_sql)
+                .bind(site_id)
+                .bind(from)
+                .bind(to);
+            for id in &ids {
+                posts = posts.bind(*id);
+                comments = comments.bind(*id);
+                citations = citations.bind(*id);
+            }
+            (
+                posts.fetch_all(pool).await?,
+                comments.fetch_all(pool).await?,
+                citations.fetch_all(pool).await?,
+                sqlx::query_as(members_sql)
+                    .bind(site_id)
+                    .fetch_all(pool)
+                    .await?,
+            )
+        });
+        let by_email: HashMap<String, i64> =
+            members.into_iter().map(|(id, email)| (email, id)).collect();
+        let member = |user_id: Option<i64>, email: Option<&str>| {
+            user_id.or_else(|| email.and_then(|email| by_email.get(&email.to_lowercase()).copied()))
+        };
+        let mut events = Vec::with_capacity(posts.len() + comments.len() * 2 + citations.len());
+        for (author_id, at, html) in posts {
+            events.push(Event {
+                member_id: author_id,
+                at,
+                activity: Activity::Post {
+                    words: word_count(&html_to_text(&html)),
+                },
+            });
+        }
+        for fact in comments {
+            let writer = member(fact.user_id, Some(&fact.author_email));
+            if let Some(writer) = writer {
+                events.push(Event {
+                    member_id: writer,
+                    at: fact.created_at,
+                    activity: Activity::Comment {
+                        words: word_count(&fact.content),
+                    },
+                });
+            }
+            let replied_to = match (fact.parent_user_id, &fact.parent_email) {
+                (None, None) => Some(fact.post_author_id),
+                (user_id, email) => member(user_id, email.as_deref()),
+            };
+            if let Some(recipient) = replied_to
+                && Some(recipient) != writer
+            {
+                events.push(Event {
+                    member_id: recipient,
+                    at: fact.created_at,
+                    activity: Activity::ReplyReceived,
+                });
+            }
+        }
+        for fact in citations {
+            let citer = if fact.is_comment {
+                member(fact.comment_user_id, fact.comment_email.as_deref())
+            } else {
+                Some(fact.post_author_id)
+            };
+            if let Some(citer) = citer {
+                events.push(Event {
+                    member_id: citer,
+                    at: fact.at,
+                    activity: Activity::Citation,
+                });
+            }
+        }
+        Ok(events)
+    }
+}
