@@ -340,6 +340,9 @@ pub fn link_citations(html: &SafeHtml, citable: &Citable) -> (SafeHtml, Vec<Cite
     (SafeHtml::from_stored(linked), cited)
 }
 
+/// A reading's pages as quotations are compared with them: (page number, comparable text).
+pub type ComparablePages = Vec<(u32, String)>;
+
 /// What the editor's preview says of one citation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -355,7 +358,7 @@ pub struct Finding {
 pub fn review(
     citations: &[Citation],
     citable: &Citable,
-    texts: &dyn Fn(i64) -> Option<(String, Vec<(u32, String)>)>,
+    texts: &dyn Fn(i64) -> Option<(String, ComparablePages)>,
 ) -> Vec<Finding> {
     citations
         .iter()

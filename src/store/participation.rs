@@ -45,6 +45,14 @@ struct CitationFact {
     at: i64,
 }
 
+/// Posts (author, published at, HTML), comments, citations, and members (id, email in lower case).
+type Facts = (
+    Vec<(i64, i64, String)>,
+    Vec<CommentFact>,
+    Vec<CitationFact>,
+    Vec<(i64, String)>,
+);
+
 impl Store {
     /// Every counted event of the site's members between `from` and `to` (Unix seconds, half-open): their
     /// published posts, approved comments on published posts (signed in, or under their account's email),
@@ -84,12 +92,7 @@ impl Store {
         );
         let members_sql = "SELECT u.id, lower(u.email) FROM users u
                            JOIN memberships m ON m.user_id = u.id WHERE m.site_id = $1";
-        let (posts, comments, citations, members): (
-            Vec<(i64, i64, String)>,
-            Vec<CommentFact>,
-            Vec<CitationFact>,
-            Vec<(i64, String)>,
-        ) = with_pool!(self, reader, |pool| {
+        let (posts, comments, citations, members): Facts = with_pool!(self, reader, |pool| {
             let mut posts = sqlx::query_as(&posts_sql).bind(site_id).bind(from).bind(to);
             let mut comments = sqlx::query_as(&comments_sql)
                 .bind(site_id)
