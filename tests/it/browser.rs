@@ -342,9 +342,26 @@ async fn course() -> Course {
             Some(Role::Administrator),
         )
         .await;
+    let reading = app
+        .store
+        .create_reading(
+            app.site.id,
+            &colloquy::domain::reading::ReadingDetails {
+                title: "The Long Telegram".into(),
+                author: "George F. Kennan".into(),
+                year: Some(1946),
+                label: "Kennan 1946".into(),
+                source: "[page 1]\nAnswer to Dept's 284 involves questions so intricate.\n\n[page 2]\nAt bottom of Kremlin's neurotic view of world affairs is traditional and instinctive Russian sense of insecurity.".into(),
+                members_only: false,
+            },
+            colloquy::domain::calendar::now(),
+        )
+        .await
+        .expect("add a reading");
     let post = app
         .publish(PostSpec {
-            body: "The Kitchen Debate of 1959 was staged in a model kitchen.\n\n> \"Would it not be better to compete in the relative merits of washing machines than in the strength of rockets?\"\n\nWhat did each side want the audience to see?[^1]\n\n[^1]: See the reading for week 3, pages 12–19.\n\nA long address that must wrap on a phone: https://example.org/a/very/long/path/that/keeps/going/and/going/without/any/break/at/all/in/it",
+            reading_id: Some(reading.id),
+            body: "The Kitchen Debate of 1959 was staged in a model kitchen, a \"traditional and instinctive\" (2) fear on show.\n\n> \"Would it not be better to compete in the relative merits of washing machines than in the strength of rockets?\"\n\nWhat did each side want the audience to see?[^1]\n\n[^1]: See the reading for week 3, pages 12–19.\n\nA long address that must wrap on a phone: https://example.org/a/very/long/path/that/keeps/going/and/going/without/any/break/at/all/in/it",
             categories: vec!["Responses".into(), "Week 3".into()],
             tags: vec!["kitchen debate".into()],
             ..PostSpec::post("The Kitchen Debate as theatre")
@@ -747,15 +764,20 @@ async fn the_editor_keeps_text_through_a_reload_autosaves_on_leaving_and_saves_o
 }
 
 /// The pages a person meets, as (path, needs a signed-in instructor).
-const PAGES: [(&str, bool); 8] = [
+const PAGES: [(&str, bool); 13] = [
     ("/", false),
     ("POST", false),
     ("/category/responses/", false),
     ("/search/?q=kitchen", false),
+    ("/readings/", false),
+    ("/readings/the-long-telegram/", false),
+    ("/readings/the-long-telegram/page/2/", false),
     ("/login", false),
     ("/admin/", true),
     ("/admin/posts/new", true),
     ("/admin/comments", true),
+    ("/admin/readings/new", true),
+    ("/admin/participation", true),
 ];
 
 impl Browser {
