@@ -73,6 +73,33 @@ pub struct User {
     pub nicename: String,
     /// Notifications go only to confirmed addresses.
     pub email_confirmed: bool,
+    /// The name the member publishes under, when they chose one; only staff see `name` then.
+    pub pseudonym: Option<String>,
+}
+
+impl User {
+    /// The name public pages, feeds and other members see.
+    pub fn public_name(&self) -> &str {
+        self.pseudonym.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// Checks a pseudonym as typed: `None` (no pseudonym) when blank; an error message when unusable.
+pub fn check_pseudonym(typed: &str) -> Result<Option<String>, &'static str> {
+    let pseudonym = typed.split_whitespace().collect::<Vec<_>>().join(" ");
+    if pseudonym.is_empty() {
+        return Ok(None);
+    }
+    if pseudonym.chars().count() > 60 {
+        return Err("A pseudonym has at most 60 characters.");
+    }
+    if !pseudonym.chars().any(char::is_alphanumeric) {
+        return Err("A pseudonym needs at least one letter or digit.");
+    }
+    if pseudonym.contains('@') {
+        return Err("A pseudonym cannot look like an email address.");
+    }
+    Ok(Some(pseudonym))
 }
 
 /// Whether an email address is well-formed enough to deliver to: one `@`, a local part, and a domain with a

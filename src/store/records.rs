@@ -126,7 +126,7 @@ pub(crate) struct CardRow {
 }
 
 /// Unqualified, so that `RETURNING` can use them too.
-pub(crate) const USER_COLUMNS: &str = "id, email, name, nicename, email_confirmed_at";
+pub(crate) const USER_COLUMNS: &str = "id, email, name, nicename, email_confirmed_at, pseudonym";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -135,6 +135,7 @@ pub(crate) struct UserRow {
     name: String,
     nicename: String,
     email_confirmed_at: Option<i64>,
+    pseudonym: Option<String>,
 }
 
 impl From<UserRow> for User {
@@ -145,6 +146,7 @@ impl From<UserRow> for User {
             email: row.email,
             name: row.name,
             nicename: row.nicename,
+            pseudonym: row.pseudonym,
         }
     }
 }

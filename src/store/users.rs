@@ -168,3 +168,62 @@ impl Store {
         Ok(hash.flatten())
     }
 }
+
+impl Store {
+    /// Sets (or, with `None`, drops) the name an account publishes under. Its author-archive name is made
+    /// anew from the public name, with no redirect from the old one (a redirect would tie the two names
+    /// together), and its comments everywhere show the public name. `Conflict` when another account already
+    /// goes by that name, real or chosen.
+    pub async fn set_pseudonym(&self, user_id: i64, pseudonym: Option<&str>) -> StoreResult<User> {
+        let row: UserRow = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            let real_name: String = sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if let Some(pseudonym) = pseudonym {
+                let clash: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM users WHERE id <> $1
+                       AND (lower(name) = lower($2) OR lower(COALESCE(pseudonym, '')) = lower($2)) LIMIT 1",
+                )
+                .bind(user_id)
+                .bind(pseudonym)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if clash.is_some() {
+                    return Err(StoreError::Conflict(
+                        "someone else goes by that name; choose another".into(),
+                    ));
+                }
+            }
+            let public_name = pseudonym.unwrap_or(&real_name);
+            let base = slug::slugify(public_name);
+            let stem = slug::stem(&base, "member");
+            let taken: Vec<String> = sqlx::query_scalar(
+                "SELECT nicename FROM users WHERE id <> $1 AND (nicename = $2 OR nicename LIKE $3)",
+            )
+            .bind(user_id)
+            .bind(stem)
+            .bind(format!("{stem}-%"))
+            .fetch_all(&mut *tx)
+            .await?;
+            let nicename = slug::first_free(slug::Namespace::Archive, &base, "member", &taken);
+            let row: UserRow = sqlx::query_as(&format!(
+                "UPDATE users SET pseudonym = $1, nicename = $2 WHERE id = $3 RETURNING {USER_COLUMNS}"
+            ))
+            .bind(pseudonym)
+            .bind(&nicename)
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE comments SET author_name = $1 WHERE user_id = $2")
+                .bind(public_name)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            row
+        });
+        Ok(row.into())
+    }
+}

@@ -589,7 +589,7 @@ pub async fn save_comment(
             ..CommentInput::default()
         };
         let account = comment::Account {
-            name: &staff.user.name,
+            name: staff.user.public_name(),
             email: &staff.user.email,
         };
         let valid = match comment::validate(&input, Some(account)) {

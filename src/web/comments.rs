@@ -106,7 +106,7 @@ pub async fn leave_reply(
 
     // 2. Fields.
     let account = signed_in.as_ref().map(|signed_in| Account {
-        name: &signed_in.user.name,
+        name: signed_in.user.public_name(),
         email: &signed_in.user.email,
     });
     let valid = match comment::validate(&typed, account) {

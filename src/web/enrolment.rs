@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::{
     domain::{
         calendar, roster,
-        user::{Role, User, hash_password, is_valid_email, verify_password},
+        user::{Role, User, check_pseudonym, hash_password, is_valid_email, verify_password},
     },
     store::{NewUser, Site, StoreError, TokenPurpose},
 };
@@ -299,6 +299,7 @@ pub async fn account_page(
         &signed_in,
         &AccountForm {
             name: signed_in.user.name.clone(),
+            pseudonym: signed_in.user.pseudonym.clone().unwrap_or_default(),
             email: signed_in.user.email.clone(),
             ..AccountForm::default()
         },
@@ -313,6 +314,8 @@ pub async fn account_page(
 pub struct AccountForm {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    pseudonym: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -344,10 +347,12 @@ async fn show_account(
             .await?,
         csrf: signed_in.csrf.clone(),
         name: form.name.clone(),
+        pseudonym: form.pseudonym.clone(),
         email: form.email.clone(),
         confirmed: signed_in.user.email_confirmed,
         notice,
         name_error: error("name"),
+        pseudonym_error: error("pseudonym"),
         email_error: error("email"),
         password_error: error("current_password"),
         new_password_error: error("new_password"),
@@ -378,6 +383,13 @@ pub async fn save_account(
     if email_changes && !is_valid_email(email) {
         errors.push(("email", "Please give a valid email address.".to_owned()));
     }
+    let pseudonym = match check_pseudonym(&form.pseudonym) {
+        Ok(pseudonym) => pseudonym,
+        Err(message) => {
+            errors.push(("pseudonym", message.to_owned()));
+            None
+        }
+    };
     if email_changes || password_changes {
         let stored = state.store.password_hash(user.id).await?;
         let typed = form.current_password.clone();
@@ -424,6 +436,34 @@ pub async fn save_account(
         )
         .await;
     }
+    if pseudonym != user.pseudonym {
+        match state
+            .store
+            .set_pseudonym(user.id, pseudonym.as_deref())
+            .await
+        {
+            Err(StoreError::Conflict(message)) => {
+                let form = AccountForm {
+                    current_password: String::new(),
+                    new_password: String::new(),
+                    ..form
+                };
+                let errors = [("pseudonym", capitalized(&message) + ".")];
+                return show_account(
+                    &state,
+                    &signed_in,
+                    &form,
+                    &errors,
+                    None,
+                    StatusCode::CONFLICT,
+                )
+                .await;
+            }
+            other => {
+                other?;
+            }
+        }
+    }
     if name != user.name {
         state.store.set_user_name(user.id, name).await?;
     }
@@ -437,6 +477,7 @@ pub async fn save_account(
         ));
         let form = AccountForm {
             name: name.to_owned(),
+            pseudonym: pseudonym.unwrap_or_default(),
             email: user.email.clone(),
             ..AccountForm::default()
         };
@@ -468,6 +509,7 @@ async fn show_members(
         .into_iter()
         .map(|member| MemberRow {
             id: member.user.id,
+            pseudonym: member.user.pseudonym,
             name: member.user.name,
             email: member.user.email,
             role: member.role.as_str(),

@@ -374,7 +374,7 @@ async fn archive(
                 .ok_or(WebError::NotFound)?;
             (
                 ListFilter::Author(author.id),
-                format!("Author: {}", author.name),
+                format!("Author: {}", author.public_name()),
             )
         }
     };

@@ -289,7 +289,10 @@ pub async fn page(
         .iter()
         .zip(&report.rows)
         .map(|(member, row)| RowView {
-            name: member.user.name.clone(),
+            name: match &member.user.pseudonym {
+                Some(pseudonym) => format!("{} (publishes as {pseudonym})", member.user.name),
+                None => member.user.name.clone(),
+            },
             email: member.user.email.clone(),
             role: role_name(member),
             weeks: row.weeks.iter().map(Counts::contributions).collect(),

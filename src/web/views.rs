@@ -410,10 +410,12 @@ pub struct AccountPage {
     pub layout: Layout,
     pub csrf: String,
     pub name: String,
+    pub pseudonym: String,
     pub email: String,
     pub confirmed: bool,
     pub notice: Option<String>,
     pub name_error: Option<String>,
+    pub pseudonym_error: Option<String>,
     pub email_error: Option<String>,
     pub password_error: Option<String>,
     pub new_password_error: Option<String>,
@@ -423,6 +425,8 @@ pub struct AccountPage {
 pub struct MemberRow {
     pub id: i64,
     pub name: String,
+    /// The name they publish under, if they chose one.
+    pub pseudonym: Option<String>,
     pub email: String,
     pub role: &'static str,
     pub confirmed: bool,

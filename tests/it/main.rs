@@ -24,6 +24,7 @@ mod pages;
 mod participation;
 mod privacy;
 mod properties;
+mod pseudonyms;
 mod readings;
 mod search;
 mod sites;

@@ -1,0 +1,186 @@
+//! Pseudonyms: a member publishes under a name of their choosing; their real name and email reach no public
+//! response, only the staff's pages.
+
+use colloquy::domain::user::Role;
+use reqwest::StatusCode;
+
+use crate::helpers::{Member, TestApp, attribute, client, spawn_app, texts};
+
+const REAL_NAME: &str = "Ana Realname";
+const EMAIL: &str = "ana.realname@example.edu";
+
+async fn sign_in(app: &TestApp, email: &str, name: &str, role: Role) -> Member {
+    let (user, password) = app.account(email, name, Some(role)).await;
+    let client = client();
+    let response = app
+        .sign_in_with(&client, email, &password, "203.0.113.40")
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    Member { user, client }
+}
+
+async fn set_pseudonym(app: &TestApp, member: &Member, pseudonym: &str) -> reqwest::Response {
+    let csrf = member.csrf(app).await;
+    member
+        .post_form(
+            app,
+            "/account",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", member.user.name.as_str()),
+                ("email", member.user.email.as_str()),
+                ("pseudonym", pseudonym),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_pseudonymous_students_real_name_is_absent_from_every_public_response() {
+    let app = spawn_app().await;
+    app.set("comment_flood_interval", "0").await;
+    let ana = sign_in(&app, EMAIL, REAL_NAME, Role::Author).await;
+    let csrf = ana.csrf(&app).await;
+
+    // Before choosing a pseudonym she writes a post and a comment under her name.
+    let written = ana
+        .post_form(
+            &app,
+            "/admin/posts/new?type=post",
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "Containment as a metaphor"),
+                ("body", "Kennan writes like a physician."),
+                ("status", "publish"),
+                ("comments_open", "on"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(written.status(), StatusCode::SEE_OTHER);
+    let post = app
+        .store
+        .list_published(app.site.id, &colloquy::store::ListFilter::All, 1, 10, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|card| card.post.title == "Containment as a metaphor")
+        .unwrap()
+        .post;
+    let address = app.permalink(&post);
+    let mut comment = TestApp::reply_fields(&post, "ignored", "A first thought, signed in.");
+    comment.push(("csrf", csrf.clone()));
+    let sent = ana.post_form(&app, "/comments", &comment).await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let (_, before) = app.page(&address).await;
+    assert!(before.contains(REAL_NAME));
+
+    // Bad pseudonyms are explained, with what was typed kept; nothing changes.
+    let bad = set_pseudonym(&app, &ana, "ana@example.edu").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = bad.text().await.unwrap();
+    assert_eq!(
+        attribute(&page, "#pseudonym", "value").as_deref(),
+        Some("ana@example.edu")
+    );
+    assert_eq!(
+        attribute(&page, "#pseudonym", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    let (other, _) = app
+        .account("ben@example.edu", "Ben Other", Some(Role::Author))
+        .await;
+    let taken = set_pseudonym(&app, &ana, "ben other").await;
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    assert!(
+        taken
+            .text()
+            .await
+            .unwrap()
+            .contains("Someone else goes by that name")
+    );
+
+    let chosen = set_pseudonym(&app, &ana, "  Bluebird  ").await;
+    assert_eq!(chosen.status(), StatusCode::SEE_OTHER);
+    let user = app.store.user_by_id(ana.user.id).await.unwrap();
+    assert_eq!(user.pseudonym.as_deref(), Some("Bluebird"));
+    assert_eq!(user.nicename, "bluebird");
+
+    // A later comment goes out under the pseudonym too.
+    let mut later = TestApp::reply_fields(&post, "ignored", "A second thought, as Bluebird.");
+    later.push(("csrf", csrf.clone()));
+    assert_eq!(
+        ana.post_form(&app, "/comments", &later).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let (_, post_page) = app.page(&address).await;
+    assert_eq!(
+        texts(&post_page, ".comment-author .fn"),
+        vec!["Bluebird", "Bluebird"]
+    );
+    let public_paths = [
+        "/".to_owned(),
+        address.clone(),
+        format!("{address}feed/"),
+        "/author/bluebird/".to_owned(),
+        "/feed/".to_owned(),
+        "/feed/atom/".to_owned(),
+        "/comments/feed/".to_owned(),
+        "/comments/feed/atom/".to_owned(),
+        "/search/?q=containment".to_owned(),
+        "/search/?q=thought".to_owned(),
+        "/sitemap.xml".to_owned(),
+        "/category/uncategorized/".to_owned(),
+        "/2026/".to_owned(),
+    ];
+    let classmate = sign_in(&app, "cy@example.edu", "Cy Classmate", Role::Author).await;
+    for path in &public_paths {
+        for (who, body) in [
+            (
+                "a stranger",
+                app.client.get(app.url(path)).send().await.unwrap(),
+            ),
+            ("a classmate", classmate.get(&app, path).await),
+        ] {
+            let status = body.status();
+            let text = body.text().await.unwrap();
+            assert!(
+                status == StatusCode::OK || (status == StatusCode::NOT_FOUND && path == "/2026/"),
+                "{path} for {who}: {status}"
+            );
+            for secret in [REAL_NAME, "Realname", "realname", EMAIL] {
+                assert!(!text.contains(secret), "{path} shows {secret:?} to {who}");
+            }
+        }
+    }
+    assert!(post_page.contains("Bluebird"));
+    assert_eq!(
+        app.get("/author/ana-realname/").await.status(),
+        StatusCode::NOT_FOUND,
+        "the old author address neither answers nor redirects to the new one"
+    );
+
+    // Staff see who Bluebird is.
+    let instructor = app.sign_in_as(Role::Administrator).await;
+    let members = instructor
+        .get(&app, "/admin/members")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(members.contains(REAL_NAME) && members.contains("publishes as Bluebird"));
+    assert!(members.contains(EMAIL));
+
+    // Dropping the pseudonym brings her name back everywhere, comments included.
+    assert_eq!(
+        set_pseudonym(&app, &ana, "").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, named) = app.page(&address).await;
+    assert_eq!(
+        texts(&named, ".comment-author .fn"),
+        vec![REAL_NAME, REAL_NAME]
+    );
+    assert_eq!(other.pseudonym, None);
+}
