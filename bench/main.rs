@@ -452,6 +452,8 @@ async fn seed(store: &Store, posts: usize) -> anyhow::Result<Seeded> {
         let submitted = store
             .submit_comment(
                 &NewComment {
+                    is_private: false,
+                    grade: None,
                     cited: &[],
                     site_id: site.id,
                     post_id: discussed.id,

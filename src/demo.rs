@@ -293,6 +293,8 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
         let stored = store
             .submit_comment(
                 &NewComment {
+                    is_private: false,
+                    grade: None,
                     cited: &[],
                     site_id: site.id,
                     post_id: discussed.id,

@@ -5,7 +5,11 @@
 
 use std::{fmt, str::FromStr};
 
-use super::{markup::SafeHtml, settings::SiteSettings, user::is_valid_email};
+use super::{
+    markup::SafeHtml,
+    settings::SiteSettings,
+    user::{Role, is_valid_email},
+};
 
 /// Longest accepted values, in characters (WordPress's column sizes).
 pub const MAX_COMMENT_CHARS: usize = 65_525;
@@ -80,12 +84,25 @@ pub struct Comment {
     pub content_html: SafeHtml,
     pub status: CommentStatus,
     pub created_at: i64,
+    /// Seen only by the post's author and the site's staff: feedback, or a question to staff.
+    pub is_private: bool,
+    /// A grade or mark given with private feedback.
+    pub grade: Option<String>,
 }
+
+/// Whether someone sees, and may write, a post's private comments: its author and the site's staff.
+pub fn sees_private(role: Option<Role>, user_id: i64, post_author_id: i64) -> bool {
+    role.is_some_and(Role::is_staff) || user_id == post_author_id
+}
+
+/// The longest grade or mark kept with private feedback.
+pub const LONGEST_GRADE: usize = 40;
 
 /// A field of the comment form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
     Comment,
+    Grade,
     Author,
     Email,
     Url,

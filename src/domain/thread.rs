@@ -160,6 +160,8 @@ mod tests {
             content_html: SafeHtml::default(),
             status: CommentStatus::Approved,
             created_at: id * 10,
+            is_private: false,
+            grade: None,
         }
     }
 

@@ -30,6 +30,9 @@ pub struct NewComment<'a> {
     pub created_at: i64,
     /// The readings' pages the text cites (its HTML already links them).
     pub cited: &'a [Cited],
+    /// Only the post's author and staff see it.
+    pub is_private: bool,
+    pub grade: Option<&'a str>,
 }
 
 /// The outcome of a submit.
@@ -120,8 +123,9 @@ impl Store {
             }
             let row: CommentRow = sqlx::query_as(&format!(
                 "INSERT INTO comments (site_id, post_id, parent_id, user_id, author_name, author_email, author_url,
-                                       author_ip, user_agent, content, content_html, status, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                       author_ip, user_agent, content, content_html, status, created_at, is_private,
+                                       grade)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                  RETURNING {COMMENT_COLUMNS}"
             ))
             .bind(new.site_id)
@@ -137,6 +141,8 @@ impl Store {
             .bind(new.content_html)
             .bind(new.status.as_str())
             .bind(new.created_at)
+            .bind(new.is_private)
+            .bind(new.grade)
             .fetch_one(&mut *tx)
             .await?;
             if !new.cited.is_empty() {
@@ -179,7 +185,9 @@ impl Store {
         comment_id: i64,
         held_ids: &[i64],
         per_page: u32,
+        with_private: bool,
     ) -> StoreResult<Option<(u32, u32)>> {
+        let private_shown = if with_private { "TRUE" } else { "FALSE" };
         let held_list = |first: usize| -> String {
             if held_ids.is_empty() {
                 "NULL".to_owned()
@@ -192,7 +200,7 @@ impl Store {
         };
         let shown = |alias: &str, first: usize| {
             format!(
-                "({alias}.status = 'approved' OR ({alias}.status = 'pending' AND {alias}.id IN ({})))",
+                "(({alias}.is_private = FALSE OR {private_shown}) AND ({alias}.status = 'approved' OR ({alias}.status = 'pending' AND {alias}.id IN ({}))))",
                 held_list(first)
             )
         };
@@ -249,10 +257,13 @@ impl Store {
         )))
     }
 
+    /// A discussion as one reader sees it: approved comments, the reader's own held ones, and (for the post's
+    /// author and staff, `with_private`) private feedback.
     pub async fn visible_comments(
         &self,
         post_id: i64,
         held_ids: &[i64],
+        with_private: bool,
     ) -> StoreResult<Vec<Comment>> {
         let held: Vec<String> = (0..held_ids.len()).map(|n| format!("${}", n + 2)).collect();
         let own_held = if held.is_empty() {
@@ -261,8 +272,9 @@ impl Store {
             format!(" OR (status = 'pending' AND id IN ({}))", held.join(", "))
         };
         let sql = format!(
-            "SELECT {COMMENT_COLUMNS} FROM comments WHERE post_id = $1 AND (status = 'approved'{own_held})
-             ORDER BY created_at, id"
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE post_id = $1 AND (status = 'approved'{own_held}){}
+             ORDER BY created_at, id",
+            if with_private { "" } else { " AND is_private = FALSE" }
         );
         let rows: Vec<CommentRow> = with_pool!(self, reader, |pool| {
             let mut query = sqlx::query_as(&sql).bind(post_id);
@@ -541,7 +553,8 @@ impl Store {
         };
         let sql = format!(
             "SELECT {} FROM comments c JOIN posts p ON p.id = c.post_id
-             WHERE c.site_id = $1 AND c.status = 'approved' AND p.status = 'publish' AND p.password IS NULL{one_post}
+             WHERE c.site_id = $1 AND c.status = 'approved' AND c.is_private = FALSE AND p.status = 'publish'
+               AND p.password IS NULL{one_post}
              ORDER BY c.created_at DESC, c.id DESC LIMIT $2",
             columns.join(", ")
         );

@@ -77,7 +77,7 @@ impl Store {
                     parent.user_id AS parent_user_id, parent.author_email AS parent_email
              FROM comments c JOIN posts p ON p.id = c.post_id
              LEFT JOIN comments parent ON parent.id = c.parent_id
-             WHERE c.site_id = $1 AND c.status = 'approved' AND p.status = 'publish'
+             WHERE c.site_id = $1 AND c.status = 'approved' AND c.is_private = FALSE AND p.status = 'publish'
                AND c.created_at >= $2 AND c.created_at < $3{in_categories}"
         );
         let citations_sql = format!(
@@ -86,7 +86,7 @@ impl Store {
                     COALESCE(m.created_at, p.published_at) AS at
              FROM citations c JOIN posts p ON p.id = c.post_id
              LEFT JOIN comments m ON m.id = c.comment_id
-             WHERE c.site_id = $1 AND p.status = 'publish' AND (c.comment_id IS NULL OR m.status = 'approved')
+             WHERE c.site_id = $1 AND p.status = 'publish' AND (c.comment_id IS NULL OR (m.status = 'approved' AND m.is_private = FALSE))
                AND COALESCE(m.created_at, p.published_at) >= $2
                AND COALESCE(m.created_at, p.published_at) < $3{in_categories}"
         );

@@ -233,7 +233,8 @@ impl ListFilter {
 }
 
 const CARD_SELECT: &str = "COALESCE(u.pseudonym, u.name) AS author_name, u.nicename AS author_nicename, \
-     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved') AS comment_count \
+     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.is_private = FALSE) \
+     AS comment_count \
      FROM posts p JOIN users u ON u.id = p.author_id";
 
 impl Store {

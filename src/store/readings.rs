@@ -235,7 +235,7 @@ impl Store {
              FROM citations c JOIN posts p ON p.id = c.post_id
              LEFT JOIN comments m ON m.id = c.comment_id
              WHERE c.reading_id = $1{page_condition} AND p.status = 'publish' AND p.password IS NULL
-               AND (c.comment_id IS NULL OR m.status = 'approved')
+               AND (c.comment_id IS NULL OR (m.status = 'approved' AND m.is_private = FALSE))
              ORDER BY p.published_at, c.post_id, CASE WHEN c.comment_id IS NULL THEN 0 ELSE 1 END, m.created_at, c.id"
         );
         let rows = with_pool!(self, reader, |pool| {

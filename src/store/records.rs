@@ -153,7 +153,7 @@ impl From<UserRow> for User {
 
 /// Unqualified, so that `RETURNING` can use them too.
 pub(crate) const COMMENT_COLUMNS: &str = "id, post_id, parent_id, user_id, author_name, author_email, author_url, \
-     author_ip, content, content_html, status, created_at";
+     author_ip, content, content_html, status, created_at, is_private, grade";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CommentRow {
@@ -169,6 +169,8 @@ pub(crate) struct CommentRow {
     content_html: String,
     status: String,
     created_at: i64,
+    is_private: bool,
+    grade: Option<String>,
 }
 
 impl CommentRow {
@@ -201,6 +203,8 @@ impl TryFrom<CommentRow> for Comment {
                 .parse::<CommentStatus>()
                 .map_err(|error| StoreError::Corrupt(error.to_string()))?,
             created_at: row.created_at,
+            is_private: row.is_private,
+            grade: row.grade,
         })
     }
 }

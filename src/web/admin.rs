@@ -627,6 +627,8 @@ pub async fn save_comment(
             None => (rendered, Vec::new()),
         };
         let reply = crate::store::NewComment {
+            is_private: original.is_private,
+            grade: None,
             cited: &cited,
             site_id: site.id,
             post_id: original.post_id,

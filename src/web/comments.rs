@@ -51,6 +51,12 @@ pub struct CommentFields {
     /// Carried by the form of a signed-in member.
     #[serde(default)]
     csrf: String,
+    /// Ticked by the post's author or staff: only they see the comment.
+    #[serde(default)]
+    private: Option<String>,
+    /// Staff's grade or mark with private feedback.
+    #[serde(default)]
+    grade: String,
 }
 
 pub async fn leave_reply(
@@ -118,11 +124,43 @@ pub async fn leave_reply(
         }
     };
 
-    // 3. The parent is an approved comment of the same post.
+    // Private feedback: only the post's author and staff write it (or see it, to reply to it); a grade only
+    // staff give.
+    let sees_private = signed_in
+        .as_ref()
+        .is_some_and(|member| comment::sees_private(member.role, member.user.id, post.author_id));
+    let grade = fields.grade.trim();
+    if (fields.private.is_some() || !grade.is_empty()) && !sees_private {
+        return Err(WebError::Forbidden(
+            "Only the post's author and the course's staff can write private feedback.",
+        ));
+    }
+    if !grade.is_empty() && !signed_in.as_ref().is_some_and(SignedIn::is_staff) {
+        return Err(WebError::Forbidden("Only the course's staff give grades."));
+    }
+    if grade.chars().count() > comment::LONGEST_GRADE {
+        let error = FieldError {
+            field: Field::Grade,
+            message: format!(
+                "A grade or mark has at most {} characters.",
+                comment::LONGEST_GRADE
+            ),
+        };
+        return redisplay
+            .show(&post, StatusCode::UNPROCESSABLE_ENTITY, &[error], None)
+            .await;
+    }
+    let mut is_private = fields.private.is_some() || !grade.is_empty();
+
+    // 3. The parent is an approved comment of the same post (a private one only for those who see it; a reply
+    // to it is private too).
     if let Some(parent_id) = valid.parent_id {
         let parent = state.store.comment_by_id(site.id, parent_id).await?;
+        is_private |= parent.as_ref().is_some_and(|parent| parent.is_private);
         if !parent.is_some_and(|parent| {
-            parent.post_id == post.id && parent.status == CommentStatus::Approved
+            parent.post_id == post.id
+                && parent.status == CommentStatus::Approved
+                && (!parent.is_private || sees_private)
         }) {
             let notice = "The comment you replied to is not part of this discussion (it may have been removed).";
             let error = FieldError {
@@ -183,6 +221,8 @@ pub async fn leave_reply(
         status: verdict.status(),
         created_at: now,
         cited: &cited,
+        is_private,
+        grade: Some(grade).filter(|grade| !grade.is_empty()),
     };
     let staff = signed_in.as_ref().is_some_and(SignedIn::is_staff);
     let flood_interval = if staff {
@@ -213,6 +253,9 @@ pub async fn leave_reply(
     };
     tracing::info!(comment = stored.id, post = post.id, status = %stored.status, ?verdict, "comment stored");
     match stored.status {
+        CommentStatus::Approved if stored.is_private && stored.user_id == Some(post.author_id) => {
+            notify::private_question(&state, &site, &post, &stored).await;
+        }
         CommentStatus::Approved => notify::comment_approved(&state, &site, &post, &stored).await,
         CommentStatus::Pending => notify::comment_held(&state, &site, &post, &stored).await,
         CommentStatus::Spam | CommentStatus::Trash => {}
@@ -230,7 +273,7 @@ pub async fn leave_reply(
     .remember(remember);
     let target = match stored.status {
         CommentStatus::Approved | CommentStatus::Pending => {
-            comment_location(&state, &site, &post, stored.id, &visitor.held).await?
+            comment_location(&state, &site, &post, stored.id, &visitor.held, sees_private).await?
         }
         CommentStatus::Spam | CommentStatus::Trash => {
             super::posts::permalink_of(&state, &site, &post).await?
@@ -279,6 +322,8 @@ impl Redisplay<'_> {
                 self.fields.parent.trim().to_owned()
             },
             remember: self.fields.remember.is_some(),
+            private: self.fields.private.is_some(),
+            grade: field(Field::Grade, &self.fields.grade),
             notice: notice.map(str::to_owned).or(parent_error).or_else(|| {
                 (!errors.is_empty()).then(|| {
                     "Your comment was not sent: please correct the marked fields.".to_owned()

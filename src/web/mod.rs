@@ -269,7 +269,13 @@ impl AppState {
         let address = self.post_address(site, post).await?;
         let place = self
             .store
-            .page_of_comment(post.id, comment_id, &[], site.settings.comments_per_page)
+            .page_of_comment(
+                post.id,
+                comment_id,
+                &[],
+                site.settings.comments_per_page,
+                false,
+            )
             .await?;
         let page_path = match place {
             Some((page, pages)) if page < pages => permalink::comment_page_path(&address, page),

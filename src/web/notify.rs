@@ -37,6 +37,36 @@ pub async fn comment_approved(state: &AppState, site: &Site, post: &Post, commen
     }
 }
 
+/// Mails the site's staff a post author's private question on their own post.
+pub async fn private_question(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
+    let staff = match state.store.staff_of(site.id).await {
+        Ok(staff) => staff,
+        Err(error) => return tracing::warn!(%error, "cannot find the staff to notify"),
+    };
+    let body = format!(
+        "{name} asks privately about their post “{title}”:\n\n{text}\n\nAnswer (privately): {base}/?p={post_id}#comment-{id}\n",
+        name = comment.author_name,
+        title = post.title,
+        text = comment.content,
+        base = state.site_url(site),
+        post_id = post.id,
+        id = comment.id,
+    );
+    let subject = format!(
+        "[{}] A private question on “{}”",
+        site.settings.title, post.title
+    );
+    for member in staff.iter().filter(|member| member.email_confirmed) {
+        if let Err(error) = state
+            .mailer
+            .send(Some(site.id), &member.email, &subject, &body)
+            .await
+        {
+            tracing::warn!(%error, "cannot queue the private question's notification");
+        }
+    }
+}
+
 /// Mails every moderator about a comment that waits for them.
 pub async fn comment_held(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
     let moderators = match state.store.staff_of(site.id).await {

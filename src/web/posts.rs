@@ -68,11 +68,18 @@ pub async fn comment_location(
     post: &Post,
     comment_id: i64,
     held: &[i64],
+    with_private: bool,
 ) -> Result<String, WebError> {
     let permalink = permalink_of(state, site, post).await?;
     let place = state
         .store
-        .page_of_comment(post.id, comment_id, held, site.settings.comments_per_page)
+        .page_of_comment(
+            post.id,
+            comment_id,
+            held,
+            site.settings.comments_per_page,
+            with_private,
+        )
         .await?;
     Ok(match place {
         Some((page, pages)) if page < pages => format!(
@@ -100,7 +107,13 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
     let zone = settings.zone();
     let post = &card.post;
     let permalink = permalink_of(state, site, post).await?;
-    let comments = state.store.visible_comments(post.id, held).await?;
+    let sees_private = viewer.is_some_and(|viewer| {
+        crate::domain::comment::sees_private(viewer.role, viewer.user.id, post.author_id)
+    });
+    let comments = state
+        .store
+        .visible_comments(post.id, held, sees_private)
+        .await?;
     let thread = thread::arrange(
         comments,
         settings.thread_comments_depth,
@@ -192,6 +205,8 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
         next: link_to(next),
         comments_heading,
         comments: comment_views,
+        offer_private: sees_private,
+        offer_grade: viewer.is_some_and(SignedIn::is_staff),
         comment_pages,
         comments_open: post.accepts_comments(settings, calendar::now()),
         form,
@@ -236,6 +251,8 @@ fn comment_view(
         date_iso: zone.iso(comment.created_at),
         content_html: comment.content_html.as_str().to_owned(),
         awaiting_moderation: comment.status == crate::domain::comment::CommentStatus::Pending,
+        private: comment.is_private,
+        grade: comment.grade.clone(),
         reply_href: format!("{page_path}?replytocom={}#respond", comment.id),
         opens_replies: entry.opens_replies,
         closing_html: "</ol></li>".repeat(entry.closes as usize),

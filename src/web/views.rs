@@ -90,6 +90,9 @@ pub struct CommentView {
     pub date_iso: String,
     pub content_html: String,
     pub awaiting_moderation: bool,
+    /// Private feedback or question: seen only by the post's author and staff.
+    pub private: bool,
+    pub grade: Option<String>,
     pub reply_href: String,
     pub opens_replies: bool,
     /// `</ol></li>` once for every level of replies that ends after this comment.
@@ -112,6 +115,9 @@ pub struct CommentFormView {
     pub url: FieldView,
     pub parent: String,
     pub remember: bool,
+    /// The private box was ticked.
+    pub private: bool,
+    pub grade: FieldView,
     /// A message about the whole submission (duplicate, too fast, bad parent).
     pub notice: Option<String>,
     /// The name of the commenter being answered, when replying.
@@ -136,6 +142,10 @@ pub struct PostPage {
     pub next: Option<Link>,
     pub comments_heading: Option<String>,
     pub comments: Vec<CommentView>,
+    /// The reader may write private feedback (the post's author or staff).
+    pub offer_private: bool,
+    /// The reader may give a grade with it (staff).
+    pub offer_grade: bool,
     pub comment_pages: Option<Pagination>,
     pub comments_open: bool,
     pub form: CommentFormView,

@@ -265,7 +265,9 @@ pub async fn export(
                 },
             )
             .await?;
-        for comment in comments.iter().rev() {
+        // Private feedback is between a student and the staff: WordPress has no such comment, and an import
+        // would publish it.
+        for comment in comments.iter().rev().filter(|comment| !comment.is_private) {
             write_comment(&mut item, comment, &zone, &utc);
         }
         item.push_str("\t</item>\n");

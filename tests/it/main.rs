@@ -16,6 +16,7 @@ mod comments;
 mod crash;
 mod durability;
 mod enrolment;
+mod feedback;
 mod feeds;
 mod fuzzing;
 mod helpers;

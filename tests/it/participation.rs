@@ -33,6 +33,8 @@ async fn comment(app: &TestApp, comment: Comment<'_>) -> i64 {
         .store
         .submit_comment(
             &NewComment {
+                is_private: false,
+                grade: None,
                 site_id: app.site.id,
                 post_id: comment.post_id,
                 parent_id: comment.parent_id,

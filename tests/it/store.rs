@@ -416,7 +416,7 @@ async fn moderation_moves_comments_between_statuses_and_back_from_the_trash() {
     ));
     assert_eq!(
         app.store
-            .visible_comments(post.id, &[])
+            .visible_comments(post.id, &[], false)
             .await
             .unwrap()
             .len(),
@@ -424,7 +424,7 @@ async fn moderation_moves_comments_between_statuses_and_back_from_the_trash() {
     );
     assert_eq!(
         app.store
-            .visible_comments(post.id, &[id])
+            .visible_comments(post.id, &[id], false)
             .await
             .unwrap()
             .len(),
