@@ -38,7 +38,7 @@ pub struct NewComment<'a> {
 /// The outcome of a submit.
 #[derive(Debug)]
 pub enum Submitted {
-    Stored(Comment),
+    Stored(Box<Comment>),
     /// The same text from the same person on the same post is already there.
     Duplicate,
     /// Too soon after the last comment from the same address or email.
@@ -157,7 +157,7 @@ impl Store {
             tx.commit().await?;
             row
         });
-        Ok(Submitted::Stored(Comment::try_from(row)?))
+        Ok(Submitted::Stored(Box::new(Comment::try_from(row)?)))
     }
 
     pub async fn comment_by_id(&self, site_id: i64, id: i64) -> StoreResult<Option<Comment>> {
