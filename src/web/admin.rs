@@ -447,7 +447,8 @@ pub async fn save_settings(
                 "false"
             }
             .to_owned(),
-            _ => field(key).unwrap_or_default(),
+            // A field the form did not send (a page from before the setting existed) keeps its value.
+            _ => field(key).unwrap_or_else(|| site.settings.get(key).unwrap_or_default()),
         };
         if let Err(error) = settings.set(key, &value) {
             errors.push(((*key).to_owned(), capitalized(&error.to_string())));
