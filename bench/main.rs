@@ -454,6 +454,7 @@ async fn seed(store: &Store, posts: usize) -> anyhow::Result<Seeded> {
                 &NewComment {
                     is_private: false,
                     grade: None,
+                    passage: None,
                     cited: &[],
                     site_id: site.id,
                     post_id: discussed.id,

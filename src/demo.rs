@@ -295,6 +295,7 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
                 &NewComment {
                     is_private: false,
                     grade: None,
+                    passage: None,
                     cited: &[],
                     site_id: site.id,
                     post_id: discussed.id,

@@ -88,6 +88,15 @@ pub struct Comment {
     pub is_private: bool,
     /// A grade or mark given with private feedback.
     pub grade: Option<String>,
+    /// The paragraph or block quote the comment is on, as it was when the comment was written.
+    pub passage: Option<PassageRef>,
+}
+
+/// A comment's passage: the signature that finds it again, and its words then.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PassageRef {
+    pub signature: String,
+    pub text: String,
 }
 
 /// Whether someone sees, and may write, a post's private comments: its author and the site's staff.
@@ -107,6 +116,8 @@ pub enum Field {
     Email,
     Url,
     Parent,
+    /// The passage commented on, which must still be on the page.
+    Passage,
 }
 
 /// A problem with one field, in words for the person who typed it.

@@ -6,6 +6,7 @@ pub mod citation;
 pub mod comment;
 pub mod markup;
 pub mod participation;
+pub mod passage;
 pub mod permalink;
 pub mod post;
 pub mod reading;

@@ -157,6 +157,8 @@ pub struct Post {
     pub version: i64,
     /// The reading the post discusses: its citations without a label cite this one.
     pub reading_id: Option<i64>,
+    /// The post holds its reading's discussion: never listed, shown on the reading's page.
+    pub discusses_reading: bool,
 }
 
 impl Post {
@@ -366,6 +368,7 @@ mod tests {
             password: None,
             version: 1,
             reading_id: None,
+            discusses_reading: false,
         }
     }
 

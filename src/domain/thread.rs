@@ -104,6 +104,41 @@ pub fn arrange(
     })
 }
 
+/// The page (1-based) of the thread each of `comments` is shown on, as `arrange` pages them.
+pub fn pages_of(comments: &[Comment], per_page: u32) -> std::collections::HashMap<i64, u32> {
+    let parents: std::collections::HashMap<i64, Option<i64>> = comments
+        .iter()
+        .map(|comment| (comment.id, comment.parent_id))
+        .collect();
+    let top_of = |mut id: i64| {
+        let mut steps = 0;
+        while let Some(Some(parent)) = parents.get(&id) {
+            if !parents.contains_key(parent) || steps > parents.len() {
+                break;
+            }
+            id = *parent;
+            steps += 1;
+        }
+        id
+    };
+    let mut ordered: Vec<&Comment> = comments.iter().collect();
+    ordered.sort_by_key(|comment| (comment.created_at, comment.id));
+    let top_level: std::collections::HashMap<i64, usize> = ordered
+        .iter()
+        .filter(|comment| top_of(comment.id) == comment.id)
+        .enumerate()
+        .map(|(position, comment)| (comment.id, position))
+        .collect();
+    let per_page = per_page.max(1) as usize;
+    comments
+        .iter()
+        .filter_map(|comment| {
+            let position = top_level.get(&top_of(comment.id))?;
+            Some((comment.id, u32::try_from(position / per_page + 1).unwrap_or(u32::MAX)))
+        })
+        .collect()
+}
+
 /// Depth-first placement; at the deepest level, all further replies follow in time order at that level.
 fn place(
     id: i64,
@@ -162,6 +197,7 @@ mod tests {
             created_at: id * 10,
             is_private: false,
             grade: None,
+            passage: None,
         }
     }
 
@@ -177,6 +213,26 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn every_comment_is_on_the_page_of_its_top_level_comment() {
+        let comments = vec![
+            comment(1, None),
+            comment(2, None),
+            comment(3, None),
+            comment(4, Some(1)),
+            comment(5, Some(3)),
+            comment(6, Some(99)),
+        ];
+        let pages = pages_of(&comments, 2);
+        for page in 1..=2 {
+            let shown = arrange(comments.clone(), 5, 2, Some(page)).unwrap();
+            for entry in shown.entries {
+                assert_eq!(pages[&entry.comment.id], page, "comment {}", entry.comment.id);
+            }
+        }
+        assert_eq!(pages.len(), 6);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::domain::{
     citation::Cited,
-    comment::{Comment, CommentStatus, Moderation, flood_wait},
+    comment::{Comment, CommentStatus, Moderation, PassageRef, flood_wait},
     thread,
 };
 
@@ -33,6 +33,7 @@ pub struct NewComment<'a> {
     /// Only the post's author and staff see it.
     pub is_private: bool,
     pub grade: Option<&'a str>,
+    pub passage: Option<&'a PassageRef>,
 }
 
 /// The outcome of a submit.
@@ -124,8 +125,8 @@ impl Store {
             let row: CommentRow = sqlx::query_as(&format!(
                 "INSERT INTO comments (site_id, post_id, parent_id, user_id, author_name, author_email, author_url,
                                        author_ip, user_agent, content, content_html, status, created_at, is_private,
-                                       grade)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                       grade, passage_signature, passage_text)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
                  RETURNING {COMMENT_COLUMNS}"
             ))
             .bind(new.site_id)
@@ -143,6 +144,8 @@ impl Store {
             .bind(new.created_at)
             .bind(new.is_private)
             .bind(new.grade)
+            .bind(new.passage.map(|passage| passage.signature.as_str()))
+            .bind(new.passage.map(|passage| passage.text.as_str()))
             .fetch_one(&mut *tx)
             .await?;
             if !new.cited.is_empty() {

@@ -31,7 +31,8 @@ struct CommentFact {
     author_email: String,
     created_at: i64,
     content: String,
-    post_author_id: i64,
+    /// `None` on a reading's discussion, whose post is nobody's writing.
+    post_author_id: Option<i64>,
     parent_user_id: Option<i64>,
     parent_email: Option<String>,
 }
@@ -73,11 +74,13 @@ impl Store {
                AND p.published_at >= $2 AND p.published_at < $3{in_categories}"
         );
         let comments_sql = format!(
-            "SELECT c.user_id, c.author_email, c.created_at, c.content, p.author_id AS post_author_id,
+            "SELECT c.user_id, c.author_email, c.created_at, c.content,
+                    CASE WHEN p.discusses_reading THEN NULL ELSE p.author_id END AS post_author_id,
                     parent.user_id AS parent_user_id, parent.author_email AS parent_email
              FROM comments c JOIN posts p ON p.id = c.post_id
              LEFT JOIN comments parent ON parent.id = c.parent_id
-             WHERE c.site_id = $1 AND c.status = 'approved' AND c.is_private = FALSE AND p.status = 'publish'
+             WHERE c.site_id = $1 AND c.status = 'approved' AND c.is_private = FALSE
+               AND (p.status = 'publish' OR p.discusses_reading)
                AND c.created_at >= $2 AND c.created_at < $3{in_categories}"
         );
         let citations_sql = format!(
@@ -144,7 +147,7 @@ impl Store {
                 });
             }
             let replied_to = match (fact.parent_user_id, &fact.parent_email) {
-                (None, None) => Some(fact.post_author_id),
+                (None, None) => fact.post_author_id,
                 (user_id, email) => member(user_id, email.as_deref()),
             };
             if let Some(recipient) = replied_to

@@ -813,7 +813,7 @@ impl Store {
         per_page: u32,
     ) -> StoreResult<PostPage> {
         let mut values = vec![Value::Int(site_id)];
-        let mut condition = String::from("WHERE p.site_id = $1");
+        let mut condition = String::from("WHERE p.site_id = $1 AND NOT p.discusses_reading");
         let mut add = |sql: &str, value: Value, values: &mut Vec<Value>| {
             values.push(value);
             condition.push_str(&sql.replace("$?", &format!("${}", values.len())));

@@ -2,11 +2,17 @@
 
 use crate::domain::{
     citation::{Citable, CitableReading, label_key},
+    post::Post,
     reading::{Reading, ReadingDetails},
     slug,
 };
 
-use super::{Store, StoreError, StoreResult, with_pool};
+use super::{
+    Store, StoreError, StoreResult,
+    posts::{free_post_slug, index_post, insert_revision},
+    records::{POST_COLUMNS, PostRow},
+    with_pool,
+};
 
 const READING_COLUMNS: &str =
     "id, site_id, slug, title, author, year, label, source, members_only, created_at, modified_at";
@@ -220,6 +226,77 @@ impl Store {
 
     /// The citations of a reading that readers can see: in published posts without a password, and in their
     /// approved comments; `page` limits them to those whose range holds that page.
+    /// The post that holds a reading's discussion, made on first use: a draft page (so that no listing shows
+    /// it) by the site's first administrator (or editor), open for comments. `NotFound` while the site has no
+    /// staff.
+    pub async fn reading_discussion(&self, reading: &Reading, now: i64) -> StoreResult<Post> {
+        if let Some(post) = self.existing_reading_discussion(reading).await? {
+            return Ok(post);
+        }
+        let title = format!("Discussion of {}", reading.title);
+        let created: StoreResult<()> = async {
+            with_pool!(self, writer, |pool, dialect| {
+                let mut tx = pool.begin_with(dialect.begin).await?;
+                let chosen = free_post_slug!(
+                    &mut *tx,
+                    reading.site_id,
+                    &format!("discussion-of-{}", reading.slug),
+                    "discussion"
+                );
+                let author_id: i64 = sqlx::query_scalar(
+                    "SELECT user_id FROM memberships WHERE site_id = $1 AND role IN ('administrator', 'editor')
+                     ORDER BY role, created_at, user_id LIMIT 1",
+                )
+                .bind(reading.site_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO posts (site_id, author_id, kind, status, slug, title, source, source_format,
+                                        content_html, excerpt, summary, comments_open, published_at, created_at,
+                                        modified_at, sticky, reading_id, discusses_reading)
+                     VALUES ($1, $2, 'page', 'draft', $3, $4, '', 'markdown', '', '', '', TRUE, $5, $5, $5, FALSE,
+                             $6, TRUE)
+                     RETURNING id",
+                )
+                .bind(reading.site_id)
+                .bind(author_id)
+                .bind(&chosen)
+                .bind(&title)
+                .bind(now)
+                .bind(reading.id)
+                .fetch_one(&mut *tx)
+                .await?;
+                index_post!(&mut *tx, dialect, id, &title, "");
+                insert_revision!(&mut *tx, reading.site_id, id, Some(author_id), &title, "", "", now);
+                tx.commit().await?;
+            });
+            Ok(())
+        }
+        .await;
+        match created {
+            Ok(()) | Err(StoreError::Conflict(_)) => self
+                .existing_reading_discussion(reading)
+                .await?
+                .ok_or(StoreError::NotFound),
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn existing_reading_discussion(&self, reading: &Reading) -> StoreResult<Option<Post>> {
+        let row: Option<PostRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {POST_COLUMNS} FROM posts p
+                 WHERE p.site_id = $1 AND p.reading_id = $2 AND p.discusses_reading"
+            ))
+            .bind(reading.site_id)
+            .bind(reading.id)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(Post::try_from).transpose()
+    }
+
     pub async fn citations_of(
         &self,
         reading_id: i64,

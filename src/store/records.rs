@@ -1,7 +1,7 @@
 //! Rows as the database returns them, and their conversion into domain types.
 
 use crate::domain::{
-    comment::{Comment, CommentStatus},
+    comment::{Comment, CommentStatus, PassageRef},
     markup::SafeHtml,
     post::{Post, Taxonomy, Term},
     user::User,
@@ -12,12 +12,12 @@ use super::{StoreError, StoreResult};
 /// The columns of `PostRow`, for `SELECT … FROM posts p`.
 pub(crate) const POST_COLUMNS: &str = "p.id, p.site_id, p.author_id, p.kind, p.status, p.slug, p.title, p.source, \
      p.content_html, p.excerpt, p.summary, p.parent_id, p.comments_open, p.published_at, p.modified_at, p.sticky, \
-     p.password, p.version, p.source_format, p.reading_id";
+     p.password, p.version, p.source_format, p.reading_id, p.discusses_reading";
 
 /// The columns of `PostRow` for listings, which show the summary and leave the body out.
 pub(crate) const POST_LIST_COLUMNS: &str = "p.id, p.site_id, p.author_id, p.kind, p.status, p.slug, p.title, \
      '' AS source, '' AS content_html, p.excerpt, p.summary, p.parent_id, p.comments_open, p.published_at, p.modified_at, \
-     p.sticky, p.password, p.version, p.source_format, p.reading_id";
+     p.sticky, p.password, p.version, p.source_format, p.reading_id, p.discusses_reading";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PostRow {
@@ -41,6 +41,7 @@ pub(crate) struct PostRow {
     version: i64,
     source_format: String,
     reading_id: Option<i64>,
+    discusses_reading: bool,
 }
 
 impl PostRow {
@@ -74,6 +75,7 @@ impl TryFrom<PostRow> for Post {
             password: row.password,
             version: row.version,
             reading_id: row.reading_id,
+            discusses_reading: row.discusses_reading,
         })
     }
 }
@@ -153,7 +155,8 @@ impl From<UserRow> for User {
 
 /// Unqualified, so that `RETURNING` can use them too.
 pub(crate) const COMMENT_COLUMNS: &str = "id, post_id, parent_id, user_id, author_name, author_email, author_url, \
-     author_ip, content, content_html, status, created_at, is_private, grade";
+     author_ip, content, content_html, status, created_at, is_private, grade, \
+     passage_signature, passage_text";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CommentRow {
@@ -171,6 +174,8 @@ pub(crate) struct CommentRow {
     created_at: i64,
     is_private: bool,
     grade: Option<String>,
+    passage_signature: Option<String>,
+    passage_text: Option<String>,
 }
 
 impl CommentRow {
@@ -205,6 +210,10 @@ impl TryFrom<CommentRow> for Comment {
             created_at: row.created_at,
             is_private: row.is_private,
             grade: row.grade,
+            passage: row
+                .passage_signature
+                .zip(row.passage_text)
+                .map(|(signature, text)| PassageRef { signature, text }),
         })
     }
 }

@@ -630,6 +630,7 @@ pub async fn save_comment(
         let reply = crate::store::NewComment {
             is_private: original.is_private,
             grade: None,
+            passage: original.passage.as_ref(),
             cited: &cited,
             site_id: site.id,
             post_id: original.post_id,

@@ -11,7 +11,8 @@ use crate::{
     domain::{
         calendar, citation,
         comment::{
-            self, Account, CommentInput, CommentStatus, Field, FieldError, Standing, Submission,
+            self, Account, CommentInput, CommentStatus, Field, FieldError, PassageRef, Standing,
+            Submission,
         },
         markup,
         post::Post,
@@ -24,10 +25,10 @@ use super::{
     error::WebError,
     form::StrictForm,
     notify,
-    posts::{PostView, comment_location, render_post},
+    posts::{PostView, comment_location, current_passages, render_post},
     session::SignedIn,
     site_scope::Scoped,
-    views::{CommentFormView, FieldView},
+    views::{CommentFormView, FieldView, PassageChoice},
     visitor::{Remembered, Visitor},
 };
 
@@ -57,6 +58,9 @@ pub struct CommentFields {
     /// Staff's grade or mark with private feedback.
     #[serde(default)]
     grade: String,
+    /// The signature of the passage commented on.
+    #[serde(default)]
+    passage: String,
 }
 
 pub async fn leave_reply(
@@ -83,8 +87,18 @@ pub async fn leave_reply(
         .store
         .post_by_id(site.id, post_id)
         .await?
-        .filter(|post| post.is_public())
+        .filter(|post| post.is_public() || post.discusses_reading)
         .ok_or(WebError::NotFound)?;
+    if post.discusses_reading {
+        super::readings::discussion_readable(&state, &post, signed_in.as_ref())
+            .await
+            .map_err(|error| match error {
+                WebError::SignInRequired(_) => WebError::Forbidden(
+                    "This reading and its discussion are for the course's members: sign in to comment.",
+                ),
+                other => other,
+            })?;
+    }
     if super::posts::is_locked(&post, &visitor, signed_in.as_ref()) {
         return Err(WebError::Forbidden(
             "This post is password protected: give its password to read and reply.",
@@ -152,11 +166,38 @@ pub async fn leave_reply(
     }
     let mut is_private = fields.private.is_some() || !grade.is_empty();
 
+    // A comment on a passage names one that is on the page now (a reply is on its parent's).
+    let chosen = fields.passage.trim();
+    let mut on_passage = None;
+    if !chosen.is_empty() {
+        let passages = current_passages(&state, &post).await?;
+        let Some(found) = passages.iter().find(|passage| passage.signature == chosen) else {
+            let error = FieldError {
+                field: Field::Passage,
+                message: "The passage you commented on is no longer in the text (it was just edited): \
+                          your comment is below, to send on the whole text or on another passage."
+                    .into(),
+            };
+            return redisplay
+                .show(&post, StatusCode::UNPROCESSABLE_ENTITY, &[error], None)
+                .await;
+        };
+        on_passage = Some(PassageRef {
+            signature: found.signature.clone(),
+            text: found.text.clone(),
+        });
+    }
+
     // 3. The parent is an approved comment of the same post (a private one only for those who see it; a reply
     // to it is private too).
     if let Some(parent_id) = valid.parent_id {
         let parent = state.store.comment_by_id(site.id, parent_id).await?;
         is_private |= parent.as_ref().is_some_and(|parent| parent.is_private);
+        if let Some(parent) = &parent
+            && parent.passage.is_some()
+        {
+            on_passage.clone_from(&parent.passage);
+        }
         if !parent.is_some_and(|parent| {
             parent.post_id == post.id
                 && parent.status == CommentStatus::Approved
@@ -223,6 +264,7 @@ pub async fn leave_reply(
         cited: &cited,
         is_private,
         grade: Some(grade).filter(|grade| !grade.is_empty()),
+        passage: on_passage.as_ref(),
     };
     let staff = signed_in.as_ref().is_some_and(SignedIn::is_staff);
     let flood_interval = if staff {
@@ -309,8 +351,9 @@ impl Redisplay<'_> {
         };
         let parent_error = errors
             .iter()
-            .find(|error| error.field == Field::Parent)
+            .find(|error| matches!(error.field, Field::Parent | Field::Passage))
             .map(|error| error.message.clone());
+        let passage_lost = errors.iter().any(|error| error.field == Field::Passage);
         let form = CommentFormView {
             comment: field(Field::Comment, &self.fields.comment),
             author: field(Field::Author, &self.fields.author),
@@ -330,7 +373,26 @@ impl Redisplay<'_> {
                 })
             }),
             replying_to: None,
+            passage: (!passage_lost && !self.fields.passage.trim().is_empty()).then(|| {
+                PassageChoice {
+                    signature: self.fields.passage.trim().to_owned(),
+                    text: String::new(),
+                }
+            }),
         };
+        if post.discusses_reading {
+            return super::readings::redisplay(
+                self.state,
+                post,
+                super::readings::DiscussionState {
+                    form,
+                    held: &self.visitor.held,
+                    status,
+                    viewer: self.viewer,
+                },
+            )
+            .await;
+        }
         let card = self
             .state
             .store

@@ -558,6 +558,7 @@ async fn editable(
         .store
         .post_by_id(site.id, id)
         .await?
+        .filter(|post| !post.discusses_reading)
         .ok_or(WebError::NotFound)?;
     if !may_edit(signed_in.role, signed_in.user.id, &post) {
         return Err(WebError::Forbidden(

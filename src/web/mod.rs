@@ -63,7 +63,7 @@ use self::{
     error::{ErrorPage, WebError},
     memo::PerVersion,
     session::SignedIn,
-    views::{Layout, Link, MessagePage, RecentComment, ViewerView},
+    views::{Layout, Link, MessagePage, RecentComment},
 };
 
 /// What every handler can reach.
@@ -183,14 +183,7 @@ impl AppState {
             } else {
                 Vec::new()
             },
-            viewer: viewer.map(|viewer| ViewerView {
-                name: viewer.user.name.clone(),
-                is_staff: viewer.is_staff(),
-                can_write: viewer
-                    .role
-                    .is_some_and(|role| role != crate::domain::user::Role::Subscriber),
-                csrf: viewer.csrf.clone(),
-            }),
+            viewer: viewer.map(SignedIn::view),
             pages: navigation
                 .as_ref()
                 .map(|navigation| navigation.pages.clone())
@@ -251,6 +244,12 @@ impl AppState {
         site: &Site,
         post: &crate::domain::post::Post,
     ) -> Result<String, WebError> {
+        if post.discusses_reading
+            && let Some(reading_id) = post.reading_id
+            && let Some(reading) = self.store.reading_by_id(site.id, reading_id).await?
+        {
+            return Ok(format!("/readings/{}/", reading.slug));
+        }
         let lineage = if post.kind == PostKind::Page {
             self.store.page_lineage(post).await?
         } else {
@@ -267,6 +266,9 @@ impl AppState {
         comment_id: i64,
     ) -> Result<String, WebError> {
         let address = self.post_address(site, post).await?;
+        if post.discusses_reading {
+            return Ok(format!("{address}#comment-{comment_id}"));
+        }
         let place = self
             .store
             .page_of_comment(

@@ -21,11 +21,11 @@ use crate::{
 use super::{
     error::WebError,
     feeds,
-    posts::{PostView, is_locked, permalink_of, render_post},
+    posts::{PostView, fresh_form, is_locked, permalink_of, render_post},
     render,
     session::SignedIn,
     site_scope::Scoped,
-    views::{CommentFormView, FieldView, Link, ListPage, Pagination, PostSummaryView},
+    views::{CommentFormView, Link, ListPage, Pagination, PostSummaryView},
     visitor::Visitor,
 };
 
@@ -38,6 +38,7 @@ pub struct PublicQuery {
     cat: Option<String>,
     s: Option<String>,
     replytocom: Option<String>,
+    passage: Option<String>,
 }
 
 pub async fn public_page(
@@ -286,28 +287,11 @@ async fn show_post(
     viewer: Option<&SignedIn>,
 ) -> Result<Response, WebError> {
     let locked = is_locked(&card.post, &visitor, viewer);
-    let remembered = visitor.remembered.clone().unwrap_or_default();
-    let form = CommentFormView {
-        author: FieldView {
-            value: remembered.author,
-            error: None,
-        },
-        email: FieldView {
-            value: remembered.email,
-            error: None,
-        },
-        url: FieldView {
-            value: remembered.url,
-            error: None,
-        },
-        remember: visitor.remembered.is_some(),
-        parent: query
-            .replytocom
-            .clone()
-            .filter(|id| id.parse::<i64>().is_ok())
-            .unwrap_or_default(),
-        ..CommentFormView::default()
-    };
+    let form = fresh_form(
+        &visitor,
+        query.replytocom.as_deref(),
+        query.passage.as_deref(),
+    );
     render_post(
         state,
         PostView {

@@ -1,5 +1,8 @@
 //! The post page (PRODUCT.md §4): the post or page, its threaded discussion, and the "Leave a Reply" form.
 
+use std::collections::HashMap;
+
+use askama::Template;
 use axum::{
     http::{StatusCode, header},
     response::Response,
@@ -8,11 +11,15 @@ use axum::{
 use crate::{
     domain::{
         avatar, calendar,
+        comment::CommentStatus,
+        markup::excerpt,
+        passage,
         permalink::{self, ArchiveKind, archive_path, comment_page_path},
         post::{Post, PostKind, Taxonomy},
+        reading,
         thread::{self, ThreadEntry},
     },
-    store::{PostCard, Site},
+    store::{PostCard, Site, StoreError},
 };
 
 use super::{
@@ -21,9 +28,13 @@ use super::{
     render,
     session::SignedIn,
     site_scope::Scoped,
-    views::{CommentFormView, CommentView, Link, Pagination, PostPage},
+    views::{
+        CommentFormView, CommentView, DiscussionView, FieldView, Link, Pagination, PassageChoice,
+        PassageNote, PostPage,
+    },
     visitor::Visitor,
 };
+
 
 /// How to draw a post page: which page of comments, and the form's state.
 pub struct PostView<'a> {
@@ -51,14 +62,35 @@ pub fn is_locked(post: &Post, visitor: &Visitor, viewer: Option<&SignedIn>) -> b
     !privileged && !visitor.has_unlocked(post.id, password)
 }
 
-/// The canonical path of a post or page.
+/// A comment form as a reader first sees it: their remembered details, and the comment they reply to or the
+/// passage they comment on when the address names one.
+pub fn fresh_form(
+    visitor: &Visitor,
+    replying_to: Option<&str>,
+    passage: Option<&str>,
+) -> CommentFormView {
+    let remembered = visitor.remembered.clone().unwrap_or_default();
+    let field = |value: String| FieldView { value, error: None };
+    CommentFormView {
+        author: field(remembered.author),
+        email: field(remembered.email),
+        url: field(remembered.url),
+        remember: visitor.remembered.is_some(),
+        parent: replying_to
+            .filter(|id| id.parse::<i64>().is_ok())
+            .unwrap_or_default()
+            .to_owned(),
+        passage: passage.map(|signature| PassageChoice {
+            signature: signature.to_owned(),
+            text: String::new(),
+        }),
+        ..CommentFormView::default()
+    }
+}
+
+/// The canonical path of a post or page (for the post that holds a reading's discussion, the reading's).
 pub async fn permalink_of(state: &Scoped, site: &Site, post: &Post) -> Result<String, WebError> {
-    let lineage = if post.kind == PostKind::Page {
-        state.store.page_lineage(post).await?
-    } else {
-        Vec::new()
-    };
-    Ok(permalink::permalink(post, &site.settings.zone(), &lineage))
+    state.post_address(site, post).await
 }
 
 /// The path of the comment page a comment appears on, with its anchor.
@@ -71,6 +103,9 @@ pub async fn comment_location(
     with_private: bool,
 ) -> Result<String, WebError> {
     let permalink = permalink_of(state, site, post).await?;
+    if post.discusses_reading {
+        return Ok(format!("{permalink}#comment-{comment_id}"));
+    }
     let place = state
         .store
         .page_of_comment(
@@ -96,7 +131,7 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
         site,
         card,
         comment_page,
-        mut form,
+        form,
         held,
         status,
         viewer,
@@ -107,53 +142,30 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
     let zone = settings.zone();
     let post = &card.post;
     let permalink = permalink_of(state, site, post).await?;
-    let sees_private = viewer.is_some_and(|viewer| {
-        crate::domain::comment::sees_private(viewer.role, viewer.user.id, post.author_id)
-    });
-    let comments = state
-        .store
-        .visible_comments(post.id, held, sees_private)
-        .await?;
-    let thread = thread::arrange(
-        comments,
-        settings.thread_comments_depth,
-        settings.comments_per_page,
-        comment_page,
+    let passages = current_passages(state, post).await?;
+    let discussion = discussion(
+        state,
+        DiscussionSetup {
+            site,
+            post,
+            address: permalink.clone(),
+            comment_page,
+            paged: true,
+            form,
+            held,
+            viewer,
+            title: &post.title,
+            passages: &passages,
+            say_closed: post.kind == PostKind::Post,
+        },
     )
-    .ok_or(WebError::NotFound)?;
-    let page_path = if thread.page == thread.pages {
-        permalink.clone()
+    .await?;
+    let found = passage::block_quotes(post.content_html.as_str());
+    let content_html = if found.len() == discussion.asides.len() && !found.is_empty() {
+        passage::annotate(post.content_html.as_str(), &found, &discussion.asides)
     } else {
-        comment_page_path(&permalink, thread.page)
+        post.content_html.as_str().to_owned()
     };
-
-    if let Ok(parent) = form.parent.parse::<i64>() {
-        form.replying_to = thread
-            .entries
-            .iter()
-            .find(|entry| entry.comment.id == parent)
-            .map(|entry| entry.comment.author_name.clone());
-        if form.replying_to.is_none() && form.notice.is_none() {
-            form.parent.clear();
-        }
-    }
-    let comment_views = thread
-        .entries
-        .iter()
-        .map(|entry| comment_view(entry, &page_path, &zone, &state.avatar_salt))
-        .collect();
-    let comment_pages = (thread.pages > 1).then(|| Pagination {
-        older: (thread.page > 1).then(|| comment_page_path(&permalink, thread.page - 1)),
-        newer: (thread.page < thread.pages).then(|| {
-            if thread.page + 1 == thread.pages {
-                permalink.clone()
-            } else {
-                comment_page_path(&permalink, thread.page + 1)
-            }
-        }),
-        page: thread.page,
-        pages: thread.pages,
-    });
     let (previous, next) = if post.kind == PostKind::Post {
         state.store.adjacent_posts(post).await?
     } else {
@@ -175,11 +187,6 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
             })
             .collect()
     };
-    let comments_heading = match card.comment_count {
-        0 => None,
-        1 => Some(format!("One Response to “{}”", post.title)),
-        count => Some(format!("{count} Responses to “{}”", post.title)),
-    };
     let mut layout = state.layout(site, Some(&post.title), viewer).await?;
     if post.kind == PostKind::Post && post.password.is_none() && !layout.feeds.is_empty() {
         layout.feeds.push(Link {
@@ -198,18 +205,12 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
         },
         date: zone.long_date(post.published_at),
         date_iso: zone.iso(post.published_at),
-        content_html: post.content_html.as_str().to_owned(),
+        content_html,
         categories: terms(Taxonomy::Category, ArchiveKind::Category),
         tags: terms(Taxonomy::Tag, ArchiveKind::Tag),
         previous: link_to(previous),
         next: link_to(next),
-        comments_heading,
-        comments: comment_views,
-        offer_private: sees_private,
-        offer_grade: viewer.is_some_and(SignedIn::is_staff),
-        comment_pages,
-        comments_open: post.accepts_comments(settings, calendar::now()),
-        form,
+        discussion: discussion.view,
         permalink,
         locked,
         password_error,
@@ -217,7 +218,7 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
     let personal = viewer.is_some()
         || post.password.is_some()
         || !held.is_empty()
-        || !page.form.author.value.is_empty()
+        || !page.discussion.form.author.value.is_empty()
         || status != StatusCode::OK;
     let mut response = render(status, &page)?;
     if personal {
@@ -226,6 +227,249 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
             .insert(header::CACHE_CONTROL, PRIVATE);
     }
     Ok(response)
+}
+
+/// A passage of a discussion as it is now.
+pub struct CurrentPassage {
+    pub signature: String,
+    pub text: String,
+    /// Its anchor on the page: `#passage-SIG` on a post, `#para-N` on a reading.
+    pub anchor: String,
+}
+
+/// The passages readers may comment on: a post's block quotes, or the paragraphs of the reading whose
+/// discussion the post holds.
+pub async fn current_passages(state: &Scoped, post: &Post) -> Result<Vec<CurrentPassage>, WebError> {
+    if !post.discusses_reading {
+        return Ok(passage::block_quotes(post.content_html.as_str())
+            .into_iter()
+            .map(|found| CurrentPassage {
+                anchor: format!("#passage-{}", found.signature),
+                signature: found.signature,
+                text: found.text,
+            })
+            .collect());
+    }
+    let Some(reading_id) = post.reading_id else {
+        return Ok(Vec::new());
+    };
+    let Some(reading) = state.store.reading_by_id(post.site_id, reading_id).await? else {
+        return Ok(Vec::new());
+    };
+    let text = reading::parse(&reading.source).map_err(|error| {
+        StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
+    })?;
+    Ok(text
+        .pages
+        .into_iter()
+        .flat_map(|page| page.paragraphs)
+        .map(|paragraph| CurrentPassage {
+            anchor: format!("#para-{}", paragraph.number),
+            signature: paragraph.signature,
+            text: paragraph.text,
+        })
+        .collect())
+}
+
+/// What a discussion is drawn from.
+pub struct DiscussionSetup<'a> {
+    pub site: &'a Site,
+    pub post: &'a Post,
+    /// The address of the page that shows the discussion.
+    pub address: String,
+    pub comment_page: Option<u32>,
+    /// Paged by the site's comments-per-page setting (a reading's discussion is on one page).
+    pub paged: bool,
+    pub form: CommentFormView,
+    pub held: &'a [i64],
+    pub viewer: Option<&'a SignedIn>,
+    /// What the discussion is about, for its heading.
+    pub title: &'a str,
+    pub passages: &'a [CurrentPassage],
+    pub say_closed: bool,
+}
+
+/// A discussion drawn: its thread and form, and for each passage what follows it on the page.
+pub struct Discussion {
+    pub view: DiscussionView,
+    pub asides: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "passage_aside.html")]
+struct PassageAside {
+    comments: Vec<PassageComment>,
+    comment_href: String,
+}
+
+struct PassageComment {
+    href: String,
+    author: String,
+    excerpt: String,
+}
+
+/// How many words of a passage a note or the form quotes.
+const PASSAGE_WORDS: usize = 30;
+
+pub async fn discussion(
+    state: &Scoped,
+    setup: DiscussionSetup<'_>,
+) -> Result<Discussion, WebError> {
+    let DiscussionSetup {
+        site,
+        post,
+        address,
+        comment_page,
+        paged,
+        mut form,
+        held,
+        viewer,
+        title,
+        passages,
+        say_closed,
+    } = setup;
+    let settings = &site.settings;
+    let zone = settings.zone();
+    let sees_private = viewer.is_some_and(|viewer| {
+        crate::domain::comment::sees_private(viewer.role, viewer.user.id, post.author_id)
+    });
+    let comments = state
+        .store
+        .visible_comments(post.id, held, sees_private)
+        .await?;
+    let per_page = if paged {
+        settings.comments_per_page
+    } else {
+        u32::MAX
+    };
+    let public_count = comments
+        .iter()
+        .filter(|comment| comment.status == CommentStatus::Approved && !comment.is_private)
+        .count();
+    let keys: Vec<(&str, &str)> = passages
+        .iter()
+        .map(|passage| (passage.signature.as_str(), passage.text.as_str()))
+        .collect();
+    let located: HashMap<i64, Option<usize>> = comments
+        .iter()
+        .filter_map(|comment| {
+            let on = comment.passage.as_ref()?;
+            Some((comment.id, passage::locate(&on.signature, &on.text, &keys)))
+        })
+        .collect();
+    let pages = thread::pages_of(&comments, per_page);
+    let thread = thread::arrange(
+        comments.clone(),
+        settings.thread_comments_depth,
+        per_page,
+        comment_page,
+    )
+    .ok_or(WebError::NotFound)?;
+    let path_of_page = |page: u32| {
+        if page == thread.pages {
+            address.clone()
+        } else {
+            comment_page_path(&address, page)
+        }
+    };
+    let page_path = path_of_page(thread.page);
+
+    let mut by_passage: Vec<Vec<PassageComment>> = passages.iter().map(|_| Vec::new()).collect();
+    for comment in &comments {
+        if comment.status != CommentStatus::Approved {
+            continue;
+        }
+        if let Some(Some(index)) = located.get(&comment.id) {
+            by_passage[*index].push(PassageComment {
+                href: format!(
+                    "{}#comment-{}",
+                    path_of_page(pages.get(&comment.id).copied().unwrap_or(thread.pages)),
+                    comment.id
+                ),
+                author: comment.author_name.clone(),
+                excerpt: excerpt(&comment.content, 20),
+            });
+        }
+    }
+    let asides = by_passage
+        .into_iter()
+        .zip(passages)
+        .map(|(comments, passage)| {
+            PassageAside {
+                comments,
+                comment_href: format!("{address}?passage={}#respond", passage.signature),
+            }
+            .render()
+            .map_err(WebError::from)
+        })
+        .collect::<Result<Vec<String>, WebError>>()?;
+
+    if let Ok(parent) = form.parent.parse::<i64>() {
+        form.replying_to = thread
+            .entries
+            .iter()
+            .find(|entry| entry.comment.id == parent)
+            .map(|entry| entry.comment.author_name.clone());
+        if form.replying_to.is_none() && form.notice.is_none() {
+            form.parent.clear();
+        }
+    }
+    form.passage = form.passage.take().and_then(|chosen| {
+        passages
+            .iter()
+            .find(|passage| passage.signature == chosen.signature)
+            .map(|passage| PassageChoice {
+                signature: passage.signature.clone(),
+                text: excerpt(&passage.text, PASSAGE_WORDS),
+            })
+    });
+    let comment_views = thread
+        .entries
+        .iter()
+        .map(|entry| {
+            let mut view = comment_view(entry, &page_path, &zone, &state.avatar_salt);
+            view.passage = entry.comment.passage.as_ref().map(|on| {
+                match located.get(&entry.comment.id).copied().flatten() {
+                    Some(index) => PassageNote {
+                        href: Some(passages[index].anchor.clone()),
+                        text: excerpt(&passages[index].text, PASSAGE_WORDS),
+                    },
+                    None => PassageNote {
+                        href: None,
+                        text: on.text.clone(),
+                    },
+                }
+            });
+            view
+        })
+        .collect();
+    let comment_pages = (thread.pages > 1).then(|| Pagination {
+        older: (thread.page > 1).then(|| path_of_page(thread.page - 1)),
+        newer: (thread.page < thread.pages).then(|| path_of_page(thread.page + 1)),
+        page: thread.page,
+        pages: thread.pages,
+    });
+    let heading = match public_count {
+        0 => None,
+        1 => Some(format!("One Response to “{title}”")),
+        count => Some(format!("{count} Responses to “{title}”")),
+    };
+    Ok(Discussion {
+        view: DiscussionView {
+            post_id: post.id,
+            address,
+            heading,
+            comments: comment_views,
+            offer_private: sees_private,
+            offer_grade: viewer.is_some_and(SignedIn::is_staff),
+            pages: comment_pages,
+            open: post.accepts_comments(settings, calendar::now()),
+            say_closed,
+            form,
+            commenter: viewer.map(SignedIn::view),
+        },
+        asides,
+    })
 }
 
 fn comment_view(
@@ -253,6 +497,7 @@ fn comment_view(
         awaiting_moderation: comment.status == crate::domain::comment::CommentStatus::Pending,
         private: comment.is_private,
         grade: comment.grade.clone(),
+        passage: None,
         reply_href: format!("{page_path}?replytocom={}#respond", comment.id),
         opens_replies: entry.opens_replies,
         closing_html: "</ol></li>".repeat(entry.closes as usize),

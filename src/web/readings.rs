@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use askama::Template;
 use axum::{
-    extract::Path,
+    extract::{Path, Query},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -16,6 +16,7 @@ use crate::{
     domain::{
         calendar,
         markup::{excerpt, html_to_text},
+        post::Post,
         reading::{self, Reading, ReadingDetails, ReadingProblem},
     },
     store::{CitationRecord, StoreError},
@@ -24,10 +25,12 @@ use crate::{
 use super::{
     error::WebError,
     form::StrictForm,
+    posts::{CurrentPassage, DiscussionSetup, discussion, fresh_form},
     private, render,
     session::{SignedIn, Staff},
     site_scope::Scoped,
-    views::Layout,
+    views::{CommentFormView, DiscussionView, Layout},
+    visitor::Visitor,
 };
 
 #[derive(Template)]
@@ -55,13 +58,22 @@ struct ReadingPage {
     members_only: bool,
     pages: Vec<PageView>,
     edit_href: Option<String>,
+    discussion: Option<DiscussionView>,
 }
 
 struct PageView {
     number: u32,
     /// "discussed in 2 posts, 3 comments", linking to the page's listing.
     discussion: Option<(String, String)>,
-    paragraphs: Vec<(usize, String)>,
+    paragraphs: Vec<ParagraphView>,
+}
+
+struct ParagraphView {
+    number: usize,
+    signature: String,
+    html: String,
+    /// Its comments and the link to comment on it.
+    aside: String,
 }
 
 #[derive(Template)]
@@ -174,19 +186,136 @@ fn counts_by_page(records: &[CitationRecord]) -> BTreeMap<i64, (BTreeSet<i64>, B
     counts
 }
 
+/// What `/readings/SLUG/` may ask for: the comment to reply to, or the paragraph to comment on.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReadingQuery {
+    replytocom: Option<String>,
+    passage: Option<String>,
+}
+
 pub async fn show(
     state: Scoped,
     viewer: Option<SignedIn>,
+    visitor: Visitor,
     Path(slug): Path<String>,
+    Query(query): Query<ReadingQuery>,
 ) -> Result<Response, WebError> {
-    let site = state.site().clone();
     let reading = found(&state, &slug).await?;
-    let href = reading_href(&reading);
-    may_read(&reading, viewer.as_ref(), &href)?;
+    may_read(&reading, viewer.as_ref(), &reading_href(&reading))?;
+    let form = fresh_form(
+        &visitor,
+        query.replytocom.as_deref(),
+        query.passage.as_deref(),
+    );
+    render_reading(
+        &state,
+        &reading,
+        DiscussionState {
+            form,
+            held: &visitor.held,
+            status: StatusCode::OK,
+            viewer: viewer.as_ref(),
+        },
+    )
+    .await
+}
+
+/// The reader's side of a reading's discussion: their form, their held comments, and how the page answers.
+pub struct DiscussionState<'a> {
+    pub form: CommentFormView,
+    pub held: &'a [i64],
+    pub status: StatusCode,
+    pub viewer: Option<&'a SignedIn>,
+}
+
+/// The reading whose discussion a post holds, when the reader may read it.
+pub async fn discussion_readable(
+    state: &Scoped,
+    post: &Post,
+    viewer: Option<&SignedIn>,
+) -> Result<Reading, WebError> {
+    let reading_id = post.reading_id.ok_or(WebError::NotFound)?;
+    let reading = state
+        .store
+        .reading_by_id(post.site_id, reading_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    may_read(&reading, viewer, &reading_href(&reading))?;
+    Ok(reading)
+}
+
+/// The reading's page again after a comment on it was refused, with the form as typed.
+pub async fn redisplay(
+    state: &Scoped,
+    post: &Post,
+    discussion_state: DiscussionState<'_>,
+) -> Result<Response, WebError> {
+    let reading = discussion_readable(state, post, discussion_state.viewer).await?;
+    render_reading(state, &reading, discussion_state).await
+}
+
+async fn render_reading(
+    state: &Scoped,
+    reading: &Reading,
+    discussion_state: DiscussionState<'_>,
+) -> Result<Response, WebError> {
+    let DiscussionState {
+        form,
+        held,
+        status,
+        viewer,
+    } = discussion_state;
+    let site = state.site().clone();
+    let href = reading_href(reading);
     let text = reading::parse(&reading.source).map_err(|error| {
         StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
     })?;
     let counts = counts_by_page(&state.store.citations_of(reading.id, None).await?);
+    let holder = match state
+        .store
+        .reading_discussion(reading, calendar::now())
+        .await
+    {
+        Ok(post) => Some(post),
+        Err(StoreError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    let passages: Vec<CurrentPassage> = text
+        .pages
+        .iter()
+        .flat_map(|page| &page.paragraphs)
+        .map(|paragraph| CurrentPassage {
+            signature: paragraph.signature.clone(),
+            text: paragraph.text.clone(),
+            anchor: format!("#para-{}", paragraph.number),
+        })
+        .collect();
+    let drawn = match &holder {
+        Some(post) => Some(
+            discussion(
+                state,
+                DiscussionSetup {
+                    site: &site,
+                    post,
+                    address: href.clone(),
+                    comment_page: None,
+                    paged: false,
+                    form,
+                    held,
+                    viewer,
+                    title: &reading.title,
+                    passages: &passages,
+                    say_closed: false,
+                },
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let (discussion_view, mut asides) = match drawn {
+        Some(drawn) => (Some(drawn.view), drawn.asides.into_iter()),
+        None => (None, Vec::new().into_iter()),
+    };
     let pages = text
         .pages
         .iter()
@@ -203,24 +332,37 @@ pub async fn show(
             paragraphs: page
                 .paragraphs
                 .iter()
-                .map(|paragraph| (paragraph.number, paragraph.html.as_str().to_owned()))
+                .map(|paragraph| ParagraphView {
+                    number: paragraph.number,
+                    signature: paragraph.signature.clone(),
+                    html: paragraph.html.as_str().to_owned(),
+                    aside: asides.next().unwrap_or_default(),
+                })
                 .collect(),
         })
         .collect();
-    let is_staff = viewer.as_ref().is_some_and(SignedIn::is_staff);
+    let is_staff = viewer.is_some_and(SignedIn::is_staff);
+    let personal = viewer.is_some()
+        || reading.members_only
+        || !held.is_empty()
+        || status != StatusCode::OK
+        || discussion_view
+            .as_ref()
+            .is_some_and(|view| !view.form.author.value.is_empty());
     let page = ReadingPage {
         layout: state
-            .layout(&site, Some(&reading.title), viewer.as_ref())
+            .layout(&site, Some(&reading.title), viewer)
             .await?,
         title: reading.title.clone(),
-        byline: byline(&reading),
+        byline: byline(reading),
         label: reading.label.clone(),
         members_only: reading.members_only,
         pages,
         edit_href: is_staff.then(|| format!("/admin/readings/{}", reading.id)),
+        discussion: discussion_view,
     };
-    let response = render(StatusCode::OK, &page);
-    if viewer.is_some() || reading.members_only {
+    let response = render(status, &page);
+    if personal {
         private(response)
     } else {
         response

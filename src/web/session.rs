@@ -18,7 +18,7 @@ use crate::{
     store::{Site, StoreResult},
 };
 
-use super::{AppState, error::WebError};
+use super::{AppState, error::WebError, views::ViewerView};
 
 const SESSION_COOKIE: &str = "colloquy_session";
 /// How long a sign-in lasts.
@@ -36,6 +36,16 @@ pub struct SignedIn {
 impl SignedIn {
     pub fn is_staff(&self) -> bool {
         self.role.is_some_and(Role::is_staff)
+    }
+
+    /// The signed-in person as the page frame and the comment form show them.
+    pub fn view(&self) -> ViewerView {
+        ViewerView {
+            name: self.user.name.clone(),
+            is_staff: self.is_staff(),
+            can_write: self.role.is_some_and(|role| role != Role::Subscriber),
+            csrf: self.csrf.clone(),
+        }
     }
 
     /// Refuses a state-changing form whose CSRF token is not this session's.

@@ -93,10 +93,47 @@ pub struct CommentView {
     /// Private feedback or question: seen only by the post's author and staff.
     pub private: bool,
     pub grade: Option<String>,
+    /// The passage the comment is on.
+    pub passage: Option<PassageNote>,
     pub reply_href: String,
     pub opens_replies: bool,
     /// `</ol></li>` once for every level of replies that ends after this comment.
     pub closing_html: String,
+}
+
+/// "On the passage: …" above a comment; `href` is `None` once the passage was rewritten (the words are then the
+/// earlier version's).
+#[derive(Clone, Debug)]
+pub struct PassageNote {
+    pub href: Option<String>,
+    pub text: String,
+}
+
+/// The passage a comment form is for.
+#[derive(Clone, Debug, Default)]
+pub struct PassageChoice {
+    pub signature: String,
+    pub text: String,
+}
+
+/// A discussion: its thread and its "Leave a Reply" form, on a post's page or a reading's.
+pub struct DiscussionView {
+    pub post_id: i64,
+    /// Where the discussion is (the cancel links go back to it).
+    pub address: String,
+    pub heading: Option<String>,
+    pub comments: Vec<CommentView>,
+    /// The reader may write private feedback (the post's author or staff).
+    pub offer_private: bool,
+    /// The reader may give a grade with it (staff).
+    pub offer_grade: bool,
+    pub pages: Option<Pagination>,
+    pub open: bool,
+    /// Say "Comments are closed." when it is not open.
+    pub say_closed: bool,
+    pub form: CommentFormView,
+    /// The signed-in commenter, whose form has no name or email fields.
+    pub commenter: Option<ViewerView>,
 }
 
 /// A field of the comment form as it is shown: the typed value and its error, if any.
@@ -122,6 +159,8 @@ pub struct CommentFormView {
     pub notice: Option<String>,
     /// The name of the commenter being answered, when replying.
     pub replying_to: Option<String>,
+    /// The passage commented on, when the reader chose one.
+    pub passage: Option<PassageChoice>,
 }
 
 #[derive(Template)]
@@ -140,25 +179,10 @@ pub struct PostPage {
     pub tags: Vec<Link>,
     pub previous: Option<Link>,
     pub next: Option<Link>,
-    pub comments_heading: Option<String>,
-    pub comments: Vec<CommentView>,
-    /// The reader may write private feedback (the post's author or staff).
-    pub offer_private: bool,
-    /// The reader may give a grade with it (staff).
-    pub offer_grade: bool,
-    pub comment_pages: Option<Pagination>,
-    pub comments_open: bool,
-    pub form: CommentFormView,
+    pub discussion: DiscussionView,
     /// Password-protected and not yet unlocked: only the title and the password form show.
     pub locked: bool,
     pub password_error: Option<String>,
-}
-
-impl PostPage {
-    /// The name of the signed-in commenter, whose form has no name or email fields.
-    pub fn commenter(&self) -> Option<&ViewerView> {
-        self.layout.viewer.as_ref()
-    }
 }
 
 #[derive(Template)]

@@ -23,6 +23,7 @@ mod helpers;
 mod mail;
 mod pages;
 mod participation;
+mod passages;
 mod privacy;
 mod properties;
 mod pseudonyms;

@@ -35,6 +35,7 @@ async fn comment(app: &TestApp, comment: Comment<'_>) -> i64 {
             &NewComment {
                 is_private: false,
                 grade: None,
+                passage: None,
                 site_id: app.site.id,
                 post_id: comment.post_id,
                 parent_id: comment.parent_id,
