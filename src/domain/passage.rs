@@ -35,21 +35,21 @@ pub fn passages(html: &str) -> Vec<Passage> {
             .take_while(char::is_ascii_alphanumeric)
             .collect::<String>()
             .to_ascii_lowercase();
-        let void = matches!(name.as_str(), "br" | "hr" | "img" | "input" | "wbr") || tag.ends_with('/');
+        let void =
+            matches!(name.as_str(), "br" | "hr" | "img" | "input" | "wbr") || tag.ends_with('/');
         if closing {
             depth = depth.saturating_sub(1);
             if depth == 0
                 && let Some((opened_at, opened_name)) = open.take()
+                && opened_name == name
             {
-                if opened_name == name {
-                    let text = markup::html_to_text(&html[opened_at..end]);
-                    if !text.is_empty() {
-                        found.push(Passage {
-                            signature: reading::signature(&text),
-                            text,
-                            span: opened_at..end,
-                        });
-                    }
+                let text = markup::html_to_text(&html[opened_at..end]);
+                if !text.is_empty() {
+                    found.push(Passage {
+                        signature: reading::signature(&text),
+                        text,
+                        span: opened_at..end,
+                    });
                 }
             }
         } else if !void {
@@ -176,17 +176,28 @@ mod tests {
         let edited = passages(
             "<p>A new first paragraph.</p><p>The first paragraph, about containment.</p><blockquote><p>A quoted passage of the telegram.</p></blockquote>",
         );
-        assert_eq!(locate(&quote.signature, &quote.text, &keys(&edited)), Some(2));
+        assert_eq!(
+            locate(&quote.signature, &quote.text, &keys(&edited)),
+            Some(2)
+        );
         let corrected = passages("<p>A quoted passage of the long telegram.</p>");
-        assert_eq!(locate(&quote.signature, &quote.text, &keys(&corrected)), Some(0));
+        assert_eq!(
+            locate(&quote.signature, &quote.text, &keys(&corrected)),
+            Some(0)
+        );
         let rewritten = passages("<p>Something else entirely, said another way.</p>");
-        assert_eq!(locate(&quote.signature, &quote.text, &keys(&rewritten)), None);
+        assert_eq!(
+            locate(&quote.signature, &quote.text, &keys(&rewritten)),
+            None
+        );
     }
 
     #[test]
     fn passages_get_anchors_and_what_follows_them() {
         let found = passages(HTML);
-        let after: Vec<String> = (0..found.len()).map(|n| format!("<aside>{n}</aside>")).collect();
+        let after: Vec<String> = (0..found.len())
+            .map(|n| format!("<aside>{n}</aside>"))
+            .collect();
         let annotated = annotate(HTML, &found, &after);
         assert!(annotated.contains(&format!(
             "<blockquote id=\"passage-{}\" class=\"passage\">",

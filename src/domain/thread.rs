@@ -134,7 +134,10 @@ pub fn pages_of(comments: &[Comment], per_page: u32) -> std::collections::HashMa
         .iter()
         .filter_map(|comment| {
             let position = top_level.get(&top_of(comment.id))?;
-            Some((comment.id, u32::try_from(position / per_page + 1).unwrap_or(u32::MAX)))
+            Some((
+                comment.id,
+                u32::try_from(position / per_page + 1).unwrap_or(u32::MAX),
+            ))
         })
         .collect()
 }
@@ -229,7 +232,11 @@ mod tests {
         for page in 1..=2 {
             let shown = arrange(comments.clone(), 5, 2, Some(page)).unwrap();
             for entry in shown.entries {
-                assert_eq!(pages[&entry.comment.id], page, "comment {}", entry.comment.id);
+                assert_eq!(
+                    pages[&entry.comment.id], page,
+                    "comment {}",
+                    entry.comment.id
+                );
             }
         }
         assert_eq!(pages.len(), 6);

@@ -232,6 +232,7 @@ pub async fn moderate(
             && let Some(post) = state.store.post_by_id(site.id, after.post_id).await?
         {
             notify::comment_approved(&state, &site, &post, &after).await;
+            notify::follow_up(&state, &site, &post, &after).await;
         }
     }
     let status =
@@ -647,11 +648,16 @@ pub async fn save_comment(
             created_at: now,
         };
         match state.store.submit_comment(&reply, 0).await? {
-            crate::store::Submitted::Stored(stored) => tracing::info!(
-                comment = stored.id,
-                by = staff.user.id,
-                "replied from the dashboard"
-            ),
+            crate::store::Submitted::Stored(stored) => {
+                tracing::info!(
+                    comment = stored.id,
+                    by = staff.user.id,
+                    "replied from the dashboard"
+                );
+                if let Some(post) = state.store.post_by_id(site.id, stored.post_id).await? {
+                    notify::follow_up(&state, &site, &post, &stored).await;
+                }
+            }
             other => tracing::info!(?other, "dashboard reply not stored"),
         }
         return Ok(Redirect::to("/admin/comments").into_response());

@@ -58,6 +58,9 @@ pub struct CommentFields {
     /// Staff's grade or mark with private feedback.
     #[serde(default)]
     grade: String,
+    /// "Notify me of follow-up comments by email".
+    #[serde(default)]
+    follow: Option<String>,
     /// The signature of the passage commented on.
     #[serde(default)]
     passage: String,
@@ -174,9 +177,10 @@ pub async fn leave_reply(
         let Some(found) = passages.iter().find(|passage| passage.signature == chosen) else {
             let error = FieldError {
                 field: Field::Passage,
-                message: "The passage you commented on is no longer in the text (it was just edited): \
+                message:
+                    "The passage you commented on is no longer in the text (it was just edited): \
                           your comment is below, to send on the whole text or on another passage."
-                    .into(),
+                        .into(),
             };
             return redisplay
                 .show(&post, StatusCode::UNPROCESSABLE_ENTITY, &[error], None)
@@ -298,9 +302,25 @@ pub async fn leave_reply(
         CommentStatus::Approved if stored.is_private && stored.user_id == Some(post.author_id) => {
             notify::private_question(&state, &site, &post, &stored).await;
         }
-        CommentStatus::Approved => notify::comment_approved(&state, &site, &post, &stored).await,
+        CommentStatus::Approved => {
+            notify::comment_approved(&state, &site, &post, &stored).await;
+            notify::follow_up(&state, &site, &post, &stored).await;
+        }
         CommentStatus::Pending => notify::comment_held(&state, &site, &post, &stored).await,
         CommentStatus::Spam | CommentStatus::Trash => {}
+    }
+
+    if fields.follow.is_some()
+        && matches!(
+            stored.status,
+            CommentStatus::Approved | CommentStatus::Pending
+        )
+    {
+        let address_confirmed = signed_in.as_ref().is_some_and(|member| {
+            member.user.email_confirmed
+                && member.user.email.eq_ignore_ascii_case(&stored.author_email)
+        });
+        notify::start_following(&state, &site, &post, &stored, address_confirmed).await;
     }
 
     let remember = (fields.remember.is_some() && signed_in.is_none()).then(|| Remembered {
@@ -366,6 +386,7 @@ impl Redisplay<'_> {
             },
             remember: self.fields.remember.is_some(),
             private: self.fields.private.is_some(),
+            follow: self.fields.follow.is_some(),
             grade: field(Field::Grade, &self.fields.grade),
             notice: notice.map(str::to_owned).or(parent_error).or_else(|| {
                 (!errors.is_empty()).then(|| {

@@ -13,6 +13,7 @@ mod editor;
 mod enrolment;
 pub mod error;
 mod feeds;
+mod follows;
 pub mod form;
 mod memo;
 mod notify;
@@ -450,6 +451,11 @@ pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
         )
         .route("/wp-comments-post.php", post(comments::leave_reply))
         .route("/post-password", post(pages::unlock_post))
+        .route("/follow/confirm/{token}", get(follows::confirm))
+        .route(
+            "/follow/stop/{token}",
+            get(follows::stop).post(follows::stop),
+        )
         .route("/readings/", get(readings::list))
         .route("/readings/{slug}/", get(readings::show))
         .route("/readings/{slug}/page/{number}/", get(readings::cited_page))

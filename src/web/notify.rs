@@ -1,9 +1,14 @@
 //! The mails that discussion sends (PRODUCT.md §5): the post's author hears of each approved comment, the
-//! moderators of each held one. Only confirmed addresses are written to.
+//! moderators of each held one, a discussion's followers of each approved comment. Only confirmed addresses
+//! are written to (a follower's by the link of the one mail that asks).
 
 use crate::{
-    domain::{comment::Comment, post::Post},
-    store::Site,
+    domain::{
+        calendar,
+        comment::{Comment, CommentStatus},
+        post::Post,
+    },
+    store::{FollowStart, Site},
 };
 
 use super::AppState;
@@ -97,6 +102,94 @@ pub async fn comment_held(state: &AppState, site: &Site, post: &Post, comment: &
             .await
         {
             tracing::warn!(%error, "cannot queue the moderation notification");
+        }
+    }
+}
+
+/// Starts following a discussion for the writer of a comment who asked to; an address not yet known to be
+/// theirs gets the first mail, whose link confirms it.
+pub async fn start_following(
+    state: &AppState,
+    site: &Site,
+    post: &Post,
+    comment: &Comment,
+    address_confirmed: bool,
+) {
+    let token = super::session::new_token();
+    let started = state
+        .store
+        .follow(
+            site.id,
+            post.id,
+            &comment.author_email,
+            &token,
+            address_confirmed,
+            calendar::now(),
+        )
+        .await;
+    let follow = match started {
+        Ok(FollowStart::Started(follow)) => follow,
+        Ok(FollowStart::AlreadyAsked) => return,
+        Err(error) => return tracing::warn!(%error, "cannot start following the discussion"),
+    };
+    if follow.confirmed_at.is_some() {
+        return;
+    }
+    let base = state.site_url(site);
+    let body = format!(
+        "You asked to be mailed the follow-up comments on “{title}”.\n\n\
+         Confirm that this address is yours, and start them: {base}/follow/confirm/{token}\n\n\
+         Nothing more is sent unless you do. Changed your mind? {base}/follow/stop/{token}\n",
+        title = post.title,
+        token = follow.token,
+    );
+    let subject = format!(
+        "[{}] Confirm: follow-up comments on “{}”",
+        site.settings.title, post.title
+    );
+    if let Err(error) = state
+        .mailer
+        .send(Some(site.id), &follow.email, &subject, &body)
+        .await
+    {
+        tracing::warn!(%error, "cannot queue the follow confirmation");
+    }
+}
+
+/// Mails a newly approved comment to the discussion's confirmed followers (not its writer; never a private
+/// comment), each mail with its one-click unsubscribe link.
+pub async fn follow_up(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
+    if comment.is_private || comment.status != CommentStatus::Approved {
+        return;
+    }
+    let followers = match state.store.followers(post.id, &comment.author_email).await {
+        Ok(followers) => followers,
+        Err(error) => return tracing::warn!(%error, "cannot find the discussion's followers"),
+    };
+    if followers.is_empty() {
+        return;
+    }
+    let base = state.site_url(site);
+    let address = match state.comment_address(site, post, comment.id).await {
+        Ok(address) => address,
+        Err(error) => return tracing::warn!(%error, "cannot find the comment's address"),
+    };
+    let subject = format!("[{}] New comment on “{}”", site.settings.title, post.title);
+    for follow in followers {
+        let body = format!(
+            "{name} commented on “{title}”:\n\n{text}\n\nRead and reply: {base}{address}\n\n\
+             You follow this discussion. Stop these mails (one click, no sign-in): {base}/follow/stop/{token}\n",
+            name = comment.author_name,
+            title = post.title,
+            text = comment.content,
+            token = follow.token,
+        );
+        if let Err(error) = state
+            .mailer
+            .send(Some(site.id), &follow.email, &subject, &body)
+            .await
+        {
+            tracing::warn!(%error, "cannot queue a follow-up mail");
         }
     }
 }

@@ -35,7 +35,6 @@ use super::{
     visitor::Visitor,
 };
 
-
 /// How to draw a post page: which page of comments, and the form's state.
 pub struct PostView<'a> {
     pub site: &'a Site,
@@ -239,7 +238,10 @@ pub struct CurrentPassage {
 
 /// The passages readers may comment on: a post's block quotes, or the paragraphs of the reading whose
 /// discussion the post holds.
-pub async fn current_passages(state: &Scoped, post: &Post) -> Result<Vec<CurrentPassage>, WebError> {
+pub async fn current_passages(
+    state: &Scoped,
+    post: &Post,
+) -> Result<Vec<CurrentPassage>, WebError> {
     if !post.discusses_reading {
         return Ok(passage::block_quotes(post.content_html.as_str())
             .into_iter()

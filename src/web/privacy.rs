@@ -24,6 +24,7 @@ fn is_open(path: &str) -> bool {
         || path.starts_with("/login/")
         || path == "/logout"
         || path.starts_with("/join/")
+        || path.starts_with("/follow/")
         || matches!(path, "/robots.txt" | "/healthz" | "/sitemap.xml")
         || path.starts_with("/static/")
 }

@@ -350,9 +350,7 @@ async fn render_reading(
             .as_ref()
             .is_some_and(|view| !view.form.author.value.is_empty());
     let page = ReadingPage {
-        layout: state
-            .layout(&site, Some(&reading.title), viewer)
-            .await?,
+        layout: state.layout(&site, Some(&reading.title), viewer).await?,
         title: reading.title.clone(),
         byline: byline(reading),
         label: reading.label.clone(),

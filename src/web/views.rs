@@ -154,6 +154,8 @@ pub struct CommentFormView {
     pub remember: bool,
     /// The private box was ticked.
     pub private: bool,
+    /// "Notify me of follow-up comments by email" was ticked.
+    pub follow: bool,
     pub grade: FieldView,
     /// A message about the whole submission (duplicate, too fast, bad parent).
     pub notice: Option<String>,

@@ -18,6 +18,7 @@ mod durability;
 mod enrolment;
 mod feedback;
 mod feeds;
+mod follows;
 mod fuzzing;
 mod helpers;
 mod mail;

@@ -82,7 +82,9 @@ async fn a_comment_on_a_block_quote_stays_through_edits_and_is_marked_after_a_re
     let (_, page) = app.page(&address).await;
     assert_eq!(texts(&page, ".passage-comment-link").len(), 1);
     let (href, signature) = first_passage_link(&page);
-    assert!(page.contains(&format!("<blockquote id=\"passage-{signature}\" class=\"passage\">")));
+    assert!(page.contains(&format!(
+        "<blockquote id=\"passage-{signature}\" class=\"passage\">"
+    )));
 
     // The link opens the form on that passage.
     let (status, form_page) = app.page(&href).await;
@@ -142,7 +144,11 @@ async fn a_comment_on_a_block_quote_stays_through_edits_and_is_marked_after_a_re
     }
     let notes = |page: &str, id: i64| texts(page, &format!("#comment-{id} .passage-note"));
     assert_eq!(
-        attribute(&page, &format!("#comment-{on_passage} .passage-note a"), "href"),
+        attribute(
+            &page,
+            &format!("#comment-{on_passage} .passage-note a"),
+            "href"
+        ),
         Some(format!("#passage-{signature}"))
     );
     assert!(notes(&page, general).is_empty());
@@ -151,18 +157,30 @@ async fn a_comment_on_a_block_quote_stays_through_edits_and_is_marked_after_a_re
     let edited = rewrite(
         &app,
         &post,
-        &RESPONSE.replace("in February.", "on 22 February 1946.").replace("traditional and instinctive", "traditional and deeply instinctive"),
+        &RESPONSE
+            .replace("in February.", "on 22 February 1946.")
+            .replace(
+                "traditional and instinctive",
+                "traditional and deeply instinctive",
+            ),
     )
     .await;
     let (_, page) = app.page(&address).await;
     let (_, new_signature) = first_passage_link(&page);
-    assert_ne!(new_signature, signature, "the correction changed the quote's words");
+    assert_ne!(
+        new_signature, signature,
+        "the correction changed the quote's words"
+    );
     assert_eq!(
         texts(&page, ".passage-discussion summary"),
         vec!["2 comments on this passage"]
     );
     assert_eq!(
-        attribute(&page, &format!("#comment-{on_passage} .passage-note a"), "href"),
+        attribute(
+            &page,
+            &format!("#comment-{on_passage} .passage-note a"),
+            "href"
+        ),
         Some(format!("#passage-{new_signature}"))
     );
 
@@ -241,7 +259,10 @@ async fn readers_discuss_a_paragraph_of_a_reading_on_its_page() {
             &app,
             "/comments",
             &[
-                ("comment", "The logic of force, not of reason: that is the policy."),
+                (
+                    "comment",
+                    "The logic of force, not of reason: that is the policy.",
+                ),
                 ("post_id", &discussion_id.to_string()),
                 ("passage", signatures[1].as_str()),
                 ("csrf", csrf.as_str()),
@@ -304,7 +325,10 @@ async fn readers_discuss_a_paragraph_of_a_reading_on_its_page() {
     let (_, page) = app.page(&address).await;
     assert!(texts(&page, ".passage-discussion summary").is_empty());
     let note = texts(&page, &format!("#comment-{id} .passage-note")).join(" ");
-    assert!(note.contains("earlier version") && note.contains("logic of force"), "{note}");
+    assert!(
+        note.contains("earlier version") && note.contains("logic of force"),
+        "{note}"
+    );
 }
 
 #[tokio::test]
@@ -332,7 +356,13 @@ async fn a_members_only_readings_discussion_is_closed_to_strangers() {
         )
         .await;
     assert_eq!(stranger.status(), StatusCode::FORBIDDEN);
-    assert!(stranger.text().await.unwrap().contains("sign in to comment"));
+    assert!(
+        stranger
+            .text()
+            .await
+            .unwrap()
+            .contains("sign in to comment")
+    );
     let stored = app
         .store
         .list_comments(

@@ -1,0 +1,112 @@
+//! Following a discussion: the addresses mailed each approved comment on a post, and the tokens of their
+//! confirm and unsubscribe links.
+
+use super::{Store, StoreResult, with_pool};
+
+/// Someone who follows a post's discussion.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Follow {
+    pub id: i64,
+    pub site_id: i64,
+    pub post_id: i64,
+    pub email: String,
+    pub token: String,
+    /// `None` until the link of the first mail is followed: nothing else is sent before.
+    pub confirmed_at: Option<i64>,
+}
+
+/// What asking to follow did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FollowStart {
+    /// A new follow; `confirmed` when the address was known to be theirs (a confirmed account, or a follow on
+    /// this site confirmed before), else it waits for its confirmation link.
+    Started(Follow),
+    /// The address already follows (or asked to follow) this discussion.
+    AlreadyAsked,
+}
+
+const FOLLOW_COLUMNS: &str = "id, site_id, post_id, email, token, confirmed_at";
+
+fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl Store {
+    /// Starts following a post's discussion with a fresh token. `address_confirmed`: the address is a confirmed
+    /// account's.
+    pub async fn follow(
+        &self,
+        site_id: i64,
+        post_id: i64,
+        email: &str,
+        token: &str,
+        address_confirmed: bool,
+        now: i64,
+    ) -> StoreResult<FollowStart> {
+        let key = email_key(email);
+        let row: Option<Follow> = with_pool!(self, writer, |pool| {
+            sqlx::query_as(&format!(
+                "INSERT INTO follows (site_id, post_id, email, email_key, token, confirmed_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5,
+                         CASE WHEN $6 OR EXISTS (SELECT 1 FROM follows WHERE site_id = $1 AND email_key = $4
+                                                 AND confirmed_at IS NOT NULL) THEN $7 END,
+                         $7)
+                 ON CONFLICT (post_id, email_key) DO NOTHING
+                 RETURNING {FOLLOW_COLUMNS}"
+            ))
+            .bind(site_id)
+            .bind(post_id)
+            .bind(email.trim())
+            .bind(&key)
+            .bind(token)
+            .bind(address_confirmed)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row.map_or(FollowStart::AlreadyAsked, FollowStart::Started))
+    }
+
+    /// Confirms the follow with this token (once is enough; again changes nothing).
+    pub async fn confirm_follow(&self, token: &str, now: i64) -> StoreResult<Option<Follow>> {
+        let row = with_pool!(self, writer, |pool| {
+            sqlx::query_as(&format!(
+                "UPDATE follows SET confirmed_at = COALESCE(confirmed_at, $2) WHERE token = $1
+                 RETURNING {FOLLOW_COLUMNS}"
+            ))
+            .bind(token)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row)
+    }
+
+    /// Ends the follow with this token; `None` when there was none (ended already).
+    pub async fn unfollow(&self, token: &str) -> StoreResult<Option<Follow>> {
+        let row = with_pool!(self, writer, |pool| {
+            sqlx::query_as(&format!(
+                "DELETE FROM follows WHERE token = $1 RETURNING {FOLLOW_COLUMNS}"
+            ))
+            .bind(token)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row)
+    }
+
+    /// The confirmed followers of a post's discussion, but the given address (the new comment's writer).
+    pub async fn followers(&self, post_id: i64, except_email: &str) -> StoreResult<Vec<Follow>> {
+        let rows = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {FOLLOW_COLUMNS} FROM follows
+                 WHERE post_id = $1 AND confirmed_at IS NOT NULL AND email_key <> $2 ORDER BY id"
+            ))
+            .bind(post_id)
+            .bind(email_key(except_email))
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,88 @@
+//! Following a discussion by mail: the links in the mails. `/follow/confirm/TOKEN` confirms the address
+//! (nothing is sent before), `/follow/stop/TOKEN` ends the follow in one click, signed in or not (a POST to it
+//! too, for mail programs' one-click unsubscribe).
+
+use axum::{extract::Path, http::StatusCode, response::Response};
+
+use crate::domain::calendar;
+
+use super::{error::WebError, private, render, site_scope::Scoped, views::MessagePage};
+
+async fn title_of(state: &Scoped, site_id: i64, post_id: i64) -> Result<String, WebError> {
+    Ok(state
+        .store
+        .post_by_id(site_id, post_id)
+        .await?
+        .map(|post| post.title)
+        .unwrap_or_default())
+}
+
+async fn message(
+    state: &Scoped,
+    status: StatusCode,
+    heading: &str,
+    message: String,
+) -> Result<Response, WebError> {
+    let site = state.site().clone();
+    let page = MessagePage {
+        layout: state.layout(&site, Some(heading), None).await?,
+        heading: heading.into(),
+        message,
+    };
+    private(render(status, &page))
+}
+
+pub async fn confirm(state: Scoped, Path(token): Path<String>) -> Result<Response, WebError> {
+    let site_id = state.site().id;
+    match state.store.confirm_follow(&token, calendar::now()).await? {
+        Some(follow) if follow.site_id == site_id => {
+            let title = title_of(&state, site_id, follow.post_id).await?;
+            message(
+                &state,
+                StatusCode::OK,
+                "You follow this discussion",
+                format!(
+                    "{} will get a mail for each new comment on “{title}”. Each mail has a link to stop them.",
+                    follow.email
+                ),
+            )
+            .await
+        }
+        _ => message(
+            &state,
+            StatusCode::NOT_FOUND,
+            "Nothing to confirm",
+            "This link follows no discussion: it was stopped already, or the address is not right."
+                .into(),
+        )
+        .await,
+    }
+}
+
+pub async fn stop(state: Scoped, Path(token): Path<String>) -> Result<Response, WebError> {
+    let site_id = state.site().id;
+    match state.store.unfollow(&token).await? {
+        Some(follow) => {
+            let title = title_of(&state, site_id, follow.post_id).await?;
+            message(
+                &state,
+                StatusCode::OK,
+                "Unsubscribed",
+                format!(
+                    "{} will get no more mails about the discussion of “{title}”.",
+                    follow.email
+                ),
+            )
+            .await
+        }
+        None => {
+            message(
+                &state,
+                StatusCode::OK,
+                "Unsubscribed",
+                "This link follows no discussion any more: no more mails will come from it.".into(),
+            )
+            .await
+        }
+    }
+}
