@@ -6,11 +6,11 @@ use rand::{Rng, distr::Alphanumeric};
 use crate::{
     domain::{
         calendar,
-        comment::CommentStatus,
+        comment::{CommentStatus, PassageRef},
         markup,
         post::{PostKind, PostStatus, SourceFormat},
-        reading::ReadingDetails,
-        user::{Role, hash_password},
+        reading::{self, Reading, ReadingDetails},
+        user::{Role, User, hash_password},
     },
     store::{NewComment, NewPost, NewUser, Site, Store, StoreError},
 };
@@ -319,10 +319,65 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
             other => anyhow::bail!("demo comment refused: {other:?}"),
         }
     }
+    discuss_a_passage(store, site, &telegram, &lena, now).await?;
     Ok(DemoCredentials {
         email: instructor.email,
         password,
     })
+}
+
+/// A student's comment on the reading's paragraph about insecurity, beside it on the reading's page.
+async fn discuss_a_passage(
+    store: &Store,
+    site: &Site,
+    telegram: &Reading,
+    student: &User,
+    now: i64,
+) -> anyhow::Result<()> {
+    let holder = store.reading_discussion(telegram, now - 14 * DAY).await?;
+    let text = reading::parse(&telegram.source)?;
+    let Some(paragraph) = text
+        .pages
+        .iter()
+        .flat_map(|page| &page.paragraphs)
+        .find(|paragraph| paragraph.text.contains("sense of insecurity"))
+    else {
+        anyhow::bail!("the demo reading lost its paragraph on insecurity");
+    };
+    let passage = PassageRef {
+        signature: paragraph.signature.clone(),
+        text: paragraph.text.clone(),
+    };
+    let words = "\"Neurotic\" is a strong word for a diplomat. Is Kennan describing the Kremlin or persuading Washington?";
+    let html = markup::comment_to_html(words);
+    let stored = store
+        .submit_comment(
+            &NewComment {
+                is_private: false,
+                grade: None,
+                passage: Some(&passage),
+                cited: &[],
+                site_id: site.id,
+                post_id: holder.id,
+                parent_id: None,
+                user_id: Some(student.id),
+                author_name: &student.public_name(),
+                author_email: &student.email,
+                author_url: None,
+                author_ip: "127.0.0.1",
+                user_agent: "colloquy demo",
+                content: words,
+                content_html: html.as_str(),
+                status: CommentStatus::Approved,
+                created_at: now - 13 * DAY,
+            },
+            0,
+        )
+        .await?;
+    match stored {
+        crate::store::Submitted::Stored(_) => Ok(()),
+        other => anyhow::bail!("demo comment refused: {other:?}"),
+    }
 }
 
 const SYLLABUS: &str = "HIST 210 reads the Cold War through what people wrote, printed, broadcast and sang.\n\n\

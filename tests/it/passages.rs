@@ -288,7 +288,7 @@ async fn readers_discuss_a_paragraph_of_a_reading_on_its_page() {
     // The discussion's post is nowhere as a post: not on the home page, in search, or in the dashboard.
     let (_, home) = app.page("/").await;
     assert!(!home.contains("Discussion of The Long Telegram"));
-    let (_, found) = app.page("/?s=telegram").await;
+    let (_, found) = app.page("/search/?q=telegram").await;
     assert!(!found.contains("Discussion of The Long Telegram"));
     let listed = instructor
         .get(&app, "/admin/posts?status=draft")
