@@ -361,7 +361,7 @@ async fn discuss_a_passage(
                 post_id: holder.id,
                 parent_id: None,
                 user_id: Some(student.id),
-                author_name: &student.public_name(),
+                author_name: student.public_name(),
                 author_email: &student.email,
                 author_url: None,
                 author_ip: "127.0.0.1",
