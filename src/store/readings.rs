@@ -61,6 +61,12 @@ pub struct CitationRecord {
     pub quote: String,
 }
 
+/// How `reading_where` finds a reading.
+enum ReadingKey<'a> {
+    Slug(&'a str),
+    Id(i64),
+}
+
 fn label_taken(label: &str) -> StoreError {
     StoreError::Conflict(format!(
         "another reading of this site has the label “{}”",
@@ -178,25 +184,30 @@ impl Store {
     }
 
     pub async fn reading_by_slug(&self, site_id: i64, slug: &str) -> StoreResult<Option<Reading>> {
-        let row: Option<ReadingRow> = with_pool!(self, reader, |pool| {
-            sqlx::query_as(&format!(
-                "SELECT {READING_COLUMNS} FROM readings WHERE site_id = $1 AND slug = $2"
-            ))
-            .bind(site_id)
-            .bind(slug)
-            .fetch_optional(pool)
-            .await
-        })?;
-        Ok(row.map(Reading::from))
+        self.reading_where(site_id, ReadingKey::Slug(slug)).await
     }
 
     pub async fn reading_by_id(&self, site_id: i64, id: i64) -> StoreResult<Option<Reading>> {
+        self.reading_where(site_id, ReadingKey::Id(id)).await
+    }
+
+    async fn reading_where(
+        &self,
+        site_id: i64,
+        key: ReadingKey<'_>,
+    ) -> StoreResult<Option<Reading>> {
+        let condition = match key {
+            ReadingKey::Slug(_) => "slug = $2",
+            ReadingKey::Id(_) => "id = $2",
+        };
+        let sql =
+            format!("SELECT {READING_COLUMNS} FROM readings WHERE site_id = $1 AND {condition}");
         let row: Option<ReadingRow> = with_pool!(self, reader, |pool| {
-            sqlx::query_as(&format!(
-                "SELECT {READING_COLUMNS} FROM readings WHERE site_id = $1 AND id = $2"
-            ))
-            .bind(site_id)
-            .bind(id)
+            let query = sqlx::query_as(&sql).bind(site_id);
+            match key {
+                ReadingKey::Slug(slug) => query.bind(slug),
+                ReadingKey::Id(id) => query.bind(id),
+            }
             .fetch_optional(pool)
             .await
         })?;

@@ -6,7 +6,6 @@ use std::io::Read;
 
 use colloquy::{
     domain::{calendar, comment::Moderation, post::PostStatus, user::Role},
-    store::PostEdit,
     web::cache::CACHE_HEADER,
 };
 use reqwest::{StatusCode, header};
@@ -63,31 +62,8 @@ async fn every_change_shows_on_the_next_request() {
         "approved: shown on the very next request"
     );
 
-    let author = app.author().await;
-    app.store
-        .update_post(
-            app.site.id,
-            post.id,
-            post.version,
-            author.id,
-            &PostEdit {
-                reading_id: None,
-                title: "Containment, revised",
-                source: "New text.",
-                excerpt: "",
-                status: PostStatus::Publish,
-                published_at: post.published_at,
-                comments_open: true,
-                sticky: false,
-                password: None,
-                parent_id: None,
-                categories: &[],
-                tags: &[],
-            },
-            calendar::now(),
-        )
-        .await
-        .unwrap();
+    app.edit_post(&post, "Containment, revised", "New text.")
+        .await;
     assert!(
         fetch(&reader, &page)
             .await

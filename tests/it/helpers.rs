@@ -286,6 +286,40 @@ impl TestApp {
         user
     }
 
+    /// Saves a published post with a new title and text, as the test author, and returns it as saved.
+    pub async fn edit_post(&self, post: &Post, title: &str, source: &str) -> Post {
+        let author = self.author().await;
+        let saved = self
+            .store
+            .update_post(
+                self.site.id,
+                post.id,
+                post.version,
+                author.id,
+                &colloquy::store::PostEdit {
+                    title,
+                    source,
+                    excerpt: "",
+                    status: colloquy::domain::post::PostStatus::Publish,
+                    published_at: post.published_at,
+                    comments_open: true,
+                    sticky: false,
+                    password: None,
+                    parent_id: None,
+                    categories: &[],
+                    tags: &[],
+                    reading_id: None,
+                },
+                calendar::now(),
+            )
+            .await
+            .expect("save the edit");
+        match saved {
+            colloquy::store::Saved::Saved(post) => *post,
+            colloquy::store::Saved::Conflict(_) => panic!("no one else edits this post"),
+        }
+    }
+
     pub async fn publish(&self, spec: PostSpec<'_>) -> Post {
         self.publish_on(self.site.id, spec).await
     }

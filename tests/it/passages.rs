@@ -2,14 +2,10 @@
 //! comment, shown beside its passage and in the whole discussion; it stays with its passage through edits
 //! elsewhere and is shown "on an earlier version" once the passage is rewritten.
 
-use colloquy::{
-    domain::{
-        calendar,
-        post::{Post, PostStatus},
-        reading::{Reading, ReadingDetails},
-        user::Role,
-    },
-    store::{PostEdit, Saved},
+use colloquy::domain::{
+    calendar,
+    reading::{Reading, ReadingDetails},
+    user::Role,
 };
 use reqwest::StatusCode;
 
@@ -30,39 +26,6 @@ fn first_passage_link(page: &str) -> (String, String) {
         .map(|(signature, _)| signature.to_owned())
         .expect("a signature in the link");
     (href, signature)
-}
-
-async fn rewrite(app: &TestApp, post: &Post, source: &str) -> Post {
-    let author = app.author().await;
-    let saved = app
-        .store
-        .update_post(
-            app.site.id,
-            post.id,
-            post.version,
-            author.id,
-            &PostEdit {
-                title: &post.title,
-                source,
-                excerpt: "",
-                status: PostStatus::Publish,
-                published_at: post.published_at,
-                comments_open: true,
-                sticky: false,
-                password: None,
-                parent_id: None,
-                categories: &[],
-                tags: &[],
-                reading_id: None,
-            },
-            calendar::now(),
-        )
-        .await
-        .expect("save the edit");
-    match saved {
-        Saved::Saved(post) => *post,
-        Saved::Conflict(_) => panic!("no one else edits"),
-    }
 }
 
 #[tokio::test]
@@ -154,17 +117,18 @@ async fn a_comment_on_a_block_quote_stays_through_edits_and_is_marked_after_a_re
     assert!(notes(&page, general).is_empty());
 
     // An edit elsewhere, and a small correction of the quote itself, keep the comments on the passage.
-    let edited = rewrite(
-        &app,
-        &post,
-        &RESPONSE
-            .replace("in February.", "on 22 February 1946.")
-            .replace(
-                "traditional and instinctive",
-                "traditional and deeply instinctive",
-            ),
-    )
-    .await;
+    let edited = app
+        .edit_post(
+            &post,
+            &post.title,
+            &RESPONSE
+                .replace("in February.", "on 22 February 1946.")
+                .replace(
+                    "traditional and instinctive",
+                    "traditional and deeply instinctive",
+                ),
+        )
+        .await;
     let (_, page) = app.page(&address).await;
     let (_, new_signature) = first_passage_link(&page);
     assert_ne!(
@@ -185,9 +149,9 @@ async fn a_comment_on_a_block_quote_stays_through_edits_and_is_marked_after_a_re
     );
 
     // A rewrite of the quote: the comments stay in the discussion, shown on the earlier version.
-    rewrite(
-        &app,
+    app.edit_post(
         &edited,
+        &edited.title,
         &RESPONSE.replace(
             "At bottom of Kremlin's neurotic view of world affairs is traditional and instinctive Russian sense of insecurity.",
             "Soviet power is impervious to logic of reason but highly sensitive to logic of force.",

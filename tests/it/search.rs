@@ -144,32 +144,8 @@ async fn the_index_follows_every_edit() {
             ..PostSpec::post("First title")
         })
         .await;
-    let author = app.author().await;
-    let edit = colloquy::store::PostEdit {
-        reading_id: None,
-        title: "Renamed title",
-        source: "New wording about narwhals.",
-        excerpt: "",
-        status: PostStatus::Publish,
-        published_at: post.published_at,
-        comments_open: true,
-        sticky: false,
-        password: None,
-        parent_id: None,
-        categories: &[],
-        tags: &[],
-    };
-    app.store
-        .update_post(
-            app.site.id,
-            post.id,
-            post.version,
-            author.id,
-            &edit,
-            calendar::now(),
-        )
-        .await
-        .unwrap();
+    app.edit_post(&post, "Renamed title", "New wording about narwhals.")
+        .await;
     assert!(
         texts(
             &app.page("/search/?q=walruses").await.1,
