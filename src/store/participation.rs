@@ -89,7 +89,8 @@ impl Store {
                     COALESCE(m.created_at, p.published_at) AS at
              FROM citations c JOIN posts p ON p.id = c.post_id
              LEFT JOIN comments m ON m.id = c.comment_id
-             WHERE c.site_id = $1 AND p.status = 'publish' AND (c.comment_id IS NULL OR (m.status = 'approved' AND m.is_private = FALSE))
+             WHERE c.site_id = $1 AND (p.status = 'publish' OR p.discusses_reading)
+               AND (c.comment_id IS NULL OR (m.status = 'approved' AND m.is_private = FALSE))
                AND COALESCE(m.created_at, p.published_at) >= $2
                AND COALESCE(m.created_at, p.published_at) < $3{in_categories}"
         );

@@ -322,7 +322,8 @@ impl Store {
             "SELECT c.post_id, c.comment_id, c.first_page, c.last_page, c.quote
              FROM citations c JOIN posts p ON p.id = c.post_id
              LEFT JOIN comments m ON m.id = c.comment_id
-             WHERE c.reading_id = $1{page_condition} AND p.status = 'publish' AND p.password IS NULL
+             WHERE c.reading_id = $1{page_condition} AND p.password IS NULL
+               AND (p.status = 'publish' OR (p.discusses_reading AND p.reading_id = c.reading_id))
                AND (c.comment_id IS NULL OR (m.status = 'approved' AND m.is_private = FALSE))
              ORDER BY p.published_at, c.post_id, CASE WHEN c.comment_id IS NULL THEN 0 ELSE 1 END, m.created_at, c.id"
         );

@@ -402,7 +402,15 @@ pub async fn cited_page(
                 };
                 (
                     state.comment_address(&site, post, comment_id).await?,
-                    format!("Comment by {} on {}", comment.author_name, post.title),
+                    format!(
+                        "Comment by {} on {}",
+                        comment.author_name,
+                        if post.discusses_reading {
+                            &reading.title
+                        } else {
+                            &post.title
+                        }
+                    ),
                 )
             }
         };

@@ -225,7 +225,7 @@ async fn readers_discuss_a_paragraph_of_a_reading_on_its_page() {
             &[
                 (
                     "comment",
-                    "The logic of force, not of reason: that is the policy.",
+                    "The logic of force, not of reason: \"highly sensitive to logic of force\" (2).",
                 ),
                 ("post_id", &discussion_id.to_string()),
                 ("passage", signatures[1].as_str()),
@@ -244,6 +244,13 @@ async fn readers_discuss_a_paragraph_of_a_reading_on_its_page() {
         vec!["1 comment on this passage"]
     );
     assert!(page.contains("The logic of force, not of reason"));
+    assert_eq!(
+        texts(&page, "#page-2 .page-discussion"),
+        vec!["discussed in 1 comment"],
+        "its citation counts in the margin"
+    );
+    let (_, cited) = app.page(&format!("{address}page/2/")).await;
+    assert!(cited.contains("on The Long Telegram"), "{cited}");
     assert_eq!(
         attribute(&page, &format!("#comment-{id} .passage-note a"), "href").as_deref(),
         Some("#para-2")
