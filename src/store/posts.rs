@@ -332,8 +332,10 @@ impl Store {
             return Ok(Vec::new());
         }
         let placeholders: Vec<String> = (0..ids.len()).map(|n| format!("${}", n + 2)).collect();
+        // `+p.site_id`: the ids find the rows; without statistics SQLite would otherwise walk the site's whole
+        // (site_id, slug) index, reading every post of a large site.
         let sql = format!(
-            "SELECT {POST_LIST_COLUMNS} FROM posts p WHERE p.site_id = $1 AND p.id IN ({})",
+            "SELECT {POST_LIST_COLUMNS} FROM posts p WHERE p.id IN ({}) AND +p.site_id = $1",
             placeholders.join(", ")
         );
         let rows: Vec<PostRow> = with_pool!(self, reader, |pool| {

@@ -230,13 +230,9 @@ impl AppState {
     where
         F: std::future::Future<Output = Result<i64, crate::store::StoreError>>,
     {
-        let key = (site.id, question.to_owned());
-        if let Some(value) = self.counts.get(&key, site.content_version) {
-            return Ok(value);
-        }
-        let value = count().await?;
-        self.counts.put(key, site.content_version, value);
-        Ok(value)
+        self.counts
+            .get_or_make((site.id, question.to_owned()), site.content_version, count)
+            .await
     }
 
     /// The address of a post or page.
@@ -288,9 +284,12 @@ impl AppState {
     }
 
     async fn navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {
-        if let Some(navigation) = self.navigation.get(&site.id, site.content_version) {
-            return Ok(navigation);
-        }
+        self.navigation
+            .get_or_make(site.id, site.content_version, || self.make_navigation(site))
+            .await
+    }
+
+    async fn make_navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {
         let pages = self.store.top_level_pages(site.id).await?;
         let categories = self.store.categories(site.id).await?;
         let zone = site.settings.zone();
@@ -327,7 +326,7 @@ impl AppState {
             });
         }
         let has_readings = self.store.has_readings(site.id).await?;
-        let navigation = Arc::new(Navigation {
+        Ok(Arc::new(Navigation {
             has_readings,
             recent_posts,
             recent_comments,
@@ -346,10 +345,7 @@ impl AppState {
                     text: category.name.clone(),
                 })
                 .collect(),
-        });
-        self.navigation
-            .put(site.id, site.content_version, navigation.clone());
-        Ok(navigation)
+        }))
     }
 }
 
