@@ -261,16 +261,20 @@ pub async fn current_passages(
     let text = reading::parse(&reading.source).map_err(|error| {
         StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
     })?;
-    Ok(text
-        .pages
-        .into_iter()
-        .flat_map(|page| page.paragraphs)
+    Ok(reading_passages(&text))
+}
+
+/// A reading's paragraphs as passages, anchored `#para-N`.
+pub fn reading_passages(text: &reading::ReadingText) -> Vec<CurrentPassage> {
+    text.pages
+        .iter()
+        .flat_map(|page| &page.paragraphs)
         .map(|paragraph| CurrentPassage {
             anchor: format!("#para-{}", paragraph.number),
-            signature: paragraph.signature,
-            text: paragraph.text,
+            signature: paragraph.signature.clone(),
+            text: paragraph.text.clone(),
         })
-        .collect())
+        .collect()
 }
 
 /// What a discussion is drawn from.

@@ -25,7 +25,7 @@ use crate::{
 use super::{
     error::WebError,
     form::StrictForm,
-    posts::{CurrentPassage, DiscussionSetup, discussion, fresh_form},
+    posts::{DiscussionSetup, discussion, fresh_form, reading_passages},
     private, render,
     session::{SignedIn, Staff},
     site_scope::Scoped,
@@ -280,16 +280,7 @@ async fn render_reading(
         Err(StoreError::NotFound) => None,
         Err(other) => return Err(other.into()),
     };
-    let passages: Vec<CurrentPassage> = text
-        .pages
-        .iter()
-        .flat_map(|page| &page.paragraphs)
-        .map(|paragraph| CurrentPassage {
-            signature: paragraph.signature.clone(),
-            text: paragraph.text.clone(),
-            anchor: format!("#para-{}", paragraph.number),
-        })
-        .collect();
+    let passages = reading_passages(&text);
     let drawn = match &holder {
         Some(post) => Some(
             discussion(
