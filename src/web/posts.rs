@@ -141,7 +141,9 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
     let zone = settings.zone();
     let post = &card.post;
     let permalink = permalink_of(state, site, post).await?;
-    let passages = current_passages(state, post).await?;
+    // A post's page shows a post, never a reading's discussion: its passages are its block quotes.
+    let found = passage::block_quotes(post.content_html.as_str());
+    let passages = post_passages(&found);
     let discussion = discussion(
         state,
         DiscussionSetup {
@@ -159,8 +161,7 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
         },
     )
     .await?;
-    let found = passage::block_quotes(post.content_html.as_str());
-    let content_html = if found.len() == discussion.asides.len() && !found.is_empty() {
+    let content_html = if !found.is_empty() {
         passage::annotate(post.content_html.as_str(), &found, &discussion.asides)
     } else {
         post.content_html.as_str().to_owned()
@@ -243,14 +244,9 @@ pub async fn current_passages(
     post: &Post,
 ) -> Result<Vec<CurrentPassage>, WebError> {
     if !post.discusses_reading {
-        return Ok(passage::block_quotes(post.content_html.as_str())
-            .into_iter()
-            .map(|found| CurrentPassage {
-                anchor: format!("#passage-{}", found.signature),
-                signature: found.signature,
-                text: found.text,
-            })
-            .collect());
+        return Ok(post_passages(&passage::block_quotes(
+            post.content_html.as_str(),
+        )));
     }
     let Some(reading_id) = post.reading_id else {
         return Ok(Vec::new());
@@ -262,6 +258,18 @@ pub async fn current_passages(
         StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
     })?;
     Ok(reading_passages(&text))
+}
+
+/// A post's block quotes as passages, anchored `#passage-SIGNATURE`.
+fn post_passages(found: &[passage::Passage]) -> Vec<CurrentPassage> {
+    found
+        .iter()
+        .map(|found| CurrentPassage {
+            anchor: format!("#passage-{}", found.signature),
+            signature: found.signature.clone(),
+            text: found.text.clone(),
+        })
+        .collect()
 }
 
 /// A reading's paragraphs as passages, anchored `#para-N`.
@@ -363,7 +371,11 @@ pub async fn discussion(
             Some((comment.id, passage::locate(&on.signature, &on.text, &keys)))
         })
         .collect();
-    let pages = thread::pages_of(&comments, per_page);
+    let pages = if located.is_empty() {
+        HashMap::new()
+    } else {
+        thread::pages_of(&comments, per_page)
+    };
     let thread = thread::arrange(
         comments.clone(),
         settings.thread_comments_depth,
