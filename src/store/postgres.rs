@@ -10,7 +10,7 @@ use sqlx::{
 use super::{Dialect, StoreError, StoreResult};
 
 pub(crate) static DIALECT: Dialect = Dialect {
-    checkpoint: None,
+    after_bulk_write: "VACUUM ANALYZE",
     begin: "BEGIN",
     advisory_lock: Some("SELECT pg_advisory_xact_lock(hashtext($1))"),
     index_post: &["INSERT INTO post_search (post_id, title, body, document)

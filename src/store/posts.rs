@@ -551,7 +551,7 @@ impl Store {
             format!(
                 "SELECT * FROM (SELECT {POST_LIST_COLUMNS} FROM posts p
                  WHERE p.site_id = $1 AND p.kind = 'post' AND p.status = 'publish'
-                   AND (p.published_at {comparison} $2 OR (p.published_at = $2 AND p.id {comparison} $3))
+                   AND (p.published_at, p.id) {comparison} ($2, $3)
                  ORDER BY p.published_at {order}, p.id {order} LIMIT 1) {}",
                 if older { "older" } else { "newer" }
             )

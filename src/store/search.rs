@@ -12,6 +12,11 @@ pub const SEARCH_CANDIDATES: i64 = 1_000;
 /// About as long as the databases' own snippets.
 const SNIPPET_WORDS: usize = 30;
 
+/// Search statements are planned afresh for the words asked (`persistent(false)`): a word two posts hold and
+/// one every post holds need different plans, and PostgreSQL, reusing one generic plan for both after a few
+/// searches, walked all 100,000 posts of a grown site for the rare word.
+const REUSE_PLAN: bool = false;
+
 impl Store {
     /// How many published posts of a site match.
     pub async fn search_count(&self, site_id: i64, terms: &[Term]) -> StoreResult<i64> {
@@ -20,6 +25,7 @@ impl Store {
         }
         with_pool!(self, reader, |pool, dialect| {
             sqlx::query_scalar(dialect.search_count)
+                .persistent(REUSE_PLAN)
                 .bind(site_id)
                 .bind((dialect.search_syntax)(terms))
                 .fetch_one(pool)
@@ -48,6 +54,7 @@ impl Store {
             let found = if total > SEARCH_CANDIDATES {
                 let texts: Result<Vec<(i64, String)>, sqlx::Error> =
                     sqlx::query_as(dialect.search_many)
+                        .persistent(REUSE_PLAN)
                         .bind(site_id)
                         .bind(&query)
                         .bind(i64::from(per_page))
@@ -64,6 +71,7 @@ impl Store {
                 })
             } else {
                 sqlx::query_as(dialect.search)
+                    .persistent(REUSE_PLAN)
                     .bind(site_id)
                     .bind(&query)
                     .bind(i64::from(per_page))

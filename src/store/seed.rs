@@ -95,9 +95,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            if let Some(checkpoint) = dialect.checkpoint {
-                sqlx::query(checkpoint).execute(pool).await?;
-            }
+            sqlx::query(dialect.after_bulk_write).execute(pool).await?;
             Ok(())
         })
     }

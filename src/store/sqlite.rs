@@ -10,7 +10,7 @@ use sqlx::{
 use super::{Dialect, StoreError, StoreResult};
 
 pub(crate) static DIALECT: Dialect = Dialect {
-    checkpoint: Some("PRAGMA wal_checkpoint(TRUNCATE)"),
+    after_bulk_write: "PRAGMA wal_checkpoint(TRUNCATE)",
     begin: "BEGIN IMMEDIATE",
     advisory_lock: None,
     index_post: &[
