@@ -29,11 +29,23 @@ fn pages_for(top_level_count: usize, per_page: u32) -> u32 {
         .max(1)
 }
 
-/// The page (1-based) that shows the top-level comment at `position` (0-based, oldest first) of
-/// `top_level_count`, and how many pages there are.
-pub fn page_at(position: usize, top_level_count: usize, per_page: u32) -> (u32, u32) {
+/// Where a comment is among the pages of its discussion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommentPage {
+    /// On the last page, the one the post's own address shows.
+    Newest,
+    /// On an earlier page (1-based).
+    Earlier(u32),
+}
+
+/// The page that shows the top-level comment at `position` (0-based, oldest first) of `top_level_count`.
+pub fn page_at(position: usize, top_level_count: usize, per_page: u32) -> CommentPage {
     let page = u32::try_from(position / per_page.max(1) as usize + 1).unwrap_or(u32::MAX);
-    (page, pages_for(top_level_count, per_page))
+    if page < pages_for(top_level_count, per_page) {
+        CommentPage::Earlier(page)
+    } else {
+        CommentPage::Newest
+    }
 }
 
 /// Arranges comments (in any order) into page `page` (1-based; `None` for the newest) of a thread.
@@ -309,10 +321,11 @@ mod tests {
 
     #[test]
     fn a_position_falls_on_its_page() {
-        assert_eq!(page_at(0, 7, 3), (1, 3));
-        assert_eq!(page_at(6, 7, 3), (3, 3));
-        assert_eq!(page_at(2, 3, 3), (1, 1));
-        assert_eq!(page_at(0, 1, 0), (1, 1));
+        assert_eq!(page_at(0, 7, 3), CommentPage::Earlier(1));
+        assert_eq!(page_at(3, 7, 3), CommentPage::Earlier(2));
+        assert_eq!(page_at(6, 7, 3), CommentPage::Newest);
+        assert_eq!(page_at(2, 3, 3), CommentPage::Newest);
+        assert_eq!(page_at(0, 1, 0), CommentPage::Newest);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use crate::domain::{
     citation::Cited,
     comment::{Comment, CommentStatus, Moderation, PassageRef, flood_wait},
-    thread,
+    thread::{self, CommentPage},
 };
 
 use super::{
@@ -56,8 +56,13 @@ pub struct CommentFilter {
 }
 
 impl Store {
-    /// Steps 4, 5 and 7 of the pipeline in one transaction: a duplicate or a flood stores nothing; otherwise the
+    /// Steps 4, 5 and 7 of the pipeline, atomically: a duplicate or a flood stores nothing; otherwise the
     /// comment is committed before this returns. `flood_interval` 0 skips the flood check.
+    ///
+    /// The checks are conditions of the insert itself, so that SQLite's one writer stores a comment in one
+    /// statement: each statement is a hand-over to the database's thread, and on a busy machine those
+    /// hand-overs, not the work, bounded how many comments a second the writer took. PostgreSQL's concurrent
+    /// writers first take the sender's locks, in a transaction; so does a comment that cites a reading.
     pub async fn submit_comment(
         &self,
         new: &NewComment<'_>,
@@ -75,90 +80,123 @@ impl Store {
             keys.sort();
             keys
         };
-        let row: CommentRow = with_pool!(self, writer, |pool, dialect| {
-            let mut tx = pool.begin_with(dialect.begin).await?;
-            if let Some(lock) = dialect.advisory_lock {
-                for key in &lock_keys {
-                    sqlx::query(lock).bind(key).execute(&mut *tx).await?;
+        let guarded_insert = format!(
+            "INSERT INTO comments (site_id, post_id, parent_id, user_id, author_name, author_email, author_url,
+                                   author_ip, user_agent, content, content_html, status, created_at, is_private,
+                                   grade, passage_signature, passage_text)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
+             WHERE NOT EXISTS (SELECT 1 FROM comments
+                               WHERE site_id = $1 AND lower(author_email) = lower($6) AND post_id = $2
+                                 AND content = $10 AND status <> 'trash')
+               AND ($4 IS NULL OR NOT EXISTS (SELECT 1 FROM comments
+                                              WHERE user_id = $4 AND post_id = $2 AND content = $10
+                                                AND status <> 'trash'))
+               AND ($18 = 0 OR NOT EXISTS (SELECT 1 FROM comments
+                                           WHERE site_id = $1 AND author_ip = $8 AND created_at > $13 - $18))
+               AND ($18 = 0 OR NOT EXISTS (SELECT 1 FROM comments
+                                           WHERE site_id = $1 AND lower(author_email) = lower($6)
+                                             AND created_at > $13 - $18))
+             RETURNING {COMMENT_COLUMNS}"
+        );
+        macro_rules! insert_unless_refused {
+            ($connection:expr) => {
+                sqlx::query_as::<_, CommentRow>(&guarded_insert)
+                    .bind(new.site_id)
+                    .bind(new.post_id)
+                    .bind(new.parent_id)
+                    .bind(new.user_id)
+                    .bind(new.author_name)
+                    .bind(new.author_email)
+                    .bind(new.author_url)
+                    .bind(new.author_ip)
+                    .bind(new.user_agent)
+                    .bind(new.content)
+                    .bind(new.content_html)
+                    .bind(new.status.as_str())
+                    .bind(new.created_at)
+                    .bind(new.is_private)
+                    .bind(new.grade)
+                    .bind(new.passage.map(|passage| passage.signature.as_str()))
+                    .bind(new.passage.map(|passage| passage.text.as_str()))
+                    .bind(i64::from(flood_interval))
+                    .fetch_optional($connection)
+                    .await?
+            };
+        }
+        // Only after a refusal: which rule refused it, and for how long a flood lasts.
+        macro_rules! refusal {
+            ($connection:expr) => {{
+                let (by_email_on_post, by_address, by_email): (Option<i64>, Option<i64>, Option<i64>) =
+                    sqlx::query_as(
+                        "SELECT
+                           (SELECT id FROM comments
+                            WHERE site_id = $1 AND lower(author_email) = lower($2) AND post_id = $3 AND content = $4
+                              AND status <> 'trash'
+                            LIMIT 1),
+                           (SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND author_ip = $5),
+                           (SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND lower(author_email) = lower($2))",
+                    )
+                    .bind(new.site_id)
+                    .bind(new.author_email)
+                    .bind(new.post_id)
+                    .bind(new.content)
+                    .bind(new.author_ip)
+                    .fetch_one(&mut *$connection)
+                    .await?;
+                let by_member_on_post: Option<i64> = match new.user_id {
+                    Some(user_id) if by_email_on_post.is_none() => sqlx::query_scalar(
+                        "SELECT id FROM comments
+                         WHERE user_id = $1 AND post_id = $2 AND content = $3 AND status <> 'trash'
+                         LIMIT 1",
+                    )
+                    .bind(user_id)
+                    .bind(new.post_id)
+                    .bind(new.content)
+                    .fetch_optional(&mut *$connection)
+                    .await?,
+                    _ => None,
+                };
+                if by_email_on_post.is_some() || by_member_on_post.is_some() {
+                    Submitted::Duplicate
+                } else {
+                    Submitted::Flood {
+                        // A reason gone by now (another process wrote between the two statements) is a flood
+                        // of a second: sent again, the comment is checked afresh.
+                        retry_after: flood_wait(by_address.max(by_email), new.created_at, flood_interval)
+                            .unwrap_or(1),
+                    }
                 }
+            }};
+        }
+        let row: CommentRow = with_pool!(self, writer, |pool, dialect| {
+            if dialect.advisory_lock.is_none() && new.cited.is_empty() {
+                let mut connection = pool.acquire().await?;
+                match insert_unless_refused!(&mut *connection) {
+                    Some(row) => row,
+                    None => return Ok(refusal!(connection)),
+                }
+            } else {
+                let mut tx = pool.begin_with(dialect.begin).await?;
+                if let Some(lock) = dialect.advisory_lock {
+                    for key in &lock_keys {
+                        sqlx::query(lock).bind(key).execute(&mut *tx).await?;
+                    }
+                }
+                let Some(row) = insert_unless_refused!(&mut *tx) else {
+                    return Ok(refusal!(tx));
+                };
+                if !new.cited.is_empty() {
+                    replace_citations!(
+                        &mut *tx,
+                        new.site_id,
+                        new.post_id,
+                        Some(row.comment_id()),
+                        new.cited
+                    );
+                }
+                tx.commit().await?;
+                row
             }
-            // One statement asks all three questions; each subquery finds its rows through an index (by email,
-            // then post; by address; by email).
-            let (mut duplicate, by_address, by_email): (Option<i64>, Option<i64>, Option<i64>) =
-                sqlx::query_as(
-                    "SELECT
-                       (SELECT id FROM comments
-                        WHERE site_id = $1 AND lower(author_email) = lower($2) AND post_id = $3 AND content = $4
-                          AND status <> 'trash'
-                        LIMIT 1),
-                       (SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND author_ip = $5),
-                       (SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND lower(author_email) = lower($2))",
-                )
-                .bind(new.site_id)
-                .bind(new.author_email)
-                .bind(new.post_id)
-                .bind(new.content)
-                .bind(new.author_ip)
-                .fetch_one(&mut *tx)
-                .await?;
-            if let (None, Some(user_id)) = (duplicate, new.user_id) {
-                duplicate = sqlx::query_scalar(
-                    "SELECT id FROM comments
-                     WHERE user_id = $1 AND post_id = $2 AND content = $3 AND status <> 'trash'
-                     LIMIT 1",
-                )
-                .bind(user_id)
-                .bind(new.post_id)
-                .bind(new.content)
-                .fetch_optional(&mut *tx)
-                .await?;
-            }
-            if duplicate.is_some() {
-                return Ok(Submitted::Duplicate);
-            }
-            if flood_interval > 0
-                && let Some(retry_after) =
-                    flood_wait(by_address.max(by_email), new.created_at, flood_interval)
-            {
-                return Ok(Submitted::Flood { retry_after });
-            }
-            let row: CommentRow = sqlx::query_as(&format!(
-                "INSERT INTO comments (site_id, post_id, parent_id, user_id, author_name, author_email, author_url,
-                                       author_ip, user_agent, content, content_html, status, created_at, is_private,
-                                       grade, passage_signature, passage_text)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-                 RETURNING {COMMENT_COLUMNS}"
-            ))
-            .bind(new.site_id)
-            .bind(new.post_id)
-            .bind(new.parent_id)
-            .bind(new.user_id)
-            .bind(new.author_name)
-            .bind(new.author_email)
-            .bind(new.author_url)
-            .bind(new.author_ip)
-            .bind(new.user_agent)
-            .bind(new.content)
-            .bind(new.content_html)
-            .bind(new.status.as_str())
-            .bind(new.created_at)
-            .bind(new.is_private)
-            .bind(new.grade)
-            .bind(new.passage.map(|passage| passage.signature.as_str()))
-            .bind(new.passage.map(|passage| passage.text.as_str()))
-            .fetch_one(&mut *tx)
-            .await?;
-            if !new.cited.is_empty() {
-                replace_citations!(
-                    &mut *tx,
-                    new.site_id,
-                    new.post_id,
-                    Some(row.comment_id()),
-                    new.cited
-                );
-            }
-            tx.commit().await?;
-            row
         });
         Ok(Submitted::Stored(Box::new(Comment::try_from(row)?)))
     }
@@ -176,12 +214,11 @@ impl Store {
         row.map(Comment::try_from).transpose()
     }
 
-    /// The approved comments of a post, plus those of `held_ids` that are still awaiting moderation (a visitor's
-    /// own held comments).
-    /// The page (1-based) of a post's discussion that shows a comment, and how many pages there are, as
-    /// `thread::arrange` pages it (by top-level comments, a reply with its thread; a reply whose parent is not
-    /// shown counts as top-level). `None` when the comment is not shown to this visitor. Counted in SQL, so a
-    /// discussion of any length costs the same few statements.
+    /// The page of a post's discussion that shows a comment, as `thread::arrange` pages it (by top-level
+    /// comments, a reply with its thread; a reply whose parent is not shown counts as top-level). `None` when
+    /// the comment is not shown to this visitor. Found in SQL: a thread that no later thread follows is on the
+    /// newest page, found through the index (as most comments just sent are); any other is placed by counting
+    /// the threads of the post.
     pub async fn page_of_comment(
         &self,
         post_id: i64,
@@ -189,7 +226,7 @@ impl Store {
         held_ids: &[i64],
         per_page: u32,
         with_private: bool,
-    ) -> StoreResult<Option<(u32, u32)>> {
+    ) -> StoreResult<Option<CommentPage>> {
         let private_shown = if with_private { "TRUE" } else { "FALSE" };
         let held_list = |first: usize| -> String {
             if held_ids.is_empty() {
@@ -235,13 +272,38 @@ impl Store {
         let Some((root_id, root_created_at)) = root else {
             return Ok(None);
         };
+        let top_level = |alias: &str| {
+            format!(
+                "({alias}.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM comments p WHERE p.id = {alias}.parent_id AND {}))",
+                shown("p", 4)
+            )
+        };
+        let later_sql = format!(
+            "SELECT c.id FROM comments c
+             WHERE c.post_id = $1 AND (c.created_at, c.id) > ($2, $3) AND {} AND {}
+             LIMIT 1",
+            shown("c", 4),
+            top_level("c")
+        );
+        let later: Option<i64> = with_pool!(self, reader, |pool| {
+            let mut query = sqlx::query_scalar(&later_sql)
+                .bind(post_id)
+                .bind(root_created_at)
+                .bind(root_id);
+            for id in held_ids {
+                query = query.bind(id);
+            }
+            query.fetch_optional(pool).await
+        })?;
+        if later.is_none() {
+            return Ok(Some(CommentPage::Newest));
+        }
         let count_sql = format!(
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN c.created_at < $2 OR (c.created_at = $2 AND c.id < $3) THEN 1 ELSE 0 END), 0)
              FROM comments c
-             WHERE c.post_id = $1 AND {}
-               AND (c.parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM comments p WHERE p.id = c.parent_id AND {}))",
+             WHERE c.post_id = $1 AND {} AND {}",
             shown("c", 4),
-            shown("p", 4)
+            top_level("c")
         );
         let (top_level, before): (i64, i64) = with_pool!(self, reader, |pool| {
             let mut query = sqlx::query_as(&count_sql)

@@ -277,7 +277,9 @@ impl AppState {
             )
             .await?;
         let page_path = match place {
-            Some((page, pages)) if page < pages => permalink::comment_page_path(&address, page),
+            Some(crate::domain::thread::CommentPage::Earlier(page)) => {
+                permalink::comment_page_path(&address, page)
+            }
             _ => address,
         };
         Ok(format!("{page_path}#comment-{comment_id}"))

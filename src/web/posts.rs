@@ -17,7 +17,7 @@ use crate::{
         permalink::{self, ArchiveKind, archive_path, comment_page_path},
         post::{Post, PostKind, Taxonomy},
         reading,
-        thread::{self, ThreadEntry},
+        thread::{self, CommentPage, ThreadEntry},
     },
     store::{PostCard, Site, StoreError},
 };
@@ -116,11 +116,11 @@ pub async fn comment_location(
         )
         .await?;
     Ok(match place {
-        Some((page, pages)) if page < pages => format!(
+        Some(CommentPage::Earlier(page)) => format!(
             "{}#comment-{comment_id}",
             comment_page_path(&permalink, page)
         ),
-        Some(_) => format!("{permalink}#comment-{comment_id}"),
+        Some(CommentPage::Newest) => format!("{permalink}#comment-{comment_id}"),
         None => permalink,
     })
 }
