@@ -39,7 +39,7 @@ pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, 
 pub use readings::CitationRecord;
 pub use search::SEARCH_CANDIDATES;
 pub use seed::{COMMON_WORD, RARE_WORD};
-pub use sites::Site;
+pub use sites::{Site, SiteVersions};
 pub use users::NewUser;
 
 /// What went wrong in the store, in terms a caller can act on.

@@ -13,23 +13,35 @@ pub struct Site {
     /// Bumped (by the database) with every change a public page can show: what cached pages are checked
     /// against.
     pub content_version: i64,
+    /// Bumped (by the database) with every change of the settings: what the settings kept in memory are
+    /// checked against.
+    pub settings_version: i64,
+}
+
+/// Where a site stands: read on every request, to check what is kept in memory.
+#[derive(Clone, Copy, Debug)]
+pub struct SiteVersions {
+    pub id: i64,
+    pub content_version: i64,
+    pub settings_version: i64,
 }
 
 /// A site joined with its settings: one row per setting (or one row with none).
-const SITE_WITH_SETTINGS: &str = "SELECT s.id, s.slug, s.content_version, ss.key, ss.value FROM sites s LEFT JOIN site_settings ss ON ss.site_id = s.id";
+const SITE_WITH_SETTINGS: &str = "SELECT s.id, s.slug, s.content_version, s.settings_version, ss.key, ss.value FROM sites s LEFT JOIN site_settings ss ON ss.site_id = s.id";
 
-type SiteRow = (i64, String, i64, Option<String>, Option<String>);
+type SiteRow = (i64, String, i64, i64, Option<String>, Option<String>);
 
 /// Groups joined rows into sites with their settings, in the order the sites first appear.
 fn sites_from_rows(rows: Vec<SiteRow>) -> Vec<Site> {
     let mut sites: Vec<Site> = Vec::new();
-    for (id, slug, content_version, key, value) in rows {
+    for (id, slug, content_version, settings_version, key, value) in rows {
         if !sites.iter().any(|site| site.id == id) {
             sites.push(Site {
                 id,
                 slug,
                 settings: SiteSettings::default(),
                 content_version,
+                settings_version,
             });
         }
         if let (Some(site), Some(key), Some(value)) =
@@ -105,14 +117,12 @@ impl Store {
         sites_from_rows(rows).pop().ok_or(StoreError::NotFound)
     }
 
-    /// The site named `slug`, or the main site when there is none of that name: one query for what every
-    /// request asks first.
-    /// The id and content version of the site with this slug, or else of the main site: one small row, for
-    /// checking a site already in memory. `NotFound` when neither exists.
-    pub async fn site_version_or_main(&self, slug: &str) -> StoreResult<(i64, i64)> {
-        let rows: Vec<(i64, String, i64)> = with_pool!(self, reader, |pool| {
+    /// The versions of the site with this slug, or else of the main site: one small row, for checking a site
+    /// already in memory. `NotFound` when neither exists.
+    pub async fn site_versions_or_main(&self, slug: &str) -> StoreResult<SiteVersions> {
+        let rows: Vec<(i64, String, i64, i64)> = with_pool!(self, reader, |pool| {
             sqlx::query_as(
-                "SELECT id, slug, content_version FROM sites WHERE slug = $1 OR slug = $2",
+                "SELECT id, slug, content_version, settings_version FROM sites WHERE slug = $1 OR slug = $2",
             )
             .bind(slug)
             .bind(crate::demo::MAIN_SITE)
@@ -120,9 +130,13 @@ impl Store {
             .await
         })?;
         rows.iter()
-            .find(|(_, found, _)| found == slug)
+            .find(|(_, found, _, _)| found == slug)
             .or_else(|| rows.first())
-            .map(|(id, _, version)| (*id, *version))
+            .map(|&(id, _, content_version, settings_version)| SiteVersions {
+                id,
+                content_version,
+                settings_version,
+            })
             .ok_or(StoreError::NotFound)
     }
 

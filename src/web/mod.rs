@@ -81,7 +81,7 @@ pub struct AppState {
     trusted_proxies: Arc<TrustedProxies>,
     pages: cache::PageCache,
     navigation: Arc<PerVersion<i64, Arc<Navigation>>>,
-    /// Sites with their settings, as of their `content_version` (a settings change bumps it).
+    /// Sites with their settings, as of their `settings_version`.
     sites: Arc<PerVersion<i64, Site>>,
     /// How many posts a listing or search has, by site and question, as of a `content_version`.
     counts: Arc<PerVersion<(i64, String), i64>>,
@@ -207,15 +207,16 @@ impl AppState {
 }
 
 impl AppState {
-    /// The site a request is for (by slug, else the main site): a one-row check of its version each time, its
-    /// settings read again only when that version has moved.
+    /// The site a request is for (by slug, else the main site): a one-row check of its versions each time, its
+    /// settings read again only when they have changed.
     async fn current_site(&self, candidate: &str) -> Result<Site, crate::store::StoreError> {
-        let (id, version) = self.store.site_version_or_main(candidate).await?;
-        if let Some(site) = self.sites.get(&id, version) {
+        let versions = self.store.site_versions_or_main(candidate).await?;
+        if let Some(mut site) = self.sites.get(&versions.id, versions.settings_version) {
+            site.content_version = versions.content_version;
             return Ok(site);
         }
-        let site = self.store.site_by_id(id).await?;
-        self.sites.put(id, site.content_version, site.clone());
+        let site = self.store.site_by_id(versions.id).await?;
+        self.sites.put(site.id, site.settings_version, site.clone());
         Ok(site)
     }
 

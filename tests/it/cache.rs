@@ -336,3 +336,33 @@ async fn a_change_on_one_instance_shows_on_another() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn settings_are_read_again_only_when_they_change() {
+    let app = spawn_app().await;
+    let post = app.publish(PostSpec::post("Versions")).await;
+    app.set("comment_previously_approved", "off").await;
+    let versions = || async { app.store.site_versions_or_main("main").await.unwrap() };
+    let before = versions().await;
+
+    let reply = app
+        .leave_reply(
+            "198.51.100.20",
+            &TestApp::reply_fields(&post, "Dee", "Shown at once"),
+        )
+        .await;
+    assert_eq!(reply.status(), StatusCode::SEE_OTHER);
+    let after_comment = versions().await;
+    assert!(after_comment.content_version > before.content_version);
+    assert_eq!(
+        after_comment.settings_version, before.settings_version,
+        "a comment leaves the settings kept in memory as they are"
+    );
+
+    app.set("title", "HIST 101, spring").await;
+    let after_setting = versions().await;
+    assert!(after_setting.settings_version > after_comment.settings_version);
+    assert!(after_setting.content_version > after_comment.content_version);
+    let (_, home) = fetch(&client(), &app.url("/")).await;
+    assert!(home.contains("HIST 101, spring"));
+}
