@@ -285,15 +285,20 @@ impl Store {
             shown("c", 4),
             top_level("c")
         );
+        // Both questions are asked about the thread's root, with the held comments shown.
+        macro_rules! about_the_root {
+            ($query:expr) => {{
+                let mut query = $query.bind(post_id).bind(root_created_at).bind(root_id);
+                for id in held_ids {
+                    query = query.bind(id);
+                }
+                query
+            }};
+        }
         let later: Option<i64> = with_pool!(self, reader, |pool| {
-            let mut query = sqlx::query_scalar(&later_sql)
-                .bind(post_id)
-                .bind(root_created_at)
-                .bind(root_id);
-            for id in held_ids {
-                query = query.bind(id);
-            }
-            query.fetch_optional(pool).await
+            about_the_root!(sqlx::query_scalar(&later_sql))
+                .fetch_optional(pool)
+                .await
         })?;
         if later.is_none() {
             return Ok(Some(CommentPage::Newest));
@@ -306,14 +311,9 @@ impl Store {
             top_level("c")
         );
         let (top_level, before): (i64, i64) = with_pool!(self, reader, |pool| {
-            let mut query = sqlx::query_as(&count_sql)
-                .bind(post_id)
-                .bind(root_created_at)
-                .bind(root_id);
-            for id in held_ids {
-                query = query.bind(id);
-            }
-            query.fetch_one(pool).await
+            about_the_root!(sqlx::query_as(&count_sql))
+                .fetch_one(pool)
+                .await
         })?;
         Ok(Some(thread::page_at(
             usize::try_from(before).unwrap_or(0),
