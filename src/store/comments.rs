@@ -68,18 +68,6 @@ impl Store {
         new: &NewComment<'_>,
         flood_interval: u32,
     ) -> StoreResult<Submitted> {
-        let lock_keys = {
-            let mut keys = [
-                format!("flood:{}:ip:{}", new.site_id, new.author_ip),
-                format!(
-                    "flood:{}:email:{}",
-                    new.site_id,
-                    new.author_email.to_lowercase()
-                ),
-            ];
-            keys.sort();
-            keys
-        };
         let guarded_insert = format!(
             "INSERT INTO comments (site_id, post_id, parent_id, user_id, author_name, author_email, author_url,
                                    author_ip, user_agent, content, content_html, status, created_at, is_private,
@@ -178,6 +166,15 @@ impl Store {
             } else {
                 let mut tx = pool.begin_with(dialect.begin).await?;
                 if let Some(lock) = dialect.advisory_lock {
+                    let mut lock_keys = [
+                        format!("flood:{}:ip:{}", new.site_id, new.author_ip),
+                        format!(
+                            "flood:{}:email:{}",
+                            new.site_id,
+                            new.author_email.to_lowercase()
+                        ),
+                    ];
+                    lock_keys.sort();
                     for key in &lock_keys {
                         sqlx::query(lock).bind(key).execute(&mut *tx).await?;
                     }
