@@ -473,7 +473,7 @@ async fn seed(store: &Store, posts: usize) -> anyhow::Result<Seeded> {
                 0,
             )
             .await?;
-        if let Submitted::Stored(comment) = submitted
+        if let Submitted::Stored { comment, .. } = submitted
             && parent_id.is_none()
         {
             top_level.push(comment.id);

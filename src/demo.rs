@@ -315,7 +315,7 @@ pub async fn create_demo_course(store: &Store, site: &Site) -> anyhow::Result<De
             )
             .await?;
         match stored {
-            crate::store::Submitted::Stored(comment) => ids.push(comment.id),
+            crate::store::Submitted::Stored { comment, .. } => ids.push(comment.id),
             other => anyhow::bail!("demo comment refused: {other:?}"),
         }
     }
@@ -375,7 +375,7 @@ async fn discuss_a_passage(
         )
         .await?;
     match stored {
-        crate::store::Submitted::Stored(_) => Ok(()),
+        crate::store::Submitted::Stored { .. } => Ok(()),
         other => anyhow::bail!("demo comment refused: {other:?}"),
     }
 }

@@ -39,13 +39,24 @@ pub struct NewComment<'a> {
 /// The outcome of a submit.
 #[derive(Debug)]
 pub enum Submitted {
-    Stored(Box<Comment>),
+    Stored {
+        comment: Box<Comment>,
+        /// No approved or held comment of the post was dated after it when it was stored: a top-level
+        /// comment was then on the newest page of its discussion.
+        last_of_post: bool,
+    },
     /// The same text from the same person on the same post is already there.
     Duplicate,
     /// Too soon after the last comment from the same address or email.
-    Flood {
-        retry_after: u64,
-    },
+    Flood { retry_after: u64 },
+}
+
+/// The row a submit returns: the comment, and whether it was the post's last when stored.
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    #[sqlx(flatten)]
+    comment: CommentRow,
+    last_of_post: bool,
 }
 
 /// Which comments `list_comments` returns.
@@ -84,11 +95,14 @@ impl Store {
                AND ($18 = 0 OR NOT EXISTS (SELECT 1 FROM comments
                                            WHERE site_id = $1 AND lower(author_email) = lower($6)
                                              AND created_at > $13 - $18))
-             RETURNING {COMMENT_COLUMNS}"
+             RETURNING {COMMENT_COLUMNS},
+                       NOT EXISTS (SELECT 1 FROM comments later
+                                   WHERE later.post_id = $2 AND later.status IN ('approved', 'pending')
+                                     AND later.created_at > $13) AS last_of_post"
         );
         macro_rules! insert_unless_refused {
             ($connection:expr) => {
-                sqlx::query_as::<_, CommentRow>(&guarded_insert)
+                sqlx::query_as::<_, StoredRow>(&guarded_insert)
                     .bind(new.site_id)
                     .bind(new.post_id)
                     .bind(new.parent_id)
@@ -156,7 +170,7 @@ impl Store {
                 }
             }};
         }
-        let row: CommentRow = with_pool!(self, writer, |pool, dialect| {
+        let row: StoredRow = with_pool!(self, writer, |pool, dialect| {
             if dialect.advisory_lock.is_none() && new.cited.is_empty() {
                 let mut connection = pool.acquire().await?;
                 match insert_unless_refused!(&mut *connection) {
@@ -187,7 +201,7 @@ impl Store {
                         &mut *tx,
                         new.site_id,
                         new.post_id,
-                        Some(row.comment_id()),
+                        Some(row.comment.comment_id()),
                         new.cited
                     );
                 }
@@ -195,7 +209,10 @@ impl Store {
                 row
             }
         });
-        Ok(Submitted::Stored(Box::new(Comment::try_from(row)?)))
+        Ok(Submitted::Stored {
+            comment: Box::new(Comment::try_from(row.comment)?),
+            last_of_post: row.last_of_post,
+        })
     }
 
     pub async fn comment_by_id(&self, site_id: i64, id: i64) -> StoreResult<Option<Comment>> {

@@ -648,7 +648,9 @@ pub async fn save_comment(
             created_at: now,
         };
         match state.store.submit_comment(&reply, 0).await? {
-            crate::store::Submitted::Stored(stored) => {
+            crate::store::Submitted::Stored {
+                comment: stored, ..
+            } => {
                 tracing::info!(
                     comment = stored.id,
                     by = staff.user.id,

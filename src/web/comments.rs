@@ -276,8 +276,11 @@ pub async fn leave_reply(
     } else {
         site.settings.comment_flood_interval
     };
-    let stored = match state.store.submit_comment(&new, flood_interval).await? {
-        Submitted::Stored(stored) => stored,
+    let (stored, last_of_post) = match state.store.submit_comment(&new, flood_interval).await? {
+        Submitted::Stored {
+            comment,
+            last_of_post,
+        } => (comment, last_of_post),
         Submitted::Duplicate => {
             let notice = "Duplicate comment detected; it looks as though you’ve already said that!";
             return redisplay
@@ -334,6 +337,16 @@ pub async fn leave_reply(
     }
     .remember(remember);
     let target = match stored.status {
+        // A thread that nothing followed when it was stored ends the newest page.
+        CommentStatus::Approved | CommentStatus::Pending
+            if stored.parent_id.is_none() && last_of_post =>
+        {
+            format!(
+                "{}#comment-{}",
+                super::posts::permalink_of(&state, &site, &post).await?,
+                stored.id
+            )
+        }
         CommentStatus::Approved | CommentStatus::Pending => {
             comment_location(&state, &site, &post, stored.id, &visitor.held, sees_private).await?
         }

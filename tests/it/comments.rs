@@ -1,9 +1,12 @@
 //! "Leave a Reply": every step of the comment pipeline (PRODUCT.md §5) over HTTP, with the bad inputs.
 
-use colloquy::domain::{
-    calendar,
-    comment::{CommentStatus, Moderation},
-    post::{Post, PostStatus},
+use colloquy::{
+    domain::{
+        calendar,
+        comment::{CommentStatus, Moderation},
+        post::{Post, PostStatus},
+    },
+    store::{NewComment, Submitted},
 };
 use reqwest::StatusCode;
 
@@ -899,5 +902,96 @@ async fn long_discussions_page_at_fifty_top_level_comments() {
     assert!(
         location.starts_with(&older),
         "a reply on an older page is sent there: {location}"
+    );
+}
+
+/// A comment dated after now (a clock ahead on another instance, an import) is later than a new one.
+async fn store_comment_at(
+    app: &TestApp,
+    post: &Post,
+    status: CommentStatus,
+    at: i64,
+) -> (i64, bool) {
+    let text = format!("Dated {at} ({status})");
+    let submitted = app
+        .store
+        .submit_comment(
+            &NewComment {
+                site_id: app.site.id,
+                post_id: post.id,
+                parent_id: None,
+                user_id: None,
+                author_name: "Clock",
+                author_email: "clock@example.org",
+                author_url: None,
+                author_ip: "192.0.2.9",
+                user_agent: "test",
+                content: &text,
+                content_html: &text,
+                status,
+                created_at: at,
+                cited: &[],
+                is_private: false,
+                grade: None,
+                passage: None,
+            },
+            0,
+        )
+        .await
+        .expect("store the comment");
+    match submitted {
+        Submitted::Stored {
+            comment,
+            last_of_post,
+        } => (comment.id, last_of_post),
+        other => panic!("not stored: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_new_thread_goes_to_the_newest_page_only_when_nothing_was_dated_after_it() {
+    let app = spawn_app().await;
+    let post = app.publish_post("Clocks").await;
+    app.set("comment_previously_approved", "off").await;
+    app.set("comment_flood_interval", "0").await;
+    app.set("comments_per_page", "5").await;
+    let now = calendar::now();
+
+    for at in now - 100..now - 96 {
+        let (_, last) = store_comment_at(&app, &post, CommentStatus::Approved, at).await;
+        assert!(last, "nothing follows a comment stored in date order");
+    }
+    let (_, last) = store_comment_at(&app, &post, CommentStatus::Spam, now + 3_600).await;
+    assert!(last);
+    let response = app
+        .leave_reply(
+            "203.0.113.70",
+            &TestApp::reply_fields(&post, "Ada", "The newest thread"),
+        )
+        .await;
+    let id = comment_id_of(&response);
+    assert_eq!(
+        response.headers()["location"].to_str().unwrap(),
+        format!("{}#comment-{id}", app.permalink(&post)),
+        "a spam comment dated later does not move a new thread off the newest page"
+    );
+
+    for at in now + 3_600..now + 3_605 {
+        store_comment_at(&app, &post, CommentStatus::Approved, at).await;
+    }
+    let (_, last) = store_comment_at(&app, &post, CommentStatus::Approved, now - 30).await;
+    assert!(!last, "a comment dated before others is not the last");
+    let response = app
+        .leave_reply(
+            "203.0.113.71",
+            &TestApp::reply_fields(&post, "Grace", "Before the clocks ahead"),
+        )
+        .await;
+    let id = comment_id_of(&response);
+    assert_eq!(
+        response.headers()["location"].to_str().unwrap(),
+        format!("{}comment-page-2/#comment-{id}", app.permalink(&post)),
+        "oldest first, five a page: four old ones and the one of now - 30, then Ada's and this one, then the \
+         five dated an hour ahead"
     );
 }

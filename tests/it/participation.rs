@@ -56,7 +56,7 @@ async fn comment(app: &TestApp, comment: Comment<'_>) -> i64 {
         .await
         .expect("store the comment")
     {
-        Submitted::Stored(stored) => stored.id,
+        Submitted::Stored { comment, .. } => comment.id,
         other => panic!("not stored: {other:?}"),
     }
 }
