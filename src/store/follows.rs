@@ -95,18 +95,76 @@ impl Store {
         Ok(row)
     }
 
-    /// The confirmed followers of a post's discussion, but the given address (the new comment's writer).
-    pub async fn followers(&self, post_id: i64, except_email: &str) -> StoreResult<Vec<Follow>> {
-        let rows = with_pool!(self, reader, |pool| {
+    /// Who hears of a newly approved comment, in one question: the post's author `author_id` if their address
+    /// is confirmed (`None` when the comment is theirs), and the discussion's confirmed followers but the
+    /// comment's writer.
+    pub async fn audience(
+        &self,
+        post_id: i64,
+        author_id: Option<i64>,
+        except_email: &str,
+    ) -> StoreResult<Audience> {
+        let rows: Vec<AudienceRow> = with_pool!(self, reader, |pool| {
             sqlx::query_as(&format!(
-                "SELECT {FOLLOW_COLUMNS} FROM follows
-                 WHERE post_id = $1 AND confirmed_at IS NOT NULL AND email_key <> $2 ORDER BY id"
+                "SELECT {FOLLOW_COLUMNS}, NULL AS author_email FROM follows
+                 WHERE post_id = $1 AND confirmed_at IS NOT NULL AND email_key <> $2
+                 UNION ALL
+                 SELECT NULL, NULL, NULL, NULL, NULL, NULL, email FROM users
+                 WHERE id = $3 AND email_confirmed_at IS NOT NULL
+                 ORDER BY 1"
             ))
             .bind(post_id)
             .bind(email_key(except_email))
+            .bind(author_id)
             .fetch_all(pool)
             .await
         })?;
-        Ok(rows)
+        let mut audience = Audience::default();
+        for (follow, author_email) in rows.into_iter().map(AudienceRow::split) {
+            if let Some(follow) = follow {
+                audience.followers.push(follow);
+            }
+            if author_email.is_some() {
+                audience.author_email = author_email;
+            }
+        }
+        Ok(audience)
+    }
+}
+
+/// Who is mailed a newly approved comment.
+#[derive(Debug, Default)]
+pub struct Audience {
+    /// The post's author's confirmed address.
+    pub author_email: Option<String>,
+    pub followers: Vec<Follow>,
+}
+
+/// A follower's row, or the author's address (the follower's columns empty).
+#[derive(sqlx::FromRow)]
+struct AudienceRow {
+    id: Option<i64>,
+    site_id: Option<i64>,
+    post_id: Option<i64>,
+    email: Option<String>,
+    token: Option<String>,
+    confirmed_at: Option<i64>,
+    author_email: Option<String>,
+}
+
+impl AudienceRow {
+    fn split(self) -> (Option<Follow>, Option<String>) {
+        let follow = match (self.id, self.site_id, self.post_id, self.email, self.token) {
+            (Some(id), Some(site_id), Some(post_id), Some(email), Some(token)) => Some(Follow {
+                id,
+                site_id,
+                post_id,
+                email,
+                token,
+                confirmed_at: self.confirmed_at,
+            }),
+            _ => None,
+        };
+        (follow, self.author_email)
     }
 }

@@ -232,7 +232,6 @@ pub async fn moderate(
             && let Some(post) = state.store.post_by_id(site.id, after.post_id).await?
         {
             notify::comment_approved(&state, &site, &post, &after).await;
-            notify::follow_up(&state, &site, &post, &after).await;
         }
     }
     let status =

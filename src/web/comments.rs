@@ -307,7 +307,6 @@ pub async fn leave_reply(
         }
         CommentStatus::Approved => {
             notify::comment_approved(&state, &site, &post, &stored).await;
-            notify::follow_up(&state, &site, &post, &stored).await;
         }
         CommentStatus::Pending => notify::comment_held(&state, &site, &post, &stored).await,
         CommentStatus::Spam | CommentStatus::Trash => {}

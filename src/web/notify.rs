@@ -8,38 +8,43 @@ use crate::{
         comment::{Comment, CommentStatus},
         post::Post,
     },
-    store::{FollowStart, Site},
+    store::{Follow, FollowStart, Site},
 };
 
 use super::AppState;
 
-/// Mails the post's author about a newly approved comment (not their own).
+/// Mails a newly approved comment to the post's author (not their own) and to the discussion's followers,
+/// who are found in one question.
 pub async fn comment_approved(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
-    if comment.user_id == Some(post.author_id) {
-        return;
-    }
-    let author = match state.store.user_by_id(post.author_id).await {
-        Ok(author) if author.email_confirmed => author,
-        Ok(_) => return,
-        Err(error) => return tracing::warn!(%error, "cannot find the post's author to notify"),
-    };
-    let body = format!(
-        "{commenter} commented on your post “{title}”:\n\n{text}\n\nRead and reply: {base}/?p={post_id}#comment-{id}\n",
-        commenter = comment.author_name,
-        title = post.title,
-        text = comment.content,
-        base = state.site_url(site),
-        post_id = post.id,
-        id = comment.id,
-    );
-    let subject = format!("[{}] New comment on “{}”", site.settings.title, post.title);
-    if let Err(error) = state
-        .mailer
-        .send(Some(site.id), &author.email, &subject, &body)
+    let author_id = (comment.user_id != Some(post.author_id)).then_some(post.author_id);
+    let audience = match state
+        .store
+        .audience(post.id, author_id, &comment.author_email)
         .await
     {
-        tracing::warn!(%error, "cannot queue the comment notification");
+        Ok(audience) => audience,
+        Err(error) => return tracing::warn!(%error, "cannot find whom to notify of the comment"),
+    };
+    if let Some(author_email) = &audience.author_email {
+        let body = format!(
+            "{commenter} commented on your post “{title}”:\n\n{text}\n\nRead and reply: {base}/?p={post_id}#comment-{id}\n",
+            commenter = comment.author_name,
+            title = post.title,
+            text = comment.content,
+            base = state.site_url(site),
+            post_id = post.id,
+            id = comment.id,
+        );
+        let subject = format!("[{}] New comment on “{}”", site.settings.title, post.title);
+        if let Err(error) = state
+            .mailer
+            .send(Some(site.id), author_email, &subject, &body)
+            .await
+        {
+            tracing::warn!(%error, "cannot queue the comment notification");
+        }
     }
+    mail_followers(state, site, post, comment, &audience.followers).await;
 }
 
 /// Mails the site's staff a post author's private question on their own post.
@@ -156,17 +161,28 @@ pub async fn start_following(
     }
 }
 
-/// Mails a newly approved comment to the discussion's confirmed followers (not its writer; never a private
-/// comment), each mail with its one-click unsubscribe link.
+/// Mails a newly approved comment to the discussion's confirmed followers only.
 pub async fn follow_up(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
-    if comment.is_private || comment.status != CommentStatus::Approved {
-        return;
+    match state
+        .store
+        .audience(post.id, None, &comment.author_email)
+        .await
+    {
+        Ok(audience) => mail_followers(state, site, post, comment, &audience.followers).await,
+        Err(error) => tracing::warn!(%error, "cannot find the discussion's followers"),
     }
-    let followers = match state.store.followers(post.id, &comment.author_email).await {
-        Ok(followers) => followers,
-        Err(error) => return tracing::warn!(%error, "cannot find the discussion's followers"),
-    };
-    if followers.is_empty() {
+}
+
+/// Mails the followers of a discussion (not the comment's writer; never a private comment) a newly approved
+/// comment, each mail with its one-click unsubscribe link.
+async fn mail_followers(
+    state: &AppState,
+    site: &Site,
+    post: &Post,
+    comment: &Comment,
+    followers: &[Follow],
+) {
+    if comment.is_private || comment.status != CommentStatus::Approved || followers.is_empty() {
         return;
     }
     let base = state.site_url(site);

@@ -142,3 +142,38 @@ async fn a_follower_confirms_gets_each_new_comment_and_unsubscribes_in_one_click
     assert_eq!(cys.len(), 1);
     assert!(cys[0].subject.contains("Confirm"));
 }
+
+#[tokio::test]
+async fn the_posts_author_and_the_followers_hear_of_the_same_approved_comment() {
+    let app = spawn_app().await;
+    app.set("comment_flood_interval", "0").await;
+    app.set("comment_previously_approved", "off").await;
+    let post = app.publish_post("The Berlin Airlift").await;
+    let writer = app.author().await.email;
+    let ada = "ada@example.org";
+    comment(&app, &post, "Ada", "Following the airlift.", true).await;
+    let confirm = app.link_mailed_to(ada).await;
+    assert_eq!(app.page(&confirm).await.0, StatusCode::OK);
+    let to_the_writer = mails_to(&app, &writer).await.len();
+    assert_eq!(to_the_writer, 1, "the writer heard of Ada's comment");
+
+    let bo = comment(&app, &post, "Bo", "Candy bombers over Tempelhof.", false).await;
+    let writers = mails_to(&app, &writer).await;
+    assert_eq!(writers.len(), 2);
+    assert!(writers[0].body.contains("commented on your post"));
+    assert!(writers[0].body.contains("Candy bombers over Tempelhof."));
+    assert!(writers[0].body.contains(&format!("#comment-{bo}")));
+    assert!(
+        !writers[0].body.contains("/follow/stop/"),
+        "the writer does not follow: no unsubscribe link"
+    );
+    let adas = mails_to(&app, ada).await;
+    assert!(adas[0].body.contains("Candy bombers over Tempelhof."));
+    assert!(adas[0].body.contains("/follow/stop/"));
+
+    // A held comment is for the moderators only.
+    app.set("comment_moderation", "on").await;
+    comment(&app, &post, "Cy", "Held for now.", false).await;
+    assert_eq!(mails_to(&app, &writer).await.len(), 2);
+    assert_eq!(mails_to(&app, ada).await.len(), adas.len());
+}
