@@ -479,6 +479,9 @@ async fn seed(store: &Store, posts: usize) -> anyhow::Result<Seeded> {
             top_level.push(comment.id);
         }
     }
+    // A site that has run for a while has had its statistics gathered: without them PostgreSQL plans the
+    // comment's checks as if the table were empty, and keeps those plans while it fills.
+    store.settle_after_bulk_writes().await?;
     let all = store.all_posts(site.id).await?;
     let comment_target = all
         .iter()

@@ -1,5 +1,5 @@
 //! Bulk generation of a large site for the growth benchmark: many posts and comments in a few statements,
-//! each row made by the database from a counter. Nothing else uses it.
+//! each row made by the database from a counter. Only the benchmarks use it.
 
 use super::{Store, StoreResult, with_pool};
 
@@ -95,6 +95,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+            Ok::<(), sqlx::Error>(())
+        })?;
+        self.settle_after_bulk_writes().await
+    }
+
+    /// Brings the query planner's statistics up to date after many rows arrived at once, as PostgreSQL's
+    /// autovacuum would within a minute (on SQLite: folds the write-ahead log into the database).
+    pub async fn settle_after_bulk_writes(&self) -> StoreResult<()> {
+        with_pool!(self, writer, |pool, dialect| {
             sqlx::query(dialect.after_bulk_write).execute(pool).await?;
             Ok(())
         })
