@@ -26,14 +26,13 @@ pub async fn comment_approved(state: &AppState, site: &Site, post: &Post, commen
         Err(error) => return tracing::warn!(%error, "cannot find whom to notify of the comment"),
     };
     if let Some(author_email) = &audience.author_email {
-        let body = format!(
-            "{commenter} commented on your post “{title}”:\n\n{text}\n\nRead and reply: {base}/?p={post_id}#comment-{id}\n",
-            commenter = comment.author_name,
-            title = post.title,
-            text = comment.content,
-            base = state.site_url(site),
-            post_id = post.id,
-            id = comment.id,
+        let body = comment_mail(
+            state,
+            site,
+            post,
+            comment,
+            &format!("{} commented on your post", comment.author_name),
+            "Read and reply",
         );
         let subject = format!("[{}] New comment on “{}”", site.settings.title, post.title);
         if let Err(error) = state
@@ -47,20 +46,38 @@ pub async fn comment_approved(state: &AppState, site: &Site, post: &Post, commen
     mail_followers(state, site, post, comment, &audience.followers).await;
 }
 
+/// A mail about one comment: who did what on which post, the comment's text, and a link to it under `link_label`.
+fn comment_mail(
+    state: &AppState,
+    site: &Site,
+    post: &Post,
+    comment: &Comment,
+    what_happened: &str,
+    link_label: &str,
+) -> String {
+    format!(
+        "{what_happened} “{title}”:\n\n{text}\n\n{link_label}: {base}/?p={post_id}#comment-{id}\n",
+        title = post.title,
+        text = comment.content,
+        base = state.site_url(site),
+        post_id = post.id,
+        id = comment.id,
+    )
+}
+
 /// Mails the site's staff a post author's private question on their own post.
 pub async fn private_question(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
     let staff = match state.store.staff_of(site.id).await {
         Ok(staff) => staff,
         Err(error) => return tracing::warn!(%error, "cannot find the staff to notify"),
     };
-    let body = format!(
-        "{name} asks privately about their post “{title}”:\n\n{text}\n\nAnswer (privately): {base}/?p={post_id}#comment-{id}\n",
-        name = comment.author_name,
-        title = post.title,
-        text = comment.content,
-        base = state.site_url(site),
-        post_id = post.id,
-        id = comment.id,
+    let body = comment_mail(
+        state,
+        site,
+        post,
+        comment,
+        &format!("{} asks privately about their post", comment.author_name),
+        "Answer (privately)",
     );
     let subject = format!(
         "[{}] A private question on “{}”",

@@ -948,6 +948,15 @@ async fn store_comment_at(
     }
 }
 
+/// Leaves a top-level comment over HTTP: its id, and where the answer sends its writer.
+async fn new_thread(app: &TestApp, post: &Post, name: &str, text: &str) -> (i64, String) {
+    let response = app
+        .leave_reply("203.0.113.70", &TestApp::reply_fields(post, name, text))
+        .await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    (comment_id_of(&response), location)
+}
+
 #[tokio::test]
 async fn a_new_thread_goes_to_the_newest_page_only_when_nothing_was_dated_after_it() {
     let app = spawn_app().await;
@@ -963,15 +972,9 @@ async fn a_new_thread_goes_to_the_newest_page_only_when_nothing_was_dated_after_
     }
     let (_, last) = store_comment_at(&app, &post, CommentStatus::Spam, now + 3_600).await;
     assert!(last);
-    let response = app
-        .leave_reply(
-            "203.0.113.70",
-            &TestApp::reply_fields(&post, "Ada", "The newest thread"),
-        )
-        .await;
-    let id = comment_id_of(&response);
+    let (id, location) = new_thread(&app, &post, "Ada", "The newest thread").await;
     assert_eq!(
-        response.headers()["location"].to_str().unwrap(),
+        location,
         format!("{}#comment-{id}", app.permalink(&post)),
         "a spam comment dated later does not move a new thread off the newest page"
     );
@@ -981,15 +984,9 @@ async fn a_new_thread_goes_to_the_newest_page_only_when_nothing_was_dated_after_
     }
     let (_, last) = store_comment_at(&app, &post, CommentStatus::Approved, now - 30).await;
     assert!(!last, "a comment dated before others is not the last");
-    let response = app
-        .leave_reply(
-            "203.0.113.71",
-            &TestApp::reply_fields(&post, "Grace", "Before the clocks ahead"),
-        )
-        .await;
-    let id = comment_id_of(&response);
+    let (id, location) = new_thread(&app, &post, "Grace", "Before the clocks ahead").await;
     assert_eq!(
-        response.headers()["location"].to_str().unwrap(),
+        location,
         format!("{}comment-page-2/#comment-{id}", app.permalink(&post)),
         "oldest first, five a page: four old ones and the one of now - 30, then Ada's and this one, then the \
          five dated an hour ahead"
