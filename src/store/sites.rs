@@ -27,7 +27,7 @@ pub struct SiteVersions {
 }
 
 /// A site joined with its settings: one row per setting (or one row with none).
-const SITE_WITH_SETTINGS: &str = "SELECT s.id, s.slug, s.content_version, s.settings_version, ss.key, ss.value FROM sites s LEFT JOIN site_settings ss ON ss.site_id = s.id";
+const SITE_WITH_SETTINGS: &str = "SELECT s.id, s.slug, s.content_version, s.settings_version, ss.key, ss.value FROM site_versions s LEFT JOIN site_settings ss ON ss.site_id = s.id";
 
 type SiteRow = (i64, String, i64, i64, Option<String>, Option<String>);
 
@@ -122,7 +122,7 @@ impl Store {
     pub async fn site_versions_or_main(&self, slug: &str) -> StoreResult<SiteVersions> {
         let rows: Vec<(i64, String, i64, i64)> = with_pool!(self, reader, |pool| {
             sqlx::query_as(
-                "SELECT id, slug, content_version, settings_version FROM sites WHERE slug = $1 OR slug = $2",
+                "SELECT id, slug, content_version, settings_version FROM site_versions WHERE slug = $1 OR slug = $2",
             )
             .bind(slug)
             .bind(crate::demo::MAIN_SITE)

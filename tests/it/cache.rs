@@ -366,3 +366,49 @@ async fn settings_are_read_again_only_when_they_change() {
     let (_, home) = fetch(&client(), &app.url("/")).await;
     assert!(home.contains("HIST 101, spring"));
 }
+
+#[tokio::test]
+async fn comments_written_at_once_each_move_the_content_version() {
+    let app = spawn_app().await;
+    let post = app.publish(PostSpec::post("Busy evening")).await;
+    app.set("comment_previously_approved", "off").await;
+    app.set("comment_flood_interval", "0").await;
+    let versions = || async { app.store.site_versions_or_main("main").await.unwrap() };
+    let before = versions().await;
+
+    let replies = (0..8).map(|n| {
+        let app = &app;
+        let post = &post;
+        async move {
+            let fields =
+                TestApp::reply_fields(post, &format!("Writer {n}"), &format!("At once, {n}"));
+            app.leave_reply(&format!("198.51.100.{}", 40 + n), &fields)
+                .await
+                .status()
+        }
+    });
+    for status in futures_util::future::join_all(replies).await {
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(
+        versions().await.content_version,
+        before.content_version + 8,
+        "each approved comment moved the version once, whichever connection stored it"
+    );
+    let held = app
+        .leave_reply(
+            "198.51.100.60",
+            &TestApp::reply_fields(
+                &post,
+                "Stranger",
+                "A link http://a.example http://b.example",
+            ),
+        )
+        .await;
+    assert_eq!(held.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        versions().await.content_version,
+        before.content_version + 8,
+        "a held comment changes no public page"
+    );
+}
