@@ -104,15 +104,14 @@ impl Store {
         author_id: Option<i64>,
         except_email: &str,
     ) -> StoreResult<Audience> {
-        let rows: Vec<AudienceRow> = with_pool!(self, reader, |pool| {
-            sqlx::query_as(&format!(
-                "SELECT {FOLLOW_COLUMNS}, NULL AS author_email FROM follows
+        // A follower's row has its token; the author's has none.
+        let rows: Vec<(String, Option<String>)> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(
+                "SELECT email, token FROM follows
                  WHERE post_id = $1 AND confirmed_at IS NOT NULL AND email_key <> $2
                  UNION ALL
-                 SELECT NULL, NULL, NULL, NULL, NULL, NULL, email FROM users
-                 WHERE id = $3 AND email_confirmed_at IS NOT NULL
-                 ORDER BY 1"
-            ))
+                 SELECT email, NULL FROM users WHERE id = $3 AND email_confirmed_at IS NOT NULL",
+            )
             .bind(post_id)
             .bind(email_key(except_email))
             .bind(author_id)
@@ -120,12 +119,10 @@ impl Store {
             .await
         })?;
         let mut audience = Audience::default();
-        for (follow, author_email) in rows.into_iter().map(AudienceRow::split) {
-            if let Some(follow) = follow {
-                audience.followers.push(follow);
-            }
-            if author_email.is_some() {
-                audience.author_email = author_email;
+        for (email, token) in rows {
+            match token {
+                Some(token) => audience.followers.push(Follower { email, token }),
+                None => audience.author_email = Some(email),
             }
         }
         Ok(audience)
@@ -137,34 +134,12 @@ impl Store {
 pub struct Audience {
     /// The post's author's confirmed address.
     pub author_email: Option<String>,
-    pub followers: Vec<Follow>,
+    pub followers: Vec<Follower>,
 }
 
-/// A follower's row, or the author's address (the follower's columns empty).
-#[derive(sqlx::FromRow)]
-struct AudienceRow {
-    id: Option<i64>,
-    site_id: Option<i64>,
-    post_id: Option<i64>,
-    email: Option<String>,
-    token: Option<String>,
-    confirmed_at: Option<i64>,
-    author_email: Option<String>,
-}
-
-impl AudienceRow {
-    fn split(self) -> (Option<Follow>, Option<String>) {
-        let follow = match (self.id, self.site_id, self.post_id, self.email, self.token) {
-            (Some(id), Some(site_id), Some(post_id), Some(email), Some(token)) => Some(Follow {
-                id,
-                site_id,
-                post_id,
-                email,
-                token,
-                confirmed_at: self.confirmed_at,
-            }),
-            _ => None,
-        };
-        (follow, self.author_email)
-    }
+/// A confirmed follower's address and the token of their unsubscribe link.
+#[derive(Debug)]
+pub struct Follower {
+    pub email: String,
+    pub token: String,
 }

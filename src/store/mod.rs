@@ -31,7 +31,7 @@ pub use accounts::{Failures, SessionRecord, TokenPurpose};
 pub use autosaves::Autosave;
 pub use backup::{Contents, POSTGRES_BACKUPS, sqlite_file};
 pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, Submitted};
-pub use follows::{Audience, Follow, FollowStart};
+pub use follows::{Audience, Follow, FollowStart, Follower};
 pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};
 pub use members::Membership;
 pub use outbox::OutboxMail;

@@ -16,6 +16,7 @@ use crate::{
         },
         markup,
         post::Post,
+        thread::CommentPage,
     },
     store::{NewComment, Site, Submitted},
 };
@@ -336,18 +337,19 @@ pub async fn leave_reply(
     }
     .remember(remember);
     let target = match stored.status {
-        // A thread that nothing followed when it was stored ends the newest page.
-        CommentStatus::Approved | CommentStatus::Pending
-            if stored.parent_id.is_none() && last_of_post =>
-        {
-            format!(
-                "{}#comment-{}",
-                super::posts::permalink_of(&state, &site, &post).await?,
-                stored.id
-            )
-        }
         CommentStatus::Approved | CommentStatus::Pending => {
-            comment_location(&state, &site, &post, stored.id, &visitor.held, sees_private).await?
+            // A thread that nothing followed when it was stored ends the newest page.
+            let known = (stored.parent_id.is_none() && last_of_post).then_some(CommentPage::Newest);
+            comment_location(
+                &state,
+                &site,
+                &post,
+                stored.id,
+                known,
+                &visitor.held,
+                sees_private,
+            )
+            .await?
         }
         CommentStatus::Spam | CommentStatus::Trash => {
             super::posts::permalink_of(&state, &site, &post).await?

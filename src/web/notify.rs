@@ -8,7 +8,7 @@ use crate::{
         comment::{Comment, CommentStatus},
         post::Post,
     },
-    store::{Follow, FollowStart, Site},
+    store::{FollowStart, Follower, Site},
 };
 
 use super::AppState;
@@ -197,7 +197,7 @@ async fn mail_followers(
     site: &Site,
     post: &Post,
     comment: &Comment,
-    followers: &[Follow],
+    followers: &[Follower],
 ) {
     if comment.is_private || comment.status != CommentStatus::Approved || followers.is_empty() {
         return;

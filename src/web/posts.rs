@@ -92,12 +92,14 @@ pub async fn permalink_of(state: &Scoped, site: &Site, post: &Post) -> Result<St
     state.post_address(site, post).await
 }
 
-/// The path of the comment page a comment appears on, with its anchor.
+/// The path of the comment page a comment appears on, with its anchor; `known` when its page is already known
+/// (nothing is then asked of the database).
 pub async fn comment_location(
     state: &Scoped,
     site: &Site,
     post: &Post,
     comment_id: i64,
+    known: Option<CommentPage>,
     held: &[i64],
     with_private: bool,
 ) -> Result<String, WebError> {
@@ -105,16 +107,21 @@ pub async fn comment_location(
     if post.discusses_reading {
         return Ok(format!("{permalink}#comment-{comment_id}"));
     }
-    let place = state
-        .store
-        .page_of_comment(
-            post.id,
-            comment_id,
-            held,
-            site.settings.comments_per_page,
-            with_private,
-        )
-        .await?;
+    let place = match known {
+        Some(place) => Some(place),
+        None => {
+            state
+                .store
+                .page_of_comment(
+                    post.id,
+                    comment_id,
+                    held,
+                    site.settings.comments_per_page,
+                    with_private,
+                )
+                .await?
+        }
+    };
     Ok(match place {
         Some(CommentPage::Earlier(page)) => format!(
             "{}#comment-{comment_id}",
