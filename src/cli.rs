@@ -7,19 +7,23 @@ use anyhow::{Context, bail};
 use clap::Parser;
 
 use crate::{
+    address,
     config::{
-        Cli, Command, CommentCommand, Config, ExportCommand, ImportCommand, ListFormat, OnOff,
-        PostCommand, ReadingCommand, ServeArgs, SiteCommand, UserCommand,
+        Cli, Command, CommentCommand, Config, DEFAULT_BASE_URL, DEFAULT_MAIL_FROM, ExportCommand,
+        ImportCommand, ListFormat, OnOff, PostCommand, ReadingCommand, ServeArgs, SiteCommand,
+        UserCommand,
     },
     demo,
+    discussion::{Discussion, DiscussionError, Mail},
+    domain::site::MAIN_SITE,
     domain::{
         calendar::{self, SiteZone},
         comment::{Comment, CommentStatus, Moderation},
-        permalink,
         post::{Post, PostKind, PostStatus, SourceFormat, effective_status},
         slug,
         user::{Role, hash_password, is_valid_email},
     },
+    mail::Mailer,
     startup::Application,
     store::{CommentFilter, NewPost, NewUser, Site, Store, StoreError},
 };
@@ -68,7 +72,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export(ExportCommand::Wxr { output, base_url }) => {
             let (store, site) = open(&cli.database_url, &cli.site).await?;
-            let base = format!("{}{}", base_url.trim_end_matches('/'), site.path_prefix());
+            let base = base_url.trim_end_matches('/');
             match output {
                 Some(path) => {
                     let partial = path.with_extension("partial");
@@ -76,7 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         std::fs::File::create(&partial)
                             .with_context(|| format!("creating {}", partial.display()))?,
                     );
-                    crate::wxr::export::export(&store, &site, &base, &mut file).await?;
+                    crate::wxr::export::export(&store, &site, base, &mut file).await?;
                     file.into_inner()
                         .map_err(|error| error.into_error())?
                         .sync_all()?;
@@ -86,7 +90,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => {
                     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-                    crate::wxr::export::export(&store, &site, &base, &mut stdout).await?;
+                    crate::wxr::export::export(&store, &site, base, &mut stdout).await?;
                     stdout.flush()?;
                 }
             }
@@ -153,14 +157,14 @@ async fn reading_command(
                 Err(StoreError::Conflict(message)) => bail!("the reading was not added: {message}"),
                 other => other?,
             };
-            println!("{}/readings/{}/", site.path_prefix(), reading.slug);
+            println!("{}/readings/{}/", site.root(), reading.slug);
         }
         ReadingCommand::List => {
             for reading in store.readings(site.id).await? {
                 println!(
                     "{}\t{}/readings/{}/\t{}",
                     reading.label,
-                    site.path_prefix(),
+                    site.root(),
                     reading.slug,
                     reading.title
                 );
@@ -251,7 +255,7 @@ async fn restore(database_url: &str, file: &std::path::Path, force: bool) -> any
 async fn open(database_url: &str, site_slug: &str) -> anyhow::Result<(Store, Site)> {
     let store = Store::connect(database_url).await?;
     store.migrate().await?;
-    let site = if site_slug == demo::MAIN_SITE {
+    let site = if site_slug == MAIN_SITE {
         demo::ensure_main_site(&store).await?
     } else {
         match store.site_by_slug(site_slug).await {
@@ -471,21 +475,9 @@ async fn post_command(store: &Store, site: &Site, command: PostCommand) -> anyho
     }
 }
 
-/// The public path of a published post, or its short link (`/?p=ID`) while it is not public.
+/// Where a post is read: its public address once published, its preview in the editor before.
 async fn link_of(store: &Store, site: &Site, post: &Post) -> anyhow::Result<String> {
-    let prefix = site.path_prefix();
-    if !post.is_public() {
-        return Ok(format!("{prefix}/?p={}", post.id));
-    }
-    let lineage = if post.kind == PostKind::Page {
-        store.page_lineage(post).await?
-    } else {
-        Vec::new()
-    };
-    Ok(format!(
-        "{prefix}{}",
-        permalink::permalink(post, &site.settings.zone(), &lineage)
-    ))
+    Ok(address::of(store, site, address::Target::Preview(post)).await?)
 }
 
 async fn comment_command(
@@ -493,7 +485,7 @@ async fn comment_command(
     site: &Site,
     command: CommentCommand,
 ) -> anyhow::Result<()> {
-    let (id, action) = match command {
+    let (id, action, mail) = match command {
         CommentCommand::List {
             status,
             post,
@@ -521,21 +513,48 @@ async fn comment_command(
             }
             return Ok(());
         }
-        CommentCommand::Approve { id } => (id, Moderation::Approve),
-        CommentCommand::Unapprove { id } => (id, Moderation::Unapprove),
-        CommentCommand::Spam { id } => (id, Moderation::Spam),
-        CommentCommand::Trash { id } => (id, Moderation::Trash),
-        CommentCommand::Restore { id } => (id, Moderation::Restore),
+        CommentCommand::Approve { id, mail } => (id, Moderation::Approve, Some(mail)),
+        CommentCommand::Unapprove { id } => (id, Moderation::Unapprove, None),
+        CommentCommand::Spam { id } => (id, Moderation::Spam, None),
+        CommentCommand::Trash { id } => (id, Moderation::Trash, None),
+        CommentCommand::Restore { id, mail } => (id, Moderation::Restore, Some(mail)),
     };
-    let comment = match store
-        .moderate_comment(site.id, id, action, calendar::now())
+    let (base_url, mail_from, sends) = match &mail {
+        Some(mail) => (
+            mail.base_url.as_str(),
+            mail.mail_from.as_str(),
+            !mail.no_mail,
+        ),
+        None => (DEFAULT_BASE_URL, DEFAULT_MAIL_FROM, false),
+    };
+    let discussion = Discussion::new(
+        store.clone(),
+        Mailer::new(store.clone(), None, mail_from)?,
+        base_url,
+    );
+    let moderated = match discussion
+        .moderate(
+            site,
+            id,
+            action,
+            if sends { Mail::Send } else { Mail::Skip },
+        )
         .await
     {
-        Err(StoreError::NotFound) => bail!("there is no comment with the id {id}"),
-        Err(StoreError::Conflict(message)) => bail!(message),
+        Err(DiscussionError::NotFound) => bail!("there is no comment with the id {id}"),
+        Err(DiscussionError::NotApplicable(reason)) => bail!(reason),
         other => other?,
     };
-    println!("comment {} is now {}", comment.id, comment.status);
+    println!(
+        "comment {} is now {}",
+        moderated.comment.id, moderated.comment.status
+    );
+    match moderated.mails {
+        0 if mail.as_ref().is_some_and(|mail| mail.no_mail) => println!("no mail sent (--no-mail)"),
+        0 => {}
+        1 => println!("1 mail put in the outbox (the server delivers it)"),
+        many => println!("{many} mails put in the outbox (the server delivers them)"),
+    }
     Ok(())
 }
 
@@ -590,7 +609,7 @@ fn print_table(comments: &[Comment]) {
 /// Creates a course site at `/SLUG/`, refusing a slug that a page of the main site or another site uses.
 async fn add_site(store: &Store, slug_text: &str, title: &str) -> anyhow::Result<()> {
     let main = demo::ensure_main_site(store).await?;
-    if !slug::is_valid_given(slug_text) || slug_text == demo::MAIN_SITE {
+    if !slug::is_valid_given(slug_text) || slug_text == MAIN_SITE {
         bail!(
             "'{slug_text}' is not a usable site slug: lower-case letters, digits and dashes, not a reserved word or a number"
         );

@@ -4,6 +4,12 @@ use std::net::SocketAddr;
 
 use clap::{Args, Parser, Subcommand};
 
+/// The public address commands write into links when none is given (a server run with no settings).
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080";
+
+/// The sender of colloquy's mails when none is given.
+pub const DEFAULT_MAIL_FROM: &str = "colloquy <colloquy@localhost>";
+
 /// colloquy: a course blog server.
 #[derive(Debug, Parser)]
 #[command(name = "colloquy", version, about, long_about = None)]
@@ -89,7 +95,7 @@ pub enum ExportCommand {
         #[arg(
             long,
             env = "COLLOQUY_BASE_URL",
-            default_value = "http://127.0.0.1:8080"
+            default_value = DEFAULT_BASE_URL
         )]
         base_url: String,
     },
@@ -123,7 +129,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "COLLOQUY_MAIL_FROM",
-        default_value = "colloquy <colloquy@localhost>"
+        default_value = DEFAULT_MAIL_FROM
     )]
     pub mail_from: String,
 
@@ -149,7 +155,7 @@ impl Default for ServeArgs {
             trusted_proxies: Vec::new(),
             secret_key: None,
             smtp_url: None,
-            mail_from: "colloquy <colloquy@localhost>".into(),
+            mail_from: DEFAULT_MAIL_FROM.into(),
             no_demo: false,
             page_cache_mb: 64,
             header_timeout_seconds: 10,
@@ -233,16 +239,46 @@ pub enum CommentCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
     },
-    /// Approve a comment.
-    Approve { id: i64 },
+    /// Approve a comment; the post's author and the discussion's followers are mailed, as from the dashboard.
+    Approve {
+        id: i64,
+        #[command(flatten)]
+        mail: ModerationMail,
+    },
     /// Send a comment back to the moderation queue.
     Unapprove { id: i64 },
     /// Mark a comment as spam.
     Spam { id: i64 },
     /// Move a comment to the trash.
     Trash { id: i64 },
-    /// Take a comment back out of the trash.
-    Restore { id: i64 },
+    /// Take a comment back out of the trash (approved again: mailed as an approval is).
+    Restore {
+        id: i64,
+        #[command(flatten)]
+        mail: ModerationMail,
+    },
+}
+
+/// The mails a moderation sends: put in the outbox, which the server delivers (by SMTP when it has it).
+#[derive(Debug, clap::Args)]
+pub struct ModerationMail {
+    /// Send no mail about this moderation.
+    #[arg(long)]
+    pub no_mail: bool,
+    /// The public address of the main site, for the links in the mails.
+    #[arg(
+        long,
+        env = "COLLOQUY_BASE_URL",
+        default_value = DEFAULT_BASE_URL
+    )]
+    pub base_url: String,
+    /// The sender of the mails.
+    #[arg(
+        long,
+        env = "COLLOQUY_MAIL_FROM",
+        default_value = DEFAULT_MAIL_FROM
+    )]
+    pub mail_from: String,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

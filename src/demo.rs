@@ -10,13 +10,11 @@ use crate::{
         markup,
         post::{PostKind, PostStatus, SourceFormat},
         reading::{self, Reading, ReadingDetails},
+        site::MAIN_SITE,
         user::{Role, User, hash_password},
     },
     store::{NewComment, NewPost, NewUser, Site, Store, StoreError},
 };
-
-/// The site every install has, served at `/`.
-pub const MAIN_SITE: &str = "main";
 
 /// The main site, created (untitled) when the database has none.
 pub async fn ensure_main_site(store: &Store) -> anyhow::Result<Site> {

@@ -8,9 +8,11 @@
 //! - `startup` builds the application from a `Config`; `cli` carries out the instructor's commands; `demo`
 //!   fills an empty database with a small course.
 
+pub mod address;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod discussion;
 pub mod domain;
 pub mod mail;
 pub mod startup;

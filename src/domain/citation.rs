@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::markup::SafeHtml;
+use super::{markup::SafeHtml, site::SiteRoot};
 
 /// One citation found in a text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -283,6 +283,8 @@ pub struct CitableReading {
 /// The readings a text may cite: a site's readings, and the one its post discusses.
 #[derive(Clone, Debug, Default)]
 pub struct Citable {
+    /// The root of the readings' site, which their links start with.
+    pub root: SiteRoot,
     pub readings: Vec<CitableReading>,
     /// The reading a citation without a label cites.
     pub default: Option<i64>,
@@ -306,9 +308,9 @@ impl Citable {
     }
 }
 
-/// The address of a reading's page.
-pub fn page_href(slug: &str, page: u32) -> String {
-    format!("/readings/{slug}/#page-{page}")
+/// The address of a reading's page, on the site whose root is `root`.
+pub fn page_href(root: &SiteRoot, slug: &str, page: u32) -> String {
+    root.join(&format!("/readings/{slug}/#page-{page}"))
 }
 
 /// A citation of a known reading, as it is kept.
@@ -334,7 +336,7 @@ pub fn link_citations(html: &SafeHtml, citable: &Citable) -> (SafeHtml, Vec<Cite
             last_page: citation.last_page,
             quote: citation.quote.clone(),
         });
-        Some(page_href(&reading.slug, citation.first_page))
+        Some(page_href(&citable.root, &reading.slug, citation.first_page))
     });
     // The input was sanitized; what was added is an anchor whose address is escaped.
     (SafeHtml::from_stored(linked), cited)

@@ -32,6 +32,46 @@ impl fmt::Display for SafeHtml {
     }
 }
 
+impl SafeHtml {
+    /// The same HTML with its root-relative links and images (`href="/…"`, `src="/…"`, not `//host/…`) made
+    /// absolute against `origin` (`https://blog.example`), for feed readers, which have no page to resolve
+    /// them against. Addresses are kept as their authors wrote them otherwise.
+    pub fn with_absolute_links(&self, origin: &str) -> Self {
+        let html = self.as_str();
+        let mut out = String::with_capacity(html.len() + html.len() / 16);
+        let mut in_tag = false;
+        let mut quote: Option<char> = None;
+        let mut rest = html;
+        while let Some(character) = rest.chars().next() {
+            if in_tag && quote.is_none() {
+                let at_attribute = [" href=\"/", " src=\"/"]
+                    .into_iter()
+                    .find(|attribute| rest.starts_with(attribute));
+                if let Some(attribute) = at_attribute {
+                    let (name, after) = rest.split_at(attribute.len() - 1);
+                    out.push_str(name);
+                    if !after.starts_with("//") {
+                        out.push_str(origin);
+                    }
+                    quote = Some('"');
+                    rest = after;
+                    continue;
+                }
+            }
+            match (in_tag, quote, character) {
+                (false, _, '<') => in_tag = true,
+                (true, None, '>') => in_tag = false,
+                (true, None, '"' | '\'') => quote = Some(character),
+                (true, Some(open), close) if open == close => quote = None,
+                _ => {}
+            }
+            out.push(character);
+            rest = &rest[character.len_utf8()..];
+        }
+        Self(out)
+    }
+}
+
 static POST_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(post_cleaner);
 
 /// What a post's HTML may hold: ammonia's defaults plus footnotes and table alignment.
@@ -406,5 +446,16 @@ mod tests {
         assert_eq!(text, "Fish & chips are good.");
         assert_eq!(excerpt(&text, 3), "Fish & chips […]");
         assert_eq!(excerpt(&text, 55), "Fish & chips are good.");
+    }
+
+    #[test]
+    fn feeds_get_absolute_links_only_for_root_relative_addresses() {
+        let html = SafeHtml::from_stored(
+            r#"<p>a href="/text" <a href="/hist-220/x/">x</a> <a href="//cdn.example/x">c</a> <img src="/welcome.png" alt="a > b"> <a href="https://e.org/" title="/t">e</a></p>"#.to_owned(),
+        );
+        assert_eq!(
+            html.with_absolute_links("https://blog.example").as_str(),
+            r#"<p>a href="/text" <a href="https://blog.example/hist-220/x/">x</a> <a href="//cdn.example/x">c</a> <img src="https://blog.example/welcome.png" alt="a > b"> <a href="https://e.org/" title="/t">e</a></p>"#
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod reading;
 pub mod roster;
 pub mod search;
 pub mod settings;
+pub mod site;
 pub mod slug;
 pub mod thread;
 pub mod user;

@@ -201,3 +201,8 @@ mod password_tests {
         assert!(!verify_password("anything", "not a hash"));
     }
 }
+
+/// A fresh secret for a mailed link, a session or a follow: 256 random bits, hex.
+pub fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}

@@ -4,6 +4,7 @@ use crate::domain::{
     citation::{Citable, CitableReading, label_key},
     post::Post,
     reading::{Reading, ReadingDetails},
+    site::SiteRoot,
     slug,
 };
 
@@ -216,16 +217,23 @@ impl Store {
 
     /// The readings a text of this site may cite, citations without a label going to `default`.
     pub async fn citable(&self, site_id: i64, default: Option<i64>) -> StoreResult<Citable> {
-        let rows: Vec<(i64, String, String)> = with_pool!(self, reader, |pool| {
-            sqlx::query_as("SELECT id, slug, label_key FROM readings WHERE site_id = $1")
-                .bind(site_id)
-                .fetch_all(pool)
-                .await
+        let rows: Vec<(i64, String, String, String)> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(
+                "SELECT r.id, r.slug, r.label_key, s.slug FROM readings r JOIN sites s ON s.id = r.site_id
+                 WHERE r.site_id = $1",
+            )
+            .bind(site_id)
+            .fetch_all(pool)
+            .await
         })?;
         Ok(Citable {
+            root: rows
+                .first()
+                .map(|(_, _, _, site_slug)| SiteRoot::for_slug(site_slug))
+                .unwrap_or_default(),
             readings: rows
                 .into_iter()
-                .map(|(id, slug, label_key)| CitableReading {
+                .map(|(id, slug, label_key, _)| CitableReading {
                     id,
                     slug,
                     label_key,

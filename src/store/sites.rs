@@ -1,22 +1,9 @@
 //! Sites and their settings.
 
-use crate::domain::{settings::SiteSettings, user::Role};
+pub use crate::domain::site::Site;
+use crate::domain::{settings::SiteSettings, site::MAIN_SITE, user::Role};
 
 use super::{Store, StoreError, StoreResult, with_pool};
-
-/// A course site with its settings.
-#[derive(Clone, Debug)]
-pub struct Site {
-    pub id: i64,
-    pub slug: String,
-    pub settings: SiteSettings,
-    /// Bumped (by the database) with every change a public page can show: what cached pages are checked
-    /// against.
-    pub content_version: i64,
-    /// Bumped (by the database) with every change of the settings: what the settings kept in memory are
-    /// checked against.
-    pub settings_version: i64,
-}
 
 /// Where a site stands: read on every request, to check what is kept in memory.
 #[derive(Clone, Copy, Debug)]
@@ -51,17 +38,6 @@ fn sites_from_rows(rows: Vec<SiteRow>) -> Vec<Site> {
         }
     }
     sites
-}
-
-impl Site {
-    /// Where the site is served: `""` for the main site (at `/`), `"/SLUG"` for the others.
-    pub fn path_prefix(&self) -> String {
-        if self.slug == crate::demo::MAIN_SITE {
-            String::new()
-        } else {
-            format!("/{}", self.slug)
-        }
-    }
 }
 
 impl Store {
@@ -125,7 +101,7 @@ impl Store {
                 "SELECT id, slug, content_version, settings_version FROM site_versions WHERE slug = $1 OR slug = $2",
             )
             .bind(slug)
-            .bind(crate::demo::MAIN_SITE)
+            .bind(MAIN_SITE)
             .fetch_all(pool)
             .await
         })?;

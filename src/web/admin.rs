@@ -2,22 +2,26 @@
 
 use axum::{
     extract::{Path, Query},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 
-use crate::domain::{
-    calendar,
-    comment::{CommentStatus, Moderation},
-    permalink::{ArchiveKind, archive_path},
+use crate::{
+    address::Target,
+    discussion::{Correction, DiscussionError, Mail, Outcome, Writer},
+    domain::{
+        comment::{CommentStatus, Field, FieldError, Moderation},
+        permalink::{ArchiveKind, archive_path},
+    },
 };
 
 use super::{
     capitalized,
+    client_ip::ClientIp,
     error::WebError,
     form::{self, StrictForm},
-    notify, private, render,
+    private, render,
     session::{Administrator, Staff},
     site_scope::Scoped,
     views::{
@@ -42,7 +46,7 @@ pub async fn dashboard(state: Scoped, Staff(staff): Staff) -> Result<Response, W
         .await?
         .into_iter()
         .map(|(other, role)| Link {
-            href: format!("{}/admin/", state.site_url(&other)),
+            href: other.root().join("/admin/"),
             text: format!(
                 "{} ({role}){}",
                 other.settings.title,
@@ -110,10 +114,10 @@ pub async fn comments(
             CommentStatus::Spam => "Spam",
             CommentStatus::Trash => "Trash",
         }),
-        href: format!(
+        href: site.root().join(&format!(
             "/admin/comments?status={}",
             tab.map_or("all", CommentStatus::as_str)
-        ),
+        )),
         count: count_of(tab),
         current: tab == status,
     })
@@ -124,6 +128,15 @@ pub async fn comments(
         .moderation_queue(site.id, status, page, QUEUE_PAGE_SIZE)
         .await?;
     let total = count_of(status);
+    let mut addresses = std::collections::HashMap::new();
+    for queued in &queue {
+        let post_id = queued.comment.post_id;
+        if let std::collections::hash_map::Entry::Vacant(entry) = addresses.entry(post_id)
+            && let Some(post) = state.store.post_by_id(site.id, post_id).await?
+        {
+            entry.insert(state.address_of(&site, Target::Preview(&post)).await?);
+        }
+    }
     let rows = queue
         .into_iter()
         .map(|queued| {
@@ -139,7 +152,7 @@ pub async fn comments(
                 date: zone.long_date_time(comment.created_at),
                 content_html: comment.content_html.into_string(),
                 post: Link {
-                    href: format!("/?p={}", comment.post_id),
+                    href: addresses.get(&comment.post_id).cloned().unwrap_or_default(),
                     text: queued.post_title,
                 },
                 status: comment.status.as_str(),
@@ -150,7 +163,11 @@ pub async fn comments(
         .unwrap_or(1)
         .max(1);
     let status_text = status.map_or("all", CommentStatus::as_str).to_owned();
-    let page_link = |number: u32| format!("/admin/comments?status={status_text}&page={number}");
+    let page_link = |number: u32| {
+        site.root().join(&format!(
+            "/admin/comments?status={status_text}&page={number}"
+        ))
+    };
     let view = AdminCommentsPage {
         layout: state.layout(&site, Some("Comments"), Some(&staff)).await?,
         tabs,
@@ -217,26 +234,29 @@ pub async fn moderate(
     };
     let action = moderation(action)
         .ok_or_else(|| WebError::BadRequest("Choose what to do with the comments.".into()))?;
-    let now = calendar::now();
     for id in ids {
-        let before = state.store.comment_by_id(site.id, id).await?;
-        let Some(before) = before else { continue };
-        let after = match state.store.moderate_comment(site.id, id, action, now).await {
-            Ok(after) => after,
-            Err(crate::store::StoreError::Conflict(_)) => continue,
-            Err(error) => return Err(error.into()),
-        };
-        tracing::info!(comment = id, by = staff.user.id, status = %after.status, "comment moderated");
-        if before.status != CommentStatus::Approved
-            && after.status == CommentStatus::Approved
-            && let Some(post) = state.store.post_by_id(site.id, after.post_id).await?
+        match state
+            .discussion
+            .moderate(&site, id, action, Mail::Send)
+            .await
         {
-            notify::comment_approved(&state, &site, &post, &after).await;
+            Ok(moderated) => {
+                tracing::info!(comment = id, by = staff.user.id, status = %moderated.comment.status, "comment moderated");
+            }
+            // Another moderator removed it, or moved it where this action no longer applies.
+            Err(DiscussionError::NotFound | DiscussionError::NotApplicable(_)) => {}
+            Err(error) => return Err(super::comments::refusal(error)),
         }
     }
     let status =
         parse_status(field("status").unwrap_or_default())?.map_or("all", CommentStatus::as_str);
-    Ok(Redirect::to(&format!("/admin/comments?status={status}")).into_response())
+    Ok(Redirect::to(
+        &state
+            .site()
+            .root()
+            .join(&format!("/admin/comments?status={status}")),
+    )
+    .into_response())
 }
 
 /// `/admin/outbox`: every mail colloquy wrote, newest first, for administrators.
@@ -477,7 +497,7 @@ pub async fn save_settings(
         }
     }
     tracing::info!(by = admin.user.id, "settings saved");
-    Ok(Redirect::to("/admin/settings?saved=1").into_response())
+    Ok(Redirect::to(&state.site().root().join("/admin/settings?saved=1")).into_response())
 }
 
 /// `/admin/comments/ID`: correct a comment, or answer it as yourself (which approves it if it was held).
@@ -538,6 +558,10 @@ async fn show_comment_page(
             .map(|error| error.message.clone())
     };
     let post = state.store.post_by_id(site.id, comment.post_id).await?;
+    let post_href = match &post {
+        Some(post) => state.address_of(&site, Target::Preview(post)).await?,
+        None => String::new(),
+    };
     let page = CommentEditPage {
         layout: state
             .layout(&site, Some("Edit comment"), Some(staff))
@@ -545,7 +569,7 @@ async fn show_comment_page(
         id: comment.id,
         csrf: staff.csrf.clone(),
         post: Link {
-            href: format!("/?p={}", comment.post_id),
+            href: post_href,
             text: post.map(|post| post.title).unwrap_or_default(),
         },
         status: comment.status.as_str(),
@@ -570,12 +594,10 @@ pub async fn save_comment(
     state: Scoped,
     Staff(staff): Staff,
     Path(id): Path<i64>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     StrictForm(fields): StrictForm<CommentEditFields>,
 ) -> Result<Response, WebError> {
-    use crate::domain::{
-        comment::{self, CommentInput, Field, FieldError},
-        markup,
-    };
     staff.check_csrf(&fields.csrf)?;
     let site = state.site().clone();
     let original = state
@@ -583,97 +605,80 @@ pub async fn save_comment(
         .comment_by_id(site.id, id)
         .await?
         .ok_or(WebError::NotFound)?;
-    let now = calendar::now();
     if fields.action == "reply" {
-        let input = CommentInput {
-            comment: fields.reply.clone(),
-            ..CommentInput::default()
+        let user_agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        let ip_text = ip.to_string();
+        let writer = Writer {
+            member: Some(staff.member()),
+            ip: &ip_text,
+            user_agent,
         };
-        let account = comment::Account {
-            name: staff.user.public_name(),
-            email: &staff.user.email,
-        };
-        let valid = match comment::validate(&input, Some(account)) {
-            Ok(valid) => valid,
-            Err(errors) => {
-                let errors = errors
-                    .into_iter()
-                    .map(|error| FieldError {
-                        field: Field::Parent,
-                        message: error.message,
-                    })
-                    .collect();
-                return show_comment_page(
-                    &state,
-                    &staff,
-                    &original,
-                    fields,
-                    Some(errors),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-            }
-        };
-        if original.status != CommentStatus::Approved {
-            state
-                .store
-                .moderate_comment(site.id, id, Moderation::Approve, now)
-                .await?;
-        }
-        let rendered = markup::comment_to_html(&valid.text);
-        let (linked, cited) = match state.store.post_by_id(site.id, original.post_id).await? {
-            Some(post) => {
-                super::comments::link_citations(&state, &post, &valid.text, &rendered).await?
-            }
-            None => (rendered, Vec::new()),
-        };
-        let reply = crate::store::NewComment {
-            is_private: original.is_private,
-            grade: None,
-            passage: original.passage.as_ref(),
-            cited: &cited,
-            site_id: site.id,
-            post_id: original.post_id,
-            parent_id: Some(original.id),
-            user_id: Some(staff.user.id),
-            author_name: &valid.author,
-            author_email: &valid.email,
-            author_url: None,
-            author_ip: "dashboard",
-            user_agent: "colloquy dashboard",
-            content: &valid.text,
-            content_html: linked.as_str(),
-            status: CommentStatus::Approved,
-            created_at: now,
-        };
-        match state.store.submit_comment(&reply, 0).await? {
-            crate::store::Submitted::Stored {
-                comment: stored, ..
-            } => {
+        let outcome = state
+            .discussion
+            .staff_reply(&site, id, writer, &fields.reply)
+            .await
+            .map_err(super::comments::refusal)?;
+        let notice = match outcome {
+            Outcome::Stored { comment, .. } => {
                 tracing::info!(
-                    comment = stored.id,
+                    comment = comment.id,
                     by = staff.user.id,
                     "replied from the dashboard"
                 );
-                if let Some(post) = state.store.post_by_id(site.id, stored.post_id).await? {
-                    notify::follow_up(&state, &site, &post, &stored).await;
-                }
+                return Ok(Redirect::to(&site.root().join("/admin/comments")).into_response());
             }
-            other => tracing::info!(?other, "dashboard reply not stored"),
-        }
-        return Ok(Redirect::to("/admin/comments").into_response());
+            Outcome::Invalid(errors) => errors.into_iter().map(|error| error.message).collect(),
+            Outcome::Duplicate => {
+                vec![
+                    "Duplicate comment detected; it looks as though you’ve already said that!"
+                        .to_owned(),
+                ]
+            }
+            Outcome::Flood { .. } => {
+                vec![
+                    "You are posting comments too quickly. Please wait and send it again."
+                        .to_owned(),
+                ]
+            }
+        };
+        let errors = notice
+            .into_iter()
+            .map(|message| FieldError {
+                field: Field::Parent,
+                message,
+            })
+            .collect();
+        return show_comment_page(
+            &state,
+            &staff,
+            &original,
+            fields,
+            Some(errors),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
-    let input = CommentInput {
-        comment: fields.text.clone(),
+    let correction = Correction {
         author: fields.author.clone(),
         email: fields.email.clone(),
         url: fields.url.clone(),
-        parent: String::new(),
+        text: fields.text.clone(),
     };
-    let valid = match comment::validate(&input, None) {
-        Ok(valid) => valid,
+    match state
+        .discussion
+        .correct(&site, id, &correction)
+        .await
+        .map_err(super::comments::refusal)?
+    {
+        Ok(_) => {
+            tracing::info!(comment = id, by = staff.user.id, "comment edited");
+            Ok(Redirect::to(&site.root().join("/admin/comments")).into_response())
+        }
         Err(errors) => {
-            return show_comment_page(
+            show_comment_page(
                 &state,
                 &staff,
                 &original,
@@ -681,27 +686,9 @@ pub async fn save_comment(
                 Some(errors),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
-            .await;
+            .await
         }
-    };
-    let rendered = markup::comment_to_html(&valid.text);
-    let (linked, cited) = match state.store.post_by_id(site.id, original.post_id).await? {
-        Some(post) => {
-            super::comments::link_citations(&state, &post, &valid.text, &rendered).await?
-        }
-        None => (rendered, Vec::new()),
-    };
-    let correction = crate::store::CommentCorrection {
-        author_name: &valid.author,
-        author_email: &valid.email,
-        author_url: valid.url.as_deref(),
-        content: &valid.text,
-        content_html: linked.as_str(),
-        cited: &cited,
-    };
-    state.store.edit_comment(site.id, id, &correction).await?;
-    tracing::info!(comment = id, by = staff.user.id, "comment edited");
-    Ok(Redirect::to("/admin/comments").into_response())
+    }
 }
 
 /// `/admin/categories`: the category tree, for editors and administrators to grow and rename.
@@ -800,7 +787,7 @@ pub async fn save_category(
         }
     };
     match outcome {
-        Ok(()) => Ok(Redirect::to("/admin/categories").into_response()),
+        Ok(()) => Ok(Redirect::to(&state.site().root().join("/admin/categories")).into_response()),
         Err(crate::store::StoreError::Conflict(_)) => {
             show_categories(
                 &state,

@@ -6,7 +6,10 @@ use axum::{
     response::IntoResponse,
 };
 
-use crate::domain::{avatar, calendar, permalink, post::PostKind, settings::Visibility};
+use crate::{
+    address::Target,
+    domain::{avatar, calendar, permalink, settings::Visibility},
+};
 
 use super::{error::WebError, site_scope::Scoped};
 
@@ -43,14 +46,14 @@ pub async fn sitemap(state: Scoped) -> Result<impl IntoResponse, WebError> {
     if site.settings.visibility != Visibility::Public {
         return Err(WebError::NotFound);
     }
-    let root = state.site_url(&site);
-    let zone = site.settings.zone();
+    let origin = state.base_url.to_string();
+    let root = site.root();
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     let mut entry = |path: &str, modified: Option<i64>| {
         xml.push_str("  <url><loc>");
-        xml.push_str(&escape_xml(&format!("{root}{path}")));
+        xml.push_str(&escape_xml(&format!("{origin}{path}")));
         xml.push_str("</loc>");
         if let Some(modified) = modified {
             xml.push_str(&format!(
@@ -60,25 +63,23 @@ pub async fn sitemap(state: Scoped) -> Result<impl IntoResponse, WebError> {
         }
         xml.push_str("</url>\n");
     };
-    entry("/", None);
+    entry(&root.join("/"), None);
     for post in state
         .store
         .published_for_sitemap(site.id, SITEMAP_LIMIT)
         .await?
     {
-        let lineage = if post.kind == PostKind::Page {
-            state.store.page_lineage(&post).await?
-        } else {
-            Vec::new()
-        };
         entry(
-            &permalink::permalink(&post, &zone, &lineage),
+            &state.address_of(&site, Target::Post(&post)).await?,
             Some(post.modified_at.max(post.published_at)),
         );
     }
     for category in state.store.categories(site.id).await? {
         entry(
-            &permalink::archive_path(permalink::ArchiveKind::Category, &category.slug),
+            &root.join(&permalink::archive_path(
+                permalink::ArchiveKind::Category,
+                &category.slug,
+            )),
             None,
         );
     }

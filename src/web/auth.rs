@@ -59,7 +59,10 @@ pub async fn login_page(
     signed_in: Option<SignedIn>,
 ) -> Result<Response, WebError> {
     if signed_in.is_some() {
-        return Ok(Redirect::to(safe_next(&query.next).unwrap_or("/")).into_response());
+        return Ok(Redirect::to(
+            &safe_next(&query.next).map_or_else(|| state.site().root().join("/"), str::to_owned),
+        )
+        .into_response());
     }
     let notice = query
         .reset
@@ -151,7 +154,10 @@ pub async fn log_in(
             tracing::info!(user = user.id, "signed in");
             Ok((
                 jar.add(cookie),
-                Redirect::to(safe_next(&form.next).unwrap_or("/")),
+                Redirect::to(
+                    &safe_next(&form.next)
+                        .map_or_else(|| state.site().root().join("/"), str::to_owned),
+                ),
             )
                 .into_response())
         }
@@ -218,7 +224,11 @@ pub async fn log_out(
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
     let removal = session::end(&state, &signed_in).await?;
-    Ok((jar.remove(removal), Redirect::to("/")).into_response())
+    Ok((
+        jar.remove(removal),
+        Redirect::to(&state.site().root().join("/")),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -387,7 +397,7 @@ pub async fn reset_password(
     state.store.set_password_hash(user_id, &hash).await?;
     state.store.delete_sessions_of(user_id).await?;
     tracing::info!(user = user_id, "password reset");
-    Ok(Redirect::to("/login?reset=1").into_response())
+    Ok(Redirect::to(&state.site().root().join("/login?reset=1")).into_response())
 }
 
 /// `GET /login/link/TOKEN`: a button that finishes signing in. (Mail scanners open links; only the POST uses it.)
@@ -431,5 +441,9 @@ pub async fn use_sign_in_link(
     let user = state.store.user_by_id(user_id).await?;
     let cookie = session::start(&state, &user).await?;
     tracing::info!(user = user.id, "signed in by link");
-    Ok((jar.add(cookie), Redirect::to("/")).into_response())
+    Ok((
+        jar.add(cookie),
+        Redirect::to(&state.site().root().join("/")),
+    )
+        .into_response())
 }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use similar::{ChangeTag, TextDiff};
 
 use crate::{
+    address::Target,
     domain::{
         calendar, citation,
         markup::markdown_to_html,
@@ -111,7 +112,7 @@ pub async fn list(
         .into_iter()
         .map(|card| PostListRow {
             edit: Link {
-                href: format!("/admin/posts/{}", card.post.id),
+                href: site.root().join(&format!("/admin/posts/{}", card.post.id)),
                 text: card.post.title.clone(),
             },
             author: card.author_name,
@@ -132,12 +133,12 @@ pub async fn list(
         .unwrap_or(1)
         .max(1);
     let page_link = |number: u32| {
-        format!(
+        site.root().join(&format!(
             "/admin/posts?type={}&status={}&q={}&page={number}",
             kind.as_str(),
             query.status,
             encode(&query.q)
-        )
+        ))
     };
     let view = PostListPage {
         layout: state
@@ -425,7 +426,12 @@ pub async fn create_post(
         )
         .await?;
     tracing::info!(post = post.id, by = signed_in.user.id, status = %post.status, "post created");
-    Ok(Redirect::to(&format!("/admin/posts/{}?saved=1", post.id)).into_response())
+    Ok(Redirect::to(
+        &site
+            .root()
+            .join(&format!("/admin/posts/{}?saved=1", post.id)),
+    )
+    .into_response())
 }
 
 /// The next step of a save: write it, or show the editor again (with the problems, or as a preview).
@@ -620,7 +626,9 @@ pub async fn edit_post(
         } else {
             problems.autosave = Some(AutosaveOffer {
                 when,
-                href: format!("/admin/posts/{}?autosave=restore", post.id),
+                href: site
+                    .root()
+                    .join(&format!("/admin/posts/{}?autosave=restore", post.id)),
             });
         }
     }
@@ -655,7 +663,12 @@ pub async fn save_post(
                 .set_trashed(site.id, post.id, fields.action == "trash", now)
                 .await?;
             tracing::info!(post = post.id, by = signed_in.user.id, status = %trashed.status, "post trashed or restored");
-            return Ok(Redirect::to(&format!("/admin/posts/{}?saved=1", post.id)).into_response());
+            return Ok(Redirect::to(
+                &site
+                    .root()
+                    .join(&format!("/admin/posts/{}?saved=1", post.id)),
+            )
+            .into_response());
         }
         _ => {}
     }
@@ -713,7 +726,12 @@ pub async fn save_post(
                 version = saved.version,
                 "post saved"
             );
-            Ok(Redirect::to(&format!("/admin/posts/{}?saved=1", saved.id)).into_response())
+            Ok(Redirect::to(
+                &site
+                    .root()
+                    .join(&format!("/admin/posts/{}?saved=1", saved.id)),
+            )
+            .into_response())
         }
         Saved::Conflict(current) => {
             let current = *current;
@@ -780,17 +798,10 @@ async fn show_editor(
         EditorTarget::Existing(post) => (
             Some(post.id),
             format!("Edit {}", kind.as_str()),
-            post.is_public().then(|| {
-                format!(
-                    "/?{}={}",
-                    if kind == PostKind::Page {
-                        "page_id"
-                    } else {
-                        "p"
-                    },
-                    post.id
-                )
-            }),
+            match post.is_public() {
+                true => Some(state.address_of(site, Target::Post(post)).await?),
+                false => None,
+            },
         ),
     };
     let trashed =
@@ -814,8 +825,10 @@ async fn show_editor(
         layout: state.layout(site, Some(&title), Some(signed_in)).await?,
         heading: title,
         action: match id {
-            Some(id) => format!("/admin/posts/{id}"),
-            None => format!("/admin/posts/new?type={}", kind.as_str()),
+            Some(id) => site.root().join(&format!("/admin/posts/{id}")),
+            None => site
+                .root()
+                .join(&format!("/admin/posts/new?type={}", kind.as_str())),
         },
         id,
         is_page: kind == PostKind::Page,
@@ -942,7 +955,7 @@ pub async fn revisions(
             .layout(&site, Some("Revisions"), Some(&signed_in))
             .await?,
         post: Link {
-            href: format!("/admin/posts/{}", post.id),
+            href: site.root().join(&format!("/admin/posts/{}", post.id)),
             text: post.title.clone(),
         },
         post_id: post.id,
@@ -1007,9 +1020,12 @@ pub async fn restore_revision(
         )
         .await?
     {
-        Saved::Saved(_) => {
-            Ok(Redirect::to(&format!("/admin/posts/{}?saved=1", post.id)).into_response())
-        }
+        Saved::Saved(_) => Ok(Redirect::to(
+            &site
+                .root()
+                .join(&format!("/admin/posts/{}?saved=1", post.id)),
+        )
+        .into_response()),
         Saved::Conflict(_) => Err(WebError::Conflict(
             "The post changed while you were looking at its revisions. Reload and try again.",
         )),
@@ -1095,7 +1111,7 @@ pub async fn autosave_new(
             "id": post.id,
             "version": post.version,
             "title": post.title,
-            "action": format!("/admin/posts/{}", post.id),
+            "action": site.root().join(&format!("/admin/posts/{}", post.id)),
             "saved": site.settings.zone().long_date_time(now),
         })),
     )

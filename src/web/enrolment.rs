@@ -133,7 +133,7 @@ pub async fn join(
                 .await?;
             tracing::info!(user = viewer.user.id, site = site.id, "joined");
         }
-        return Ok(Redirect::to("/").into_response());
+        return Ok(Redirect::to(&state.site().root().join("/")).into_response());
     }
     let (name, email) = (form.name.trim(), form.email.trim());
     let mut errors = Vec::new();
@@ -202,7 +202,11 @@ pub async fn join(
     send_confirmation(&state, &site, &user, &user.email).await?;
     tracing::info!(user = user.id, site = site.id, "joined with a new account");
     let cookie = session::start(&state, &user).await?;
-    Ok((jar.add(cookie), Redirect::to("/")).into_response())
+    Ok((
+        jar.add(cookie),
+        Redirect::to(&state.site().root().join("/")),
+    )
+        .into_response())
 }
 
 /// Mails a link that proves `email` is the person's.
@@ -266,7 +270,7 @@ pub async fn confirm(state: Scoped, Path(token): Path<String>) -> Result<Respons
     {
         Ok(Some(user)) => {
             tracing::info!(user = user.id, "email confirmed");
-            Ok(Redirect::to("/account?confirmed=1").into_response())
+            Ok(Redirect::to(&state.site().root().join("/account?confirmed=1")).into_response())
         }
         Ok(None) => Err(WebError::LinkExpired),
         Err(StoreError::Conflict(_)) => Err(WebError::Conflict(
@@ -483,7 +487,7 @@ pub async fn save_account(
         };
         return show_account(&state, &signed_in, &form, &[], notice, StatusCode::OK).await;
     }
-    Ok(Redirect::to("/account?saved=1").into_response())
+    Ok(Redirect::to(&state.site().root().join("/account?saved=1")).into_response())
 }
 
 /// `/admin/members`: who is in the course, their roles, the join link, and the roster form.
@@ -599,7 +603,7 @@ pub async fn manage_members(
         }
         _ => return Err(WebError::BadRequest("Choose what to do.".into())),
     }
-    Ok(Redirect::to("/admin/members").into_response())
+    Ok(Redirect::to(&state.site().root().join("/admin/members")).into_response())
 }
 
 /// Makes (or finds) the account, makes it an author of the site unless it has a role, and mails a sign-in link.

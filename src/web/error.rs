@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::store::StoreError;
+use crate::{domain::site::SiteRoot, store::StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -24,9 +24,10 @@ pub enum WebError {
     PayloadTooLarge,
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// The page needs a signed-in person; carries the address to come back to.
+    /// The page needs a signed-in person: they are sent to the sign-in page of the site at `root`, and brought
+    /// back to `back_to` (an address from the server's root).
     #[error("sign-in required")]
-    SignInRequired(String),
+    SignInRequired { root: SiteRoot, back_to: String },
     /// A mailed link that was used already or has expired.
     #[error("the link has expired")]
     LinkExpired,
@@ -48,12 +49,12 @@ pub struct ErrorPage {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        if let Self::SignInRequired(back_to) = &self {
+        if let Self::SignInRequired { root, back_to } = &self {
             let next =
                 percent_encoding::utf8_percent_encode(back_to, percent_encoding::NON_ALPHANUMERIC);
             return (
                 StatusCode::SEE_OTHER,
-                [(header::LOCATION, format!("/login?next={next}"))],
+                [(header::LOCATION, root.join(&format!("/login?next={next}")))],
             )
                 .into_response();
         }
@@ -74,7 +75,7 @@ impl IntoResponse for WebError {
             Self::MethodNotAllowed => {
                 (StatusCode::METHOD_NOT_ALLOWED, "Not allowed", "This address only answers GET and HEAD.".to_owned())
             }
-            Self::SignInRequired(_) => (StatusCode::UNAUTHORIZED, "Sign in", "Please sign in first.".to_owned()),
+            Self::SignInRequired { .. } => (StatusCode::UNAUTHORIZED, "Sign in", "Please sign in first.".to_owned()),
             Self::LinkExpired => (
                 StatusCode::GONE,
                 "This link no longer works",

@@ -10,10 +10,11 @@ use axum::{
 use sha2::{Digest, Sha256};
 
 use crate::{
+    address::{CommentReader, Target},
     domain::{
         calendar,
         comment::Comment,
-        permalink::{self, ArchiveKind, FeedFormat, FeedSource, archive_path},
+        permalink::{ArchiveKind, FeedFormat, FeedSource, archive_path},
         post::{Post, PostKind, Taxonomy},
     },
     store::{ListFilter, Site},
@@ -115,8 +116,8 @@ async fn build(
     source: FeedSource,
     format: FeedFormat,
 ) -> Result<FeedDocument, WebError> {
-    let root = state.site_url(site);
-    let zone = site.settings.zone();
+    let origin = state.base_url.to_string();
+    let root = site.root();
     let suffix = match format {
         FeedFormat::Rss => "feed/",
         FeedFormat::Atom => "feed/atom/",
@@ -155,10 +156,10 @@ async fn build(
                     (
                         ListFilter::Terms(ids),
                         format!("{site_title} » {}", term.name),
-                        archive_path(*kind, &term.slug),
+                        root.join(&archive_path(*kind, &term.slug)),
                     )
                 }
-                _ => (ListFilter::All, site_title.clone(), "/".to_owned()),
+                _ => (ListFilter::All, site_title.clone(), root.join("/")),
             };
             let listed = state
                 .store
@@ -171,7 +172,10 @@ async fn build(
                     .post_by_id(site.id, card.post.id)
                     .await?
                     .ok_or(WebError::NotFound)?;
-                let link = format!("{root}{}", permalink::permalink(&post, &zone, &[]));
+                let link = format!(
+                    "{origin}{}",
+                    state.address_of(site, Target::Post(&post)).await?
+                );
                 let protected = post.password.is_some();
                 items.push(FeedItem {
                     title: post.title.clone(),
@@ -186,15 +190,15 @@ async fn build(
                     content_html: if protected {
                         String::new()
                     } else {
-                        absolute_links(post.content_html.as_str(), &root)
+                        post.content_html.with_absolute_links(&origin).into_string()
                     },
                     link,
                 });
             }
             Ok(FeedDocument {
                 title,
-                link: format!("{root}{page}"),
-                self_link: format!("{root}{page}{suffix}"),
+                link: format!("{origin}{page}"),
+                self_link: format!("{origin}{page}{suffix}"),
                 description: site.settings.tagline.clone(),
                 items,
             })
@@ -204,11 +208,11 @@ async fn build(
                 .store
                 .recent_comments(site.id, None, i64::from(FEED_SIZE))
                 .await?;
-            let items = comment_items(state, site, &root, comments).await?;
+            let items = comment_items(state, site, &origin, comments).await?;
             Ok(FeedDocument {
                 title: format!("Comments for {site_title}"),
-                link: format!("{root}/"),
-                self_link: format!("{root}/comments/{suffix}"),
+                link: format!("{origin}{}", root.join("/")),
+                self_link: format!("{origin}{}", root.join(&format!("/comments/{suffix}"))),
                 description: site.settings.tagline.clone(),
                 items,
             })
@@ -225,12 +229,15 @@ async fn build(
             if post.password.is_some() {
                 return Err(WebError::NotFound);
             }
-            let link = format!("{root}{}", permalink::permalink(&post, &zone, &[]));
+            let link = format!(
+                "{origin}{}",
+                state.address_of(site, Target::Post(&post)).await?
+            );
             let comments = state
                 .store
                 .recent_comments(site.id, Some(post.id), i64::from(FEED_SIZE))
                 .await?;
-            let items = comment_items(state, site, &root, comments).await?;
+            let items = comment_items(state, site, &origin, comments).await?;
             Ok(FeedDocument {
                 title: format!("Comments on: {}", post.title),
                 self_link: format!("{link}{suffix}"),
@@ -245,37 +252,34 @@ async fn build(
 async fn comment_items(
     state: &Scoped,
     site: &Site,
-    root: &str,
+    origin: &str,
     comments: Vec<Comment>,
 ) -> Result<Vec<FeedItem>, WebError> {
-    let zone = site.settings.zone();
     let mut items = Vec::with_capacity(comments.len());
     for comment in comments {
         let Some(post) = state.store.post_by_id(site.id, comment.post_id).await? else {
             continue;
         };
-        let link = format!(
-            "{root}{}#comment-{}",
-            permalink::permalink(&post, &zone, &[]),
-            comment.id
-        );
+        let target = Target::Comment {
+            post: &post,
+            comment_id: comment.id,
+            reader: CommentReader::default(),
+        };
+        let link = format!("{origin}{}", state.address_of(site, target).await?);
         items.push(FeedItem {
             title: format!("Comment on {} by {}", post.title, comment.author_name),
             author: comment.author_name.clone(),
             published: comment.created_at,
             updated: comment.created_at,
             summary: comment.content.clone(),
-            content_html: comment.content_html.as_str().to_owned(),
+            content_html: comment
+                .content_html
+                .with_absolute_links(origin)
+                .into_string(),
             link,
         });
     }
     Ok(items)
-}
-
-/// Site-absolute links and images in stored HTML, made absolute so that feed readers can follow them.
-fn absolute_links(html: &str, root: &str) -> String {
-    html.replace("href=\"/", &format!("href=\"{root}/"))
-        .replace("src=\"/", &format!("src=\"{root}/"))
 }
 
 fn to_rss(document: &FeedDocument) -> Result<String, rss::Error> {

@@ -16,7 +16,6 @@ mod feeds;
 mod follows;
 pub mod form;
 mod memo;
-mod notify;
 mod pages;
 mod participation;
 mod posts;
@@ -49,11 +48,12 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    demo::MAIN_SITE,
+    address,
+    discussion::Discussion,
     domain::{
         permalink::{self, ArchiveKind, archive_path, page_path},
-        post::PostKind,
         settings::Visibility,
+        site::MAIN_SITE,
     },
     mail::Mailer,
     store::{ListFilter, Site, Store},
@@ -72,6 +72,8 @@ use self::{
 pub struct AppState {
     pub store: Store,
     pub mailer: Mailer,
+    /// Leaving, moderating and answering comments: the same for every door.
+    pub discussion: Discussion,
     /// The public origin, for links in mails.
     base_url: Arc<str>,
     /// Whether cookies are sent only over HTTPS (the base URL is https).
@@ -117,6 +119,7 @@ impl AppState {
             .to_vec()
             .into();
         Self {
+            discussion: Discussion::new(store.clone(), mailer.clone(), &base_url),
             store,
             mailer,
             secure_cookies: base_url.starts_with("https://"),
@@ -139,7 +142,7 @@ impl AppState {
 
     /// The public address of a site's root, for mails and links that cross from one site to another.
     pub fn site_url(&self, site: &Site) -> String {
-        format!("{}{}", self.base_url, site.path_prefix())
+        format!("{}{}", self.base_url, site.root())
     }
 
     /// The frame of a page: site title and navigation.
@@ -159,6 +162,7 @@ impl AppState {
         };
         let site_title = site.settings.title.clone();
         Ok(Layout {
+            root: site.root(),
             title: title.map_or_else(
                 || site_title.clone(),
                 |title| format!("{title} – {site_title}"),
@@ -173,11 +177,11 @@ impl AppState {
             feeds: if reveal {
                 vec![
                     Link {
-                        href: "/feed/".into(),
+                        href: site.root().join("/feed/"),
                         text: format!("{} » Feed", site.settings.title),
                     },
                     Link {
-                        href: "/comments/feed/".into(),
+                        href: site.root().join("/comments/feed/"),
                         text: format!("{} » Comments Feed", site.settings.title),
                     },
                 ]
@@ -236,54 +240,13 @@ impl AppState {
             .await
     }
 
-    /// The address of a post or page.
-    async fn post_address(
+    /// The address of a post, page, preview or comment (see `crate::address`).
+    async fn address_of(
         &self,
         site: &Site,
-        post: &crate::domain::post::Post,
+        target: address::Target<'_>,
     ) -> Result<String, WebError> {
-        if post.discusses_reading
-            && let Some(reading_id) = post.reading_id
-            && let Some(reading) = self.store.reading_by_id(site.id, reading_id).await?
-        {
-            return Ok(format!("/readings/{}/", reading.slug));
-        }
-        let lineage = if post.kind == PostKind::Page {
-            self.store.page_lineage(post).await?
-        } else {
-            Vec::new()
-        };
-        Ok(permalink::permalink(post, &site.settings.zone(), &lineage))
-    }
-
-    /// The address of a comment: its post's page of comments that shows it, and its anchor.
-    async fn comment_address(
-        &self,
-        site: &Site,
-        post: &crate::domain::post::Post,
-        comment_id: i64,
-    ) -> Result<String, WebError> {
-        let address = self.post_address(site, post).await?;
-        if post.discusses_reading {
-            return Ok(format!("{address}#comment-{comment_id}"));
-        }
-        let place = self
-            .store
-            .page_of_comment(
-                post.id,
-                comment_id,
-                &[],
-                site.settings.comments_per_page,
-                false,
-            )
-            .await?;
-        let page_path = match place {
-            Some(crate::domain::thread::CommentPage::Earlier(page)) => {
-                permalink::comment_page_path(&address, page)
-            }
-            _ => address,
-        };
-        Ok(format!("{page_path}#comment-{comment_id}"))
+        Ok(address::of(&self.store, site, target).await?)
     }
 
     async fn navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {
@@ -296,6 +259,7 @@ impl AppState {
         let pages = self.store.top_level_pages(site.id).await?;
         let categories = self.store.categories(site.id).await?;
         let zone = site.settings.zone();
+        let root = site.root();
         let newest = self
             .store
             .list_published(
@@ -309,7 +273,7 @@ impl AppState {
         let recent_posts = newest
             .iter()
             .map(|card| Link {
-                href: permalink::permalink(&card.post, &zone, &[]),
+                href: root.join(&permalink::permalink(&card.post, &zone, &[])),
                 text: card.post.title.clone(),
             })
             .collect();
@@ -324,7 +288,16 @@ impl AppState {
             };
             recent_comments.push(RecentComment {
                 author: comment.author_name.clone(),
-                href: self.comment_address(site, &post, comment.id).await?,
+                href: self
+                    .address_of(
+                        site,
+                        address::Target::Comment {
+                            post: &post,
+                            comment_id: comment.id,
+                            reader: address::CommentReader::default(),
+                        },
+                    )
+                    .await?,
                 post_title: post.title.clone(),
             });
         }
@@ -336,7 +309,7 @@ impl AppState {
             pages: pages
                 .iter()
                 .map(|page| Link {
-                    href: page_path([page.slug.as_str()]),
+                    href: root.join(&page_path([page.slug.as_str()])),
                     text: page.title.clone(),
                 })
                 .collect(),
@@ -344,7 +317,7 @@ impl AppState {
                 .iter()
                 .filter(|category| category.parent_id.is_none())
                 .map(|category| Link {
-                    href: archive_path(ArchiveKind::Category, &category.slug),
+                    href: root.join(&archive_path(ArchiveKind::Category, &category.slug)),
                     text: category.name.clone(),
                 })
                 .collect(),

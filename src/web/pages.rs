@@ -102,12 +102,14 @@ async fn serve_path(
             Some(query) => format!("{path}/?{query}"),
             None => format!("{path}/"),
         };
-        return Ok(moved_permanently(&with_slash));
+        return Ok(moved_permanently(&site.root().join(&with_slash)));
     }
     if let [rest @ .., "page", "1"] = segments.as_slice() {
-        return Ok(moved_permanently(&permalink::page_path(
-            rest.iter().copied(),
-        )));
+        return Ok(moved_permanently(
+            &site
+                .root()
+                .join(&permalink::page_path(rest.iter().copied())),
+        ));
     }
     match permalink::parse(&segments).ok_or(WebError::NotFound)? {
         Route::Feed { source, format } => feeds::serve(state, site, source, format, headers).await,
@@ -174,7 +176,11 @@ async fn serve_path(
                 return redirect_old_slug(state, site, last).await;
             };
             let canonical = permalink_of(state, site, &card.post).await?;
-            if canonical != permalink::page_path(slugs.iter().map(String::as_str)) {
+            if canonical
+                != site
+                    .root()
+                    .join(&permalink::page_path(slugs.iter().map(String::as_str)))
+            {
                 return Ok(moved_permanently(&canonical));
             }
             show_post(state, site, card, None, query, visitor, viewer).await
@@ -225,14 +231,17 @@ async fn short_link(
     if let Some(words) = &query.s {
         let encoded =
             percent_encoding::utf8_percent_encode(words, percent_encoding::NON_ALPHANUMERIC);
-        return Ok(Some(format!("/search/?q={encoded}")));
+        return Ok(Some(site.root().join(&format!("/search/?q={encoded}"))));
     }
     if let Some(term_id) = id(&query.cat)? {
         let term = state.store.term_by_id(site.id, term_id).await?;
         let term = term
             .filter(|term| term.taxonomy == Taxonomy::Category)
             .ok_or(WebError::NotFound)?;
-        return Ok(Some(archive_path(ArchiveKind::Category, &term.slug)));
+        return Ok(Some(
+            site.root()
+                .join(&archive_path(ArchiveKind::Category, &term.slug)),
+        ));
     }
     Ok(None)
 }
@@ -394,7 +403,9 @@ async fn term_or_moved(
     if local != term_slug
         && let Some(term) = state.store.term_by_slug(site.id, taxonomy, &local).await?
     {
-        return Ok(Err(moved_permanently(&archive_path(kind, &term.slug))));
+        return Ok(Err(moved_permanently(
+            &site.root().join(&archive_path(kind, &term.slug)),
+        )));
     }
     Err(WebError::NotFound)
 }
@@ -426,10 +437,12 @@ async fn listing(
         .list_published(site.id, &filter, page, per_page, Some(total))
         .await?;
     let zone = site.settings.zone();
+    let root = site.root();
+    let rooted = root.join(base);
     let posts = listed
         .into_iter()
         .map(|card| {
-            let link = permalink::permalink(&card.post, &zone, &[]);
+            let link = root.join(&permalink::permalink(&card.post, &zone, &[]));
             PostSummaryView {
                 comments: Link {
                     href: format!(
@@ -451,7 +464,7 @@ async fn listing(
                 date: zone.long_date(card.post.published_at),
                 date_iso: zone.iso(card.post.published_at),
                 author: Link {
-                    href: archive_path(ArchiveKind::Author, &card.author_nicename),
+                    href: root.join(&archive_path(ArchiveKind::Author, &card.author_nicename)),
                     text: card.author_name,
                 },
                 summary: if card.post.password.is_some() {
@@ -464,7 +477,7 @@ async fn listing(
                     .iter()
                     .filter(|term| term.taxonomy == Taxonomy::Category)
                     .map(|term| Link {
-                        href: archive_path(ArchiveKind::Category, &term.slug),
+                        href: root.join(&archive_path(ArchiveKind::Category, &term.slug)),
                         text: term.name.clone(),
                     })
                     .collect(),
@@ -484,7 +497,7 @@ async fn listing(
                 && !layout.feeds.is_empty()
             {
                 layout.feeds.push(Link {
-                    href: format!("{base}feed/"),
+                    href: format!("{rooted}feed/"),
                     text: format!(
                         "{} » {} Feed",
                         site.settings.title,
@@ -497,8 +510,8 @@ async fn listing(
         heading,
         posts,
         pagination: Pagination {
-            newer: (page > 1).then(|| paged(base, page - 1)),
-            older: (page < pages).then(|| paged(base, page + 1)),
+            newer: (page > 1).then(|| paged(&rooted, page - 1)),
+            older: (page < pages).then(|| paged(&rooted, page + 1)),
             page,
             pages,
         },

@@ -352,7 +352,9 @@ pub async fn page(
         rows,
         class_chart,
         class_total,
-        csv_href: format!("/admin/participation.csv?{query}"),
+        csv_href: site
+            .root()
+            .join(&format!("/admin/participation.csv?{query}")),
         filters: selection,
     };
     private(render(status, &page))

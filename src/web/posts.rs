@@ -9,6 +9,8 @@ use axum::{
 };
 
 use crate::{
+    address::Target,
+    discussion::{CurrentPassage, post_passages},
     domain::{
         avatar, calendar,
         comment::CommentStatus,
@@ -16,10 +18,9 @@ use crate::{
         passage,
         permalink::{self, ArchiveKind, archive_path, comment_page_path},
         post::{Post, PostKind, Taxonomy},
-        reading,
-        thread::{self, CommentPage, ThreadEntry},
+        thread::{self, ThreadEntry},
     },
-    store::{PostCard, Site, StoreError},
+    store::{PostCard, Site},
 };
 
 use super::{
@@ -89,47 +90,7 @@ pub fn fresh_form(
 
 /// The canonical path of a post or page (for the post that holds a reading's discussion, the reading's).
 pub async fn permalink_of(state: &Scoped, site: &Site, post: &Post) -> Result<String, WebError> {
-    state.post_address(site, post).await
-}
-
-/// The path of the comment page a comment appears on, with its anchor; `known` when its page is already known
-/// (nothing is then asked of the database).
-pub async fn comment_location(
-    state: &Scoped,
-    site: &Site,
-    post: &Post,
-    comment_id: i64,
-    known: Option<CommentPage>,
-    held: &[i64],
-    with_private: bool,
-) -> Result<String, WebError> {
-    let permalink = permalink_of(state, site, post).await?;
-    if post.discusses_reading {
-        return Ok(format!("{permalink}#comment-{comment_id}"));
-    }
-    let place = match known {
-        Some(place) => Some(place),
-        None => {
-            state
-                .store
-                .page_of_comment(
-                    post.id,
-                    comment_id,
-                    held,
-                    site.settings.comments_per_page,
-                    with_private,
-                )
-                .await?
-        }
-    };
-    Ok(match place {
-        Some(CommentPage::Earlier(page)) => format!(
-            "{}#comment-{comment_id}",
-            comment_page_path(&permalink, page)
-        ),
-        Some(CommentPage::Newest) => format!("{permalink}#comment-{comment_id}"),
-        None => permalink,
-    })
+    state.address_of(site, Target::Post(post)).await
 }
 
 pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response, WebError> {
@@ -180,7 +141,9 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
     };
     let link_to = |neighbour: Option<Post>| {
         neighbour.map(|neighbour| Link {
-            href: permalink::permalink(&neighbour, &zone, &[]),
+            href: site
+                .root()
+                .join(&permalink::permalink(&neighbour, &zone, &[])),
             text: neighbour.title.clone(),
         })
     };
@@ -189,7 +152,7 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
             .iter()
             .filter(|term| term.taxonomy == taxonomy)
             .map(|term| Link {
-                href: archive_path(kind, &term.slug),
+                href: site.root().join(&archive_path(kind, &term.slug)),
                 text: term.name.clone(),
             })
             .collect()
@@ -207,7 +170,9 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
         is_page: post.kind == PostKind::Page,
         title: post.title.clone(),
         author: Link {
-            href: archive_path(ArchiveKind::Author, &card.author_nicename),
+            href: site
+                .root()
+                .join(&archive_path(ArchiveKind::Author, &card.author_nicename)),
             text: card.author_name.clone(),
         },
         date: zone.long_date(post.published_at),
@@ -234,62 +199,6 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
             .insert(header::CACHE_CONTROL, PRIVATE);
     }
     Ok(response)
-}
-
-/// A passage of a discussion as it is now.
-pub struct CurrentPassage {
-    pub signature: String,
-    pub text: String,
-    /// Its anchor on the page: `#passage-SIG` on a post, `#para-N` on a reading.
-    pub anchor: String,
-}
-
-/// The passages readers may comment on: a post's block quotes, or the paragraphs of the reading whose
-/// discussion the post holds.
-pub async fn current_passages(
-    state: &Scoped,
-    post: &Post,
-) -> Result<Vec<CurrentPassage>, WebError> {
-    if !post.discusses_reading {
-        return Ok(post_passages(&passage::block_quotes(
-            post.content_html.as_str(),
-        )));
-    }
-    let Some(reading_id) = post.reading_id else {
-        return Ok(Vec::new());
-    };
-    let Some(reading) = state.store.reading_by_id(post.site_id, reading_id).await? else {
-        return Ok(Vec::new());
-    };
-    let text = reading::parse(&reading.source).map_err(|error| {
-        StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
-    })?;
-    Ok(reading_passages(&text))
-}
-
-/// A post's block quotes as passages, anchored `#passage-SIGNATURE`.
-fn post_passages(found: &[passage::Passage]) -> Vec<CurrentPassage> {
-    found
-        .iter()
-        .map(|found| CurrentPassage {
-            anchor: format!("#passage-{}", found.signature),
-            signature: found.signature.clone(),
-            text: found.text.clone(),
-        })
-        .collect()
-}
-
-/// A reading's paragraphs as passages, anchored `#para-N`.
-pub fn reading_passages(text: &reading::ReadingText) -> Vec<CurrentPassage> {
-    text.pages
-        .iter()
-        .flat_map(|page| &page.paragraphs)
-        .map(|paragraph| CurrentPassage {
-            anchor: format!("#para-{}", paragraph.number),
-            signature: paragraph.signature.clone(),
-            text: paragraph.text.clone(),
-        })
-        .collect()
 }
 
 /// What a discussion is drawn from.
@@ -448,11 +357,13 @@ pub async fn discussion(
                 text: excerpt(&passage.text, PASSAGE_WORDS),
             })
     });
+    let avatar_prefix = site.root().join("/avatar/");
     let comment_views = thread
         .entries
         .iter()
         .map(|entry| {
-            let mut view = comment_view(entry, &page_path, &zone, &state.avatar_salt);
+            let mut view =
+                comment_view(entry, &page_path, &zone, &avatar_prefix, &state.avatar_salt);
             view.passage = entry.comment.passage.as_ref().map(|on| {
                 match located.get(&entry.comment.id).copied().flatten() {
                     Some(index) => PassageNote {
@@ -501,6 +412,7 @@ fn comment_view(
     entry: &ThreadEntry,
     page_path: &str,
     zone: &calendar::SiteZone,
+    avatar_prefix: &str,
     salt: &[u8],
 ) -> CommentView {
     let comment = &entry.comment;
@@ -513,7 +425,7 @@ fn comment_view(
             .clone()
             .filter(|url| crate::domain::comment::is_web_address(url)),
         avatar: format!(
-            "/avatar/{}.svg",
+            "{avatar_prefix}{}.svg",
             avatar::key_for(&comment.author_email, salt)
         ),
         date: zone.long_date_time(comment.created_at),

@@ -74,12 +74,14 @@ pub async fn members_only(State(state): State<AppState>, request: Request, next:
         )
             .into_response(),
         None => {
-            let back_to = request
-                .uri()
-                .path_and_query()
-                .map_or("/", |path| path.as_str())
-                .to_owned();
-            WebError::SignInRequired(back_to).into_response()
+            let root = site.root();
+            let back_to = root.join(
+                request
+                    .uri()
+                    .path_and_query()
+                    .map_or("/", |path| path.as_str()),
+            );
+            WebError::SignInRequired { root, back_to }.into_response()
         }
     }
 }

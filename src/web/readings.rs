@@ -13,19 +13,22 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
+    address::{CommentReader, Target},
+    discussion::reading_passages,
     domain::{
         calendar,
         markup::{excerpt, html_to_text},
+        permalink,
         post::Post,
         reading::{self, Reading, ReadingDetails, ReadingProblem},
     },
-    store::{CitationRecord, StoreError},
+    store::{CitationRecord, Site, StoreError},
 };
 
 use super::{
     error::WebError,
     form::StrictForm,
-    posts::{DiscussionSetup, discussion, fresh_form, reading_passages},
+    posts::{DiscussionSetup, discussion, fresh_form},
     private, render,
     session::{SignedIn, Staff},
     site_scope::Scoped,
@@ -103,12 +106,21 @@ fn byline(reading: &Reading) -> String {
     }
 }
 
-fn reading_href(reading: &Reading) -> String {
-    format!("/readings/{}/", reading.slug)
+/// The address of a reading on its site.
+fn reading_href(site: &Site, reading: &Reading) -> String {
+    site.root().join(&format!(
+        "/readings/{}/",
+        permalink::encode_segment(&reading.slug)
+    ))
 }
 
 /// A members-only reading is shown to the site's members and staff; others are asked to sign in, or told.
-fn may_read(reading: &Reading, viewer: Option<&SignedIn>, back_to: &str) -> Result<(), WebError> {
+fn may_read(
+    site: &Site,
+    reading: &Reading,
+    viewer: Option<&SignedIn>,
+    back_to: &str,
+) -> Result<(), WebError> {
     if !reading.members_only {
         return Ok(());
     }
@@ -117,7 +129,10 @@ fn may_read(reading: &Reading, viewer: Option<&SignedIn>, back_to: &str) -> Resu
         Some(_) => Err(WebError::Forbidden(
             "This reading is for the course's members only.",
         )),
-        None => Err(WebError::SignInRequired(back_to.to_owned())),
+        None => Err(WebError::SignInRequired {
+            root: site.root(),
+            back_to: back_to.to_owned(),
+        }),
     }
 }
 
@@ -131,7 +146,7 @@ pub async fn list(state: Scoped, viewer: Option<SignedIn>) -> Result<Response, W
         readings: readings
             .iter()
             .map(|reading| ReadingCard {
-                href: reading_href(reading),
+                href: reading_href(&site, reading),
                 title: reading.title.clone(),
                 byline: byline(reading),
                 label: reading.label.clone(),
@@ -201,7 +216,12 @@ pub async fn show(
     Query(query): Query<ReadingQuery>,
 ) -> Result<Response, WebError> {
     let reading = found(&state, &slug).await?;
-    may_read(&reading, viewer.as_ref(), &reading_href(&reading))?;
+    may_read(
+        state.site(),
+        &reading,
+        viewer.as_ref(),
+        &reading_href(state.site(), &reading),
+    )?;
     let form = fresh_form(
         &visitor,
         query.replytocom.as_deref(),
@@ -240,7 +260,12 @@ pub async fn discussion_readable(
         .reading_by_id(post.site_id, reading_id)
         .await?
         .ok_or(WebError::NotFound)?;
-    may_read(&reading, viewer, &reading_href(&reading))?;
+    may_read(
+        state.site(),
+        &reading,
+        viewer,
+        &reading_href(state.site(), &reading),
+    )?;
     Ok(reading)
 }
 
@@ -266,7 +291,7 @@ async fn render_reading(
         viewer,
     } = discussion_state;
     let site = state.site().clone();
-    let href = reading_href(reading);
+    let href = reading_href(&site, reading);
     let text = reading::parse(&reading.source).map_err(|error| {
         StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
     })?;
@@ -347,7 +372,7 @@ async fn render_reading(
         label: reading.label.clone(),
         members_only: reading.members_only,
         pages,
-        edit_href: is_staff.then(|| format!("/admin/readings/{}", reading.id)),
+        edit_href: is_staff.then(|| site.root().join(&format!("/admin/readings/{}", reading.id))),
         discussion: discussion_view,
     };
     let response = render(status, &page);
@@ -366,8 +391,13 @@ pub async fn cited_page(
     let site = state.site().clone();
     let number: u32 = number.parse().map_err(|_| WebError::NotFound)?;
     let reading = found(&state, &slug).await?;
-    let href = reading_href(&reading);
-    may_read(&reading, viewer.as_ref(), &format!("{href}page/{number}/"))?;
+    let href = reading_href(&site, &reading);
+    may_read(
+        &site,
+        &reading,
+        viewer.as_ref(),
+        &format!("{href}page/{number}/"),
+    )?;
     let text = reading::parse(&reading.source).map_err(|error| {
         StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
     })?;
@@ -384,7 +414,7 @@ pub async fn cited_page(
         };
         let (href, what) = match record.comment_id {
             None => (
-                state.post_address(&site, post).await?,
+                state.address_of(&site, Target::Post(post)).await?,
                 format!("Post: {}", post.title),
             ),
             Some(comment_id) => {
@@ -392,7 +422,16 @@ pub async fn cited_page(
                     continue;
                 };
                 (
-                    state.comment_address(&site, post, comment_id).await?,
+                    state
+                        .address_of(
+                            &site,
+                            Target::Comment {
+                                post,
+                                comment_id,
+                                reader: CommentReader::default(),
+                            },
+                        )
+                        .await?,
                     format!(
                         "Comment by {} on {}",
                         comment.author_name,
@@ -536,7 +575,7 @@ pub async fn admin_list(state: Scoped, Staff(staff): Staff) -> Result<Response, 
                     reading.id,
                     reading.title.clone(),
                     reading.label.clone(),
-                    reading_href(reading),
+                    reading_href(&site, reading),
                     reading.members_only,
                 )
             })
@@ -563,12 +602,12 @@ async fn show_form(
         heading,
         action: existing.map_or_else(
             || "/admin/readings/new".to_owned(),
-            |reading| format!("/admin/readings/{}", reading.id),
+            |reading| site.root().join(&format!("/admin/readings/{}", reading.id)),
         ),
         csrf: staff.csrf.clone(),
         fields,
         problems,
-        view_href: existing.map(reading_href),
+        view_href: existing.map(|reading| reading_href(&site, reading)),
     };
     private(render(status, &page))
 }
@@ -663,7 +702,7 @@ async fn save(
         None => state.store.create_reading(site_id, &details, now).await,
     };
     match saved {
-        Ok(reading) => Ok(Redirect::to(&reading_href(&reading)).into_response()),
+        Ok(reading) => Ok(Redirect::to(&reading_href(state.site(), &reading)).into_response()),
         Err(StoreError::Conflict(message)) => {
             let problems = vec![ReadingProblem {
                 field: "label",

@@ -3,10 +3,7 @@
 use axum::{extract::Query, http::StatusCode, response::Response};
 use serde::Deserialize;
 
-use crate::{
-    domain::{permalink, post::PostKind, search},
-    store::SEARCH_CANDIDATES,
-};
+use crate::{address::Target, domain::search, store::SEARCH_CANDIDATES};
 
 use super::{
     error::WebError,
@@ -67,13 +64,8 @@ pub async fn results(
             continue;
         };
         let post = posts.swap_remove(index);
-        let lineage = if post.kind == PostKind::Page {
-            state.store.page_lineage(&post).await?
-        } else {
-            Vec::new()
-        };
         results.push(SearchResult {
-            link: permalink::permalink(&post, &zone, &lineage),
+            link: state.address_of(&site, Target::Post(&post)).await?,
             title: post.title,
             date: zone.long_date(post.published_at),
             snippet: search::highlight(&snippet).into_string(),
@@ -81,7 +73,10 @@ pub async fn results(
     }
     let encoded = percent_encoding::utf8_percent_encode(&typed, percent_encoding::NON_ALPHANUMERIC)
         .to_string();
-    let page_link = |number: u32| format!("/search/?q={encoded}&page={number}");
+    let page_link = |number: u32| {
+        site.root()
+            .join(&format!("/search/?q={encoded}&page={number}"))
+    };
     let title = if typed.trim().is_empty() {
         "Search".to_owned()
     } else {

@@ -18,6 +18,8 @@ use crate::{
     store::{Site, StoreResult},
 };
 
+pub use crate::domain::user::new_token;
+
 use super::{AppState, error::WebError, views::ViewerView};
 
 const SESSION_COOKIE: &str = "colloquy_session";
@@ -36,6 +38,14 @@ pub struct SignedIn {
 impl SignedIn {
     pub fn is_staff(&self) -> bool {
         self.role.is_some_and(Role::is_staff)
+    }
+
+    /// The signed-in person as discussion knows a writer.
+    pub fn member(&self) -> crate::discussion::Member<'_> {
+        crate::discussion::Member {
+            user: &self.user,
+            role: self.role,
+        }
     }
 
     /// The signed-in person as the page frame and the comment form show them.
@@ -114,14 +124,11 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let back_to = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |path| path.as_str())
-            .to_owned();
+        let root = super::site_scope::current_site(parts, state).await?.root();
+        let back_to = root.join(parts.uri.path_and_query().map_or("/", |path| path.as_str()));
         <Self as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state)
             .await?
-            .ok_or(WebError::SignInRequired(back_to))
+            .ok_or(WebError::SignInRequired { root, back_to })
     }
 }
 
@@ -182,11 +189,6 @@ pub fn same_secret(submitted: &str, expected: &str) -> bool {
 
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// A new random token for a cookie or a mailed link (256 bits, hex).
-pub fn new_token() -> String {
-    hex::encode(rand::random::<[u8; 32]>())
 }
 
 /// Starts a session for an account; returns the cookie to set.

@@ -3,6 +3,8 @@
 
 use askama::Template;
 
+use crate::domain::site::SiteRoot;
+
 /// A link with its text.
 #[derive(Clone, Debug)]
 pub struct Link {
@@ -13,6 +15,8 @@ pub struct Link {
 /// What every page's frame shows: site title, tagline, navigation.
 #[derive(Clone, Debug)]
 pub struct Layout {
+    /// The site's root (`""` or `"/SLUG"`): every address a template writes starts with it.
+    pub root: SiteRoot,
     pub site_title: String,
     pub tagline: String,
     pub pages: Vec<Link>,

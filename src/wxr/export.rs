@@ -5,11 +5,11 @@
 use std::{collections::HashMap, fmt::Write as _, io::Write};
 
 use crate::{
+    address,
     domain::{
         calendar::{self, SiteZone},
         comment::{Comment, CommentStatus},
-        permalink,
-        post::{Post, PostKind, SourceFormat, Taxonomy, Term},
+        post::{Post, SourceFormat, Taxonomy, Term},
         user::User,
     },
     store::{CommentFilter, Site, Store, StoreResult},
@@ -32,13 +32,16 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Writes the whole site to `out`. `base_url` is the site's public address (no trailing slash).
+/// Writes the whole site to `out`. `origin` is the server's public address (no trailing slash); the site's
+/// own is its root after it.
 pub async fn export(
     store: &Store,
     site: &Site,
-    base_url: &str,
+    origin: &str,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
+    let origin = origin.trim_end_matches('/');
+    let base_url = &format!("{origin}{}", site.root());
     let zone = site.settings.zone();
     let utc = SiteZone::utc();
     let posts = store.all_posts(site.id).await?;
@@ -130,12 +133,10 @@ pub async fn export(
     }
     for post in &posts {
         let mut item = String::with_capacity(post.source.len() * 3 + 2048);
-        let lineage = if post.kind == PostKind::Page {
-            store.page_lineage(post).await?
-        } else {
-            Vec::new()
-        };
-        let link = format!("{base_url}{}", permalink::permalink(post, &zone, &lineage));
+        let link = format!(
+            "{origin}{}",
+            address::of(store, site, address::Target::Post(post)).await?
+        );
         item.push_str("\t<item>\n");
         let _ = writeln!(item, "\t\t<title>{}</title>", cdata(&post.title));
         let _ = writeln!(item, "\t\t<link>{}</link>", escape(&link));

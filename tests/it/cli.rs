@@ -111,7 +111,7 @@ async fn an_instructor_adds_people_and_posts_from_the_command_line() {
         ],
         "wip",
     ));
-    assert!(draft.starts_with("/?p="), "{draft}");
+    assert!(draft.starts_with("/admin/posts/"), "{draft}");
     let page_path = stdout(&colloquy(
         &app,
         &[
@@ -211,9 +211,9 @@ async fn timezones_decide_permalink_dates_and_future_dates_schedule() {
         "Later",
     ));
     let id: i64 = future
-        .trim_start_matches("/?p=")
+        .trim_start_matches("/admin/posts/")
         .parse()
-        .expect("a short link for a scheduled post");
+        .expect("the editor's address of a scheduled post");
     let post = app
         .store
         .post_by_id(app.site.id, id)
@@ -252,7 +252,7 @@ async fn a_contributors_post_goes_to_review() {
         ],
         "Text",
     );
-    assert!(stdout(&output).starts_with("/?p="));
+    assert!(stdout(&output).starts_with("/admin/posts/"));
     assert!(String::from_utf8_lossy(&output.stderr).contains("pending"));
 }
 
@@ -485,7 +485,10 @@ async fn comments_are_listed_as_json_and_moderated() {
             &["comment", "approve", &id.to_string()],
             ""
         )),
-        format!("comment {id} is now approved")
+        format!(
+            "comment {id} is now approved\n1 mail put in the outbox (the server delivers it)"
+        ),
+        "the post's author hears of it, as from the dashboard"
     );
     let stranger = crate::helpers::client();
     let page = stranger

@@ -1,102 +1,158 @@
 //! The mails that discussion sends (PRODUCT.md §5): the post's author hears of each approved comment, the
 //! moderators of each held one, a discussion's followers of each approved comment. Only confirmed addresses
-//! are written to (a follower's by the link of the one mail that asks).
+//! are written to (a follower's by the link of the one mail that asks). Every link is the comment's own
+//! address (`crate::address`) on its site, after the site's public origin.
 
 use crate::{
+    address::{self, CommentReader, Target},
     domain::{
         calendar,
         comment::{Comment, CommentStatus},
         post::Post,
+        site::Site,
+        user::new_token,
     },
-    store::{FollowStart, Follower, Site},
+    store::{FollowStart, Follower},
 };
 
-use super::AppState;
+use super::Discussion;
 
 /// Mails a newly approved comment to the post's author (not their own) and to the discussion's followers,
-/// who are found in one question.
-pub async fn comment_approved(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
+/// who are found in one question; answers how many mails were queued.
+pub(super) async fn comment_approved(
+    discussion: &Discussion,
+    site: &Site,
+    post: &Post,
+    comment: &Comment,
+) -> usize {
     let author_id = (comment.user_id != Some(post.author_id)).then_some(post.author_id);
-    let audience = match state
+    let audience = match discussion
         .store
         .audience(post.id, author_id, &comment.author_email)
         .await
     {
         Ok(audience) => audience,
-        Err(error) => return tracing::warn!(%error, "cannot find whom to notify of the comment"),
+        Err(error) => {
+            tracing::warn!(%error, "cannot find whom to notify of the comment");
+            return 0;
+        }
     };
+    let Some(link) = comment_link(discussion, site, post, comment).await else {
+        return 0;
+    };
+    let mut sent = 0;
     if let Some(author_email) = &audience.author_email {
         let body = comment_mail(
-            state,
-            site,
             post,
             comment,
             &format!("{} commented on your post", comment.author_name),
             "Read and reply",
+            &link,
         );
         let subject = format!("[{}] New comment on “{}”", site.settings.title, post.title);
-        if let Err(error) = state
-            .mailer
-            .send(Some(site.id), author_email, &subject, &body)
-            .await
-        {
-            tracing::warn!(%error, "cannot queue the comment notification");
-        }
+        sent += usize::from(queue(discussion, site, author_email, &subject, &body).await);
     }
-    mail_followers(state, site, post, comment, &audience.followers).await;
+    sent + mail_followers(discussion, site, post, comment, &audience.followers, &link).await
 }
 
-/// A mail about one comment: who did what on which post, the comment's text, and a link to it under `link_label`.
-fn comment_mail(
-    state: &AppState,
+/// The public address of a comment, after the site's origin; `None` (logged) when it cannot be found.
+async fn comment_link(
+    discussion: &Discussion,
     site: &Site,
+    post: &Post,
+    comment: &Comment,
+) -> Option<String> {
+    let target = Target::Comment {
+        post,
+        comment_id: comment.id,
+        reader: CommentReader {
+            with_private: comment.is_private,
+            ..CommentReader::default()
+        },
+    };
+    match address::of(&discussion.store, site, target).await {
+        Ok(path) => Some(format!("{}{path}", discussion.base_url)),
+        Err(error) => {
+            tracing::warn!(%error, "cannot find the comment's address");
+            None
+        }
+    }
+}
+
+/// Puts one mail in the outbox; whether it was.
+async fn queue(
+    discussion: &Discussion,
+    site: &Site,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> bool {
+    match discussion
+        .mailer
+        .send(Some(site.id), recipient, subject, body)
+        .await
+    {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(%error, "cannot queue a mail of the discussion");
+            false
+        }
+    }
+}
+
+/// A mail about one comment: who did what on which post, the comment's text, and `link` under `link_label`.
+fn comment_mail(
     post: &Post,
     comment: &Comment,
     what_happened: &str,
     link_label: &str,
+    link: &str,
 ) -> String {
     format!(
-        "{what_happened} “{title}”:\n\n{text}\n\n{link_label}: {base}/?p={post_id}#comment-{id}\n",
+        "{what_happened} “{title}”:\n\n{text}\n\n{link_label}: {link}\n",
         title = post.title,
         text = comment.content,
-        base = state.site_url(site),
-        post_id = post.id,
-        id = comment.id,
     )
 }
 
 /// Mails the site's staff a post author's private question on their own post.
-pub async fn private_question(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
-    let staff = match state.store.staff_of(site.id).await {
+pub(super) async fn private_question(
+    discussion: &Discussion,
+    site: &Site,
+    post: &Post,
+    comment: &Comment,
+) {
+    let staff = match discussion.store.staff_of(site.id).await {
         Ok(staff) => staff,
         Err(error) => return tracing::warn!(%error, "cannot find the staff to notify"),
     };
+    let Some(link) = comment_link(discussion, site, post, comment).await else {
+        return;
+    };
     let body = comment_mail(
-        state,
-        site,
         post,
         comment,
         &format!("{} asks privately about their post", comment.author_name),
         "Answer (privately)",
+        &link,
     );
     let subject = format!(
         "[{}] A private question on “{}”",
         site.settings.title, post.title
     );
     for member in staff.iter().filter(|member| member.email_confirmed) {
-        if let Err(error) = state
-            .mailer
-            .send(Some(site.id), &member.email, &subject, &body)
-            .await
-        {
-            tracing::warn!(%error, "cannot queue the private question's notification");
-        }
+        queue(discussion, site, &member.email, &subject, &body).await;
     }
 }
 
 /// Mails every moderator about a comment that waits for them.
-pub async fn comment_held(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
-    let moderators = match state.store.staff_of(site.id).await {
+pub(super) async fn comment_held(
+    discussion: &Discussion,
+    site: &Site,
+    post: &Post,
+    comment: &Comment,
+) {
+    let moderators = match discussion.store.staff_of(site.id).await {
         Ok(moderators) => moderators,
         Err(error) => return tracing::warn!(%error, "cannot find the moderators to notify"),
     };
@@ -108,7 +164,7 @@ pub async fn comment_held(state: &AppState, site: &Site, post: &Post, comment: &
         email = comment.author_email,
         ip = comment.author_ip,
         text = comment.content,
-        base = state.site_url(site),
+        base = discussion.site_url(site),
     );
     let subject = format!(
         "[{}] Please moderate: “{}”",
@@ -118,33 +174,26 @@ pub async fn comment_held(state: &AppState, site: &Site, post: &Post, comment: &
         .iter()
         .filter(|moderator| moderator.email_confirmed)
     {
-        if let Err(error) = state
-            .mailer
-            .send(Some(site.id), &moderator.email, &subject, &body)
-            .await
-        {
-            tracing::warn!(%error, "cannot queue the moderation notification");
-        }
+        queue(discussion, site, &moderator.email, &subject, &body).await;
     }
 }
 
 /// Starts following a discussion for the writer of a comment who asked to; an address not yet known to be
 /// theirs gets the first mail, whose link confirms it.
-pub async fn start_following(
-    state: &AppState,
+pub(super) async fn start_following(
+    discussion: &Discussion,
     site: &Site,
     post: &Post,
     comment: &Comment,
     address_confirmed: bool,
 ) {
-    let token = super::session::new_token();
-    let started = state
+    let started = discussion
         .store
         .follow(
             site.id,
             post.id,
             &comment.author_email,
-            &token,
+            &new_token(),
             address_confirmed,
             calendar::now(),
         )
@@ -157,7 +206,7 @@ pub async fn start_following(
     if follow.confirmed_at.is_some() {
         return;
     }
-    let base = state.site_url(site);
+    let base = discussion.site_url(site);
     let body = format!(
         "You asked to be mailed the follow-up comments on “{title}”.\n\n\
          Confirm that this address is yours, and start them: {base}/follow/confirm/{token}\n\n\
@@ -169,60 +218,35 @@ pub async fn start_following(
         "[{}] Confirm: follow-up comments on “{}”",
         site.settings.title, post.title
     );
-    if let Err(error) = state
-        .mailer
-        .send(Some(site.id), &follow.email, &subject, &body)
-        .await
-    {
-        tracing::warn!(%error, "cannot queue the follow confirmation");
-    }
-}
-
-/// Mails a newly approved comment to the discussion's confirmed followers only.
-pub async fn follow_up(state: &AppState, site: &Site, post: &Post, comment: &Comment) {
-    match state
-        .store
-        .audience(post.id, None, &comment.author_email)
-        .await
-    {
-        Ok(audience) => mail_followers(state, site, post, comment, &audience.followers).await,
-        Err(error) => tracing::warn!(%error, "cannot find the discussion's followers"),
-    }
+    queue(discussion, site, &follow.email, &subject, &body).await;
 }
 
 /// Mails the followers of a discussion (not the comment's writer; never a private comment) a newly approved
-/// comment, each mail with its one-click unsubscribe link.
+/// comment, each mail with its one-click unsubscribe link; answers how many were queued.
 async fn mail_followers(
-    state: &AppState,
+    discussion: &Discussion,
     site: &Site,
     post: &Post,
     comment: &Comment,
     followers: &[Follower],
-) {
+    link: &str,
+) -> usize {
     if comment.is_private || comment.status != CommentStatus::Approved || followers.is_empty() {
-        return;
+        return 0;
     }
-    let base = state.site_url(site);
-    let address = match state.comment_address(site, post, comment.id).await {
-        Ok(address) => address,
-        Err(error) => return tracing::warn!(%error, "cannot find the comment's address"),
-    };
+    let base = discussion.site_url(site);
     let subject = format!("[{}] New comment on “{}”", site.settings.title, post.title);
+    let mut sent = 0;
     for follow in followers {
         let body = format!(
-            "{name} commented on “{title}”:\n\n{text}\n\nRead and reply: {base}{address}\n\n\
+            "{name} commented on “{title}”:\n\n{text}\n\nRead and reply: {link}\n\n\
              You follow this discussion. Stop these mails (one click, no sign-in): {base}/follow/stop/{token}\n",
             name = comment.author_name,
             title = post.title,
             text = comment.content,
             token = follow.token,
         );
-        if let Err(error) = state
-            .mailer
-            .send(Some(site.id), &follow.email, &subject, &body)
-            .await
-        {
-            tracing::warn!(%error, "cannot queue a follow-up mail");
-        }
+        sent += usize::from(queue(discussion, site, &follow.email, &subject, &body).await);
     }
+    sent
 }
