@@ -59,7 +59,8 @@ impl IntoResponse for WebError {
                 .into_response();
         }
         let (status, heading, message) = match &self {
-            Self::NotFound => (
+            // A row another person removed a moment ago (two moderators on one queue) is simply not there.
+            Self::NotFound | Self::Store(StoreError::NotFound) => (
                 StatusCode::NOT_FOUND,
                 "Page not found",
                 "Nothing lives at this address. It may have moved; try the home page or an archive.".to_owned(),
