@@ -253,7 +253,7 @@ fn etag_of(body: &[u8]) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("W/\"page\""))
 }
 
-pub(super) fn gzip(body: &[u8]) -> Bytes {
+pub(crate) fn gzip(body: &[u8]) -> Bytes {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
     match encoder.write_all(body).and_then(|()| encoder.finish()) {
         Ok(compressed) => Bytes::from(compressed),
@@ -261,7 +261,7 @@ pub(super) fn gzip(body: &[u8]) -> Bytes {
     }
 }
 
-pub(super) fn brotli(body: &[u8]) -> Bytes {
+pub(crate) fn brotli(body: &[u8]) -> Bytes {
     let mut compressed = Vec::with_capacity(body.len() / 4);
     let parameters = brotli::enc::BrotliEncoderParams {
         quality: 6,
@@ -274,7 +274,7 @@ pub(super) fn brotli(body: &[u8]) -> Bytes {
 }
 
 /// Which encoding the client takes, best first: brotli, gzip, or none.
-pub(super) fn accepts(accept_encoding: Option<&HeaderValue>, coding: &str) -> bool {
+pub(crate) fn accepts(accept_encoding: Option<&HeaderValue>, coding: &str) -> bool {
     accept_encoding
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| {

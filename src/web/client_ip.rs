@@ -1,15 +1,16 @@
 //! The client's address: the socket's, or, from a trusted load balancer, the last untrusted address of its
 //! `X-Forwarded-For` header.
 
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use axum::{
     extract::{ConnectInfo, FromRef, FromRequestParts},
     http::request::Parts,
 };
 use ipnet::IpNet;
-
-use super::AppState;
 
 /// The load balancers whose `X-Forwarded-For` is believed (`COLLOQUY_TRUSTED_PROXIES`).
 #[derive(Clone, Debug, Default)]
@@ -77,7 +78,7 @@ pub struct ClientIp(pub IpAddr);
 impl<S> FromRequestParts<S> for ClientIp
 where
     S: Send + Sync,
-    AppState: FromRef<S>,
+    Arc<TrustedProxies>: FromRef<S>,
 {
     type Rejection = std::convert::Infallible;
 
@@ -88,13 +89,13 @@ where
             .map_or(IpAddr::from([127, 0, 0, 1]), |ConnectInfo(address)| {
                 address.ip()
             });
-        let state = AppState::from_ref(state);
+        let proxies = Arc::<TrustedProxies>::from_ref(state);
         let forwarded = parts
             .headers
             .get_all("x-forwarded-for")
             .into_iter()
             .filter_map(|value| value.to_str().ok());
-        Ok(Self(state.trusted_proxies.client_address(peer, forwarded)))
+        Ok(Self(proxies.client_address(peer, forwarded)))
     }
 }
 

@@ -7,7 +7,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use super::error::WebError;
+use crate::web::error::WebError;
 
 /// The largest form body accepted: above the longest valid comment, URL-encoded.
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;

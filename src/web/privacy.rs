@@ -11,11 +11,11 @@ use axum::{
 
 use crate::domain::settings::Visibility;
 
-use super::{
-    AppState,
+use crate::web::{
     error::WebError,
     session::{self, ResolvedSession},
     site_scope::current_site,
+    state::AppState,
 };
 
 /// Paths that answer everyone, even on a members-only site.
@@ -44,7 +44,7 @@ pub async fn members_only(State(state): State<AppState>, request: Request, next:
     };
     parts
         .extensions
-        .insert(super::site_scope::CurrentSite(site.clone()));
+        .insert(crate::web::site_scope::CurrentSite(site.clone()));
     let mut request = Request::from_parts(parts, body);
     let path = request.uri().path().to_owned();
     if site.settings.visibility != Visibility::MembersOnly || is_open(&path) {

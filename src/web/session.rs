@@ -18,57 +18,16 @@ use crate::{
     store::{Site, StoreResult},
 };
 
-pub use crate::domain::user::new_token;
+pub use crate::{
+    domain::user::new_token,
+    web::viewer::{SignedIn, same_secret},
+};
 
-use super::{AppState, error::WebError, views::ViewerView};
+use crate::web::{error::WebError, state::AppState};
 
 const SESSION_COOKIE: &str = "colloquy_session";
 /// How long a sign-in lasts.
 const SESSION_DAYS: i64 = 14;
-
-/// A signed-in person: their account, their role on the site (if any), and their forms' CSRF token.
-#[derive(Clone, Debug)]
-pub struct SignedIn {
-    pub user: User,
-    pub role: Option<Role>,
-    pub csrf: String,
-    token_hash: String,
-}
-
-impl SignedIn {
-    pub fn is_staff(&self) -> bool {
-        self.role.is_some_and(Role::is_staff)
-    }
-
-    /// The signed-in person as discussion knows a writer.
-    pub fn member(&self) -> crate::discussion::Member<'_> {
-        crate::discussion::Member {
-            user: &self.user,
-            role: self.role,
-        }
-    }
-
-    /// The signed-in person as the page frame and the comment form show them.
-    pub fn view(&self) -> ViewerView {
-        ViewerView {
-            name: self.user.name.clone(),
-            is_staff: self.is_staff(),
-            can_write: self.role.is_some_and(|role| role != Role::Subscriber),
-            csrf: self.csrf.clone(),
-        }
-    }
-
-    /// Refuses a state-changing form whose CSRF token is not this session's.
-    pub fn check_csrf(&self, submitted: &str) -> Result<(), WebError> {
-        if same_secret(submitted, &self.csrf) {
-            Ok(())
-        } else {
-            Err(WebError::Forbidden(
-                "This form has expired or did not come from this site. Go back, reload the page and try again.",
-            ))
-        }
-    }
-}
 
 /// A session already looked up for this request (by the members-only gate), so handlers do not ask again.
 #[derive(Clone)]
@@ -111,7 +70,7 @@ impl OptionalFromRequestParts<AppState> for SignedIn {
         if let Some(ResolvedSession(resolved)) = parts.extensions.get::<ResolvedSession>() {
             return Ok(resolved.clone());
         }
-        let site = super::site_scope::current_site(parts, state).await?;
+        let site = crate::web::site_scope::current_site(parts, state).await?;
         resolve(&parts.headers, state, &site).await
     }
 }
@@ -124,7 +83,9 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let root = super::site_scope::current_site(parts, state).await?.root();
+        let root = crate::web::site_scope::current_site(parts, state)
+            .await?
+            .root();
         let back_to = root.join(parts.uri.path_and_query().map_or("/", |path| path.as_str()));
         <Self as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state)
             .await?
@@ -174,17 +135,6 @@ impl FromRequestParts<AppState> for Administrator {
             ))
         }
     }
-}
-
-/// Compares a submitted secret with the expected one in time that does not depend on where they differ.
-pub fn same_secret(submitted: &str, expected: &str) -> bool {
-    let (submitted, expected) = (submitted.as_bytes(), expected.as_bytes());
-    submitted.len() == expected.len()
-        && submitted
-            .iter()
-            .zip(expected)
-            .fold(0_u8, |difference, (a, b)| difference | (a ^ b))
-            == 0
 }
 
 pub fn hash_token(token: &str) -> String {

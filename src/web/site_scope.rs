@@ -18,7 +18,7 @@ use crate::{
     store::Site,
 };
 
-use super::{AppState, error::WebError};
+use crate::web::{error::WebError, state::AppState};
 
 /// The site a request is for, put on the request by `mount`.
 #[derive(Clone, Debug)]

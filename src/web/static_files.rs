@@ -17,7 +17,7 @@ use axum::{
 };
 use sha2::{Digest, Sha256};
 
-use super::cache::{accepts, brotli, gzip};
+use crate::web::cache::{accepts, brotli, gzip};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/static_files.rs"));

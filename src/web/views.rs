@@ -294,7 +294,7 @@ pub struct OutboxPage {
 pub struct SettingField {
     pub key: &'static str,
     pub label: &'static str,
-    pub kind: super::admin::FieldKind,
+    pub kind: FieldKind,
     pub help: &'static str,
     pub value: String,
     pub error: Option<String>,
@@ -302,7 +302,6 @@ pub struct SettingField {
 
 impl SettingField {
     pub fn is(&self, kind: &str) -> bool {
-        use super::admin::FieldKind;
         matches!(
             (self.kind, kind),
             (FieldKind::Text, "text")
@@ -367,7 +366,7 @@ pub struct EditorPage {
     pub id: Option<i64>,
     pub is_page: bool,
     pub csrf: String,
-    pub fields: super::editor::EditorFields,
+    pub fields: EditorFields,
     pub can_sticky: bool,
     /// (value, label)
     pub statuses: Vec<(&'static str, &'static str)>,
@@ -533,4 +532,36 @@ pub struct SearchPage {
     pub total: i64,
     pub results: Vec<SearchResult>,
     pub pagination: Pagination,
+}
+
+/// How a setting is typed in the settings form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Number,
+    Lines,
+    Checkbox,
+    Visibility,
+}
+
+/// The editor's fields as typed.
+#[derive(Clone, Debug, Default)]
+pub struct EditorFields {
+    pub title: String,
+    pub body: String,
+    pub excerpt: String,
+    pub categories: Vec<String>,
+    pub new_categories: String,
+    pub tags: String,
+    pub status: String,
+    pub date: String,
+    pub sticky: bool,
+    pub comments_open: bool,
+    pub password: String,
+    pub parent: String,
+    /// The id of the reading the post discusses; empty for none.
+    pub reading: String,
+    pub version: i64,
+    pub action: String,
+    pub csrf: String,
 }

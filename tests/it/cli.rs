@@ -485,9 +485,7 @@ async fn comments_are_listed_as_json_and_moderated() {
             &["comment", "approve", &id.to_string()],
             ""
         )),
-        format!(
-            "comment {id} is now approved\n1 mail put in the outbox (the server delivers it)"
-        ),
+        format!("comment {id} is now approved\n1 mail put in the outbox (the server delivers it)"),
         "the post's author hears of it, as from the dashboard"
     );
     let stranger = crate::helpers::client();
@@ -514,10 +512,10 @@ async fn comments_are_listed_as_json_and_moderated() {
     assert_eq!(
         stdout(&colloquy(
             &app,
-            &["comment", "restore", &id.to_string()],
+            &["comment", "restore", &id.to_string(), "--no-mail"],
             ""
         )),
-        format!("comment {id} is now approved")
+        format!("comment {id} is now approved\nno mail sent (--no-mail)")
     );
     fails_with(
         &colloquy(&app, &["comment", "restore", &id.to_string()], ""),

@@ -152,14 +152,7 @@ async fn roles_and_join_codes_belong_to_one_site() {
     let dashboard = admin.get(&app, "/admin/").await.text().await.unwrap();
     let switcher = texts(&dashboard, ".site-switcher a");
     assert_eq!(switcher.len(), 2, "{switcher:?}");
-    assert!(
-        select(
-            &dashboard,
-            ".site-switcher a[href='/bio-101/admin/']"
-        )
-        .len()
-            == 1
-    );
+    assert!(select(&dashboard, ".site-switcher a[href='/bio-101/admin/']").len() == 1);
 
     let code = app
         .store

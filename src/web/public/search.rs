@@ -5,9 +5,9 @@ use serde::Deserialize;
 
 use crate::{address::Target, domain::search, store::SEARCH_CANDIDATES};
 
-use super::{
+use crate::web::{
     error::WebError,
-    render,
+    respond::render,
     session::SignedIn,
     site_scope::Scoped,
     views::{Pagination, SearchPage, SearchResult},

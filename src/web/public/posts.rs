@@ -23,10 +23,10 @@ use crate::{
     store::{PostCard, Site},
 };
 
-use super::{
-    PRIVATE,
+use crate::web::{
     error::WebError,
-    render,
+    respond::PRIVATE,
+    respond::render,
     session::SignedIn,
     site_scope::Scoped,
     views::{

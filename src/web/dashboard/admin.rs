@@ -16,17 +16,18 @@ use crate::{
     },
 };
 
-use super::{
-    capitalized,
+use crate::web::{
     client_ip::ClientIp,
     error::WebError,
     form::{self, StrictForm},
-    private, render,
+    respond::capitalized,
+    respond::private,
+    respond::render,
     session::{Administrator, Staff},
     site_scope::Scoped,
     views::{
-        AdminCommentsPage, CategoriesPage, CommentEditPage, CommentRow, DashboardPage, Link,
-        MailRow, OutboxPage, SettingField, SettingsPage, StatusTab,
+        AdminCommentsPage, CategoriesPage, CommentEditPage, CommentRow, DashboardPage, FieldKind,
+        Link, MailRow, OutboxPage, SettingField, SettingsPage, StatusTab,
     },
 };
 
@@ -245,7 +246,7 @@ pub async fn moderate(
             }
             // Another moderator removed it, or moved it where this action no longer applies.
             Err(DiscussionError::NotFound | DiscussionError::NotApplicable(_)) => {}
-            Err(error) => return Err(super::comments::refusal(error)),
+            Err(error) => return Err(crate::web::discussion::comments::refusal(error)),
         }
     }
     let status =
@@ -377,15 +378,6 @@ const SETTING_FIELDS: &[(&str, &str, FieldKind, &str)] = &[
         "0 keeps them open.",
     ),
 ];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldKind {
-    Text,
-    Number,
-    Lines,
-    Checkbox,
-    Visibility,
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SavedQuery {
@@ -620,7 +612,7 @@ pub async fn save_comment(
             .discussion
             .staff_reply(&site, id, writer, &fields.reply)
             .await
-            .map_err(super::comments::refusal)?;
+            .map_err(crate::web::discussion::comments::refusal)?;
         let notice = match outcome {
             Outcome::Stored { comment, .. } => {
                 tracing::info!(
@@ -671,7 +663,7 @@ pub async fn save_comment(
         .discussion
         .correct(&site, id, &correction)
         .await
-        .map_err(super::comments::refusal)?
+        .map_err(crate::web::discussion::comments::refusal)?
     {
         Ok(_) => {
             tracing::info!(comment = id, by = staff.user.id, "comment edited");

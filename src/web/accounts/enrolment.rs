@@ -17,11 +17,12 @@ use crate::{
     store::{NewUser, Site, StoreError, TokenPurpose},
 };
 
-use super::{
-    capitalized,
+use crate::web::{
     error::WebError,
     form::{self, StrictForm},
-    private, render,
+    respond::capitalized,
+    respond::private,
+    respond::render,
     session::{self, Administrator, SignedIn, hash_token, new_token},
     site_scope::Scoped,
     views::{AccountPage, ConfirmPage, JoinPage, MemberRow, MembersPage},

@@ -21,12 +21,12 @@ use crate::{
     store::TokenPurpose,
 };
 
-use super::{
-    capitalized,
+use crate::web::{
     client_ip::ClientIp,
     error::WebError,
     form::StrictForm,
-    render,
+    respond::capitalized,
+    respond::render,
     session::{self, SignedIn, hash_token, new_token, safe_next},
     site_scope::Scoped,
     views::{ForgotPage, LoginPage, MessagePage, NewPasswordPage, SignInLinkPage},

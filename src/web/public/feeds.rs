@@ -20,7 +20,7 @@ use crate::{
     store::{ListFilter, Site},
 };
 
-use super::{error::WebError, site_scope::Scoped};
+use crate::web::{error::WebError, site_scope::Scoped};
 
 const FEED_SIZE: u32 = 10;
 

@@ -25,11 +25,12 @@ use crate::{
     store::{CitationRecord, Site, StoreError},
 };
 
-use super::{
+use crate::web::{
     error::WebError,
     form::StrictForm,
-    posts::{DiscussionSetup, discussion, fresh_form},
-    private, render,
+    public::posts::{DiscussionSetup, discussion, fresh_form},
+    respond::private,
+    respond::render,
     session::{SignedIn, Staff},
     site_scope::Scoped,
     views::{CommentFormView, DiscussionView, Layout},
@@ -706,7 +707,7 @@ async fn save(
         Err(StoreError::Conflict(message)) => {
             let problems = vec![ReadingProblem {
                 field: "label",
-                message: super::capitalized(&message) + ".",
+                message: crate::web::respond::capitalized(&message) + ".",
             }];
             show_form(
                 state,

@@ -16,11 +16,11 @@ use crate::{
     store::Site,
 };
 
-use super::{
+use crate::web::{
     client_ip::ClientIp,
     error::WebError,
     form::StrictForm,
-    posts::{PostView, render_post},
+    public::posts::{PostView, render_post},
     session::SignedIn,
     site_scope::Scoped,
     views::{CommentFormView, FieldView, PassageChoice},
@@ -87,7 +87,7 @@ pub async fn leave_reply(
         .filter(|post| post.is_public() || post.discusses_reading)
         .ok_or(WebError::NotFound)?;
     if post.discusses_reading {
-        super::readings::discussion_readable(&state, &post, signed_in.as_ref())
+        crate::web::public::readings::discussion_readable(&state, &post, signed_in.as_ref())
             .await
             .map_err(|error| match error {
                 WebError::SignInRequired { .. } => WebError::Forbidden(
@@ -96,7 +96,7 @@ pub async fn leave_reply(
                 other => other,
             })?;
     }
-    if super::posts::is_locked(&post, &visitor, signed_in.as_ref()) {
+    if crate::web::public::posts::is_locked(&post, &visitor, signed_in.as_ref()) {
         return Err(WebError::Forbidden(
             "This post is password protected: give its password to read and reply.",
         ));
@@ -176,7 +176,7 @@ pub async fn leave_reply(
 }
 
 /// The words a reader of the comment form gets for what the discussion refused.
-pub(super) fn refusal(error: DiscussionError) -> WebError {
+pub(crate) fn refusal(error: DiscussionError) -> WebError {
     match error {
         DiscussionError::NotFound => WebError::NotFound,
         DiscussionError::Closed => WebError::Forbidden("Sorry, comments are closed for this item."),
@@ -251,10 +251,10 @@ impl Redisplay<'_> {
             }),
         };
         if post.discusses_reading {
-            return super::readings::redisplay(
+            return crate::web::public::readings::redisplay(
                 self.state,
                 post,
-                super::readings::DiscussionState {
+                crate::web::public::readings::DiscussionState {
                     form,
                     held: &self.visitor.held,
                     status,

@@ -6,7 +6,9 @@ use axum::{extract::Path, http::StatusCode, response::Response};
 
 use crate::domain::calendar;
 
-use super::{error::WebError, private, render, site_scope::Scoped, views::MessagePage};
+use crate::web::{
+    error::WebError, respond::private, respond::render, site_scope::Scoped, views::MessagePage,
+};
 
 async fn title_of(state: &Scoped, site_id: i64, post_id: i64) -> Result<String, WebError> {
     Ok(state

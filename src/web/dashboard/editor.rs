@@ -26,15 +26,16 @@ use crate::{
     store::{AdminFilter, Autosave, NewPost, PostEdit, Saved, Site},
 };
 
-use super::{
+use crate::web::{
     error::WebError,
     form::{self, StrictForm},
-    private, render,
+    respond::private,
+    respond::render,
     session::SignedIn,
     site_scope::Scoped,
     views::{
-        AutosaveOffer, CategoryChoice, DiffLine, EditorPage, Link, PostListPage, PostListRow,
-        RevisionView, RevisionsPage,
+        AutosaveOffer, CategoryChoice, DiffLine, EditorFields, EditorPage, Link, PostListPage,
+        PostListRow, RevisionView, RevisionsPage,
     },
 };
 
@@ -188,28 +189,6 @@ pub async fn list(
 
 fn encode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-/// The editor's fields as typed.
-#[derive(Clone, Debug, Default)]
-pub struct EditorFields {
-    pub title: String,
-    pub body: String,
-    pub excerpt: String,
-    pub categories: Vec<String>,
-    pub new_categories: String,
-    pub tags: String,
-    pub status: String,
-    pub date: String,
-    pub sticky: bool,
-    pub comments_open: bool,
-    pub password: String,
-    pub parent: String,
-    /// The id of the reading the post discusses; empty for none.
-    pub reading: String,
-    pub version: i64,
-    pub action: String,
-    pub csrf: String,
 }
 
 impl EditorFields {

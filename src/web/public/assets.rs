@@ -11,7 +11,7 @@ use crate::{
     domain::{avatar, calendar, permalink, settings::Visibility},
 };
 
-use super::{error::WebError, site_scope::Scoped};
+use crate::web::{error::WebError, site_scope::Scoped};
 
 /// `/healthz`: 200 when the database answers, 503 otherwise.
 pub async fn healthz(state: Scoped) -> impl IntoResponse {

@@ -19,7 +19,10 @@ use crate::{
     store::{Membership, Site},
 };
 
-use super::{error::WebError, private, render, session::Staff, site_scope::Scoped, views::Layout};
+use crate::web::{
+    error::WebError, respond::private, respond::render, session::Staff, site_scope::Scoped,
+    views::Layout,
+};
 
 /// The filters, as the form sends them.
 #[derive(Clone, Debug, Default, Deserialize)]

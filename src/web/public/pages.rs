@@ -18,11 +18,11 @@ use crate::{
     store::{ListFilter, PostCard, Site},
 };
 
-use super::{
+use crate::web::{
     error::WebError,
-    feeds,
-    posts::{PostView, fresh_form, is_locked, permalink_of, render_post},
-    render,
+    public::feeds,
+    public::posts::{PostView, fresh_form, is_locked, permalink_of, render_post},
+    respond::render,
     session::SignedIn,
     site_scope::Scoped,
     views::{CommentFormView, Link, ListPage, Pagination, PostSummaryView},
@@ -518,9 +518,10 @@ async fn listing(
     };
     let mut response = render(StatusCode::OK, &page_view)?;
     if viewer.is_some() {
-        response
-            .headers_mut()
-            .insert(axum::http::header::CACHE_CONTROL, super::PRIVATE);
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            crate::web::respond::PRIVATE,
+        );
     }
     Ok(response)
 }
@@ -538,7 +539,7 @@ pub async fn unlock_post(
     state: Scoped,
     visitor: Visitor,
     signed_in: Option<SignedIn>,
-    super::form::StrictForm(form): super::form::StrictForm<PasswordForm>,
+    crate::web::form::StrictForm(form): crate::web::form::StrictForm<PasswordForm>,
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
     let id = form
@@ -558,7 +559,7 @@ pub async fn unlock_post(
             &permalink_of(&state, &site, &post).await?,
         ));
     };
-    if super::session::same_secret(&form.password, &password) {
+    if crate::web::session::same_secret(&form.password, &password) {
         let target = permalink_of(&state, &site, &post).await?;
         let (signed, plain) = visitor.unlock(post.id, &password).into_jars();
         return Ok((signed, plain, axum::response::Redirect::to(&target)).into_response());

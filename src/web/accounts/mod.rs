@@ -1,0 +1,43 @@
+//! People's own doors: signing in and out, mailed sign-in and reset links, joining a course by its link, one's
+//! own account and the confirmation of its email address.
+
+pub mod auth;
+pub mod enrolment;
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+
+use crate::web::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(auth::login_page).post(auth::log_in))
+        .route("/logout", post(auth::log_out))
+        .route(
+            "/login/forgot",
+            get(auth::forgot_page).post(auth::mail_reset_link),
+        )
+        .route(
+            "/login/reset/{token}",
+            get(auth::reset_page).post(auth::reset_password),
+        )
+        .route("/login/link", post(auth::mail_sign_in_link))
+        .route(
+            "/login/link/{token}",
+            get(auth::sign_in_link_page).post(auth::use_sign_in_link),
+        )
+        .route(
+            "/join/{code}",
+            get(enrolment::join_page).post(enrolment::join),
+        )
+        .route(
+            "/account",
+            get(enrolment::account_page).post(enrolment::save_account),
+        )
+        .route(
+            "/account/confirm/{token}",
+            get(enrolment::confirm_page).post(enrolment::confirm),
+        )
+}

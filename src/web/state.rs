@@ -1,0 +1,306 @@
+//! What every handler can reach (`AppState`): the store, the mailer, discussion, the page cache and what is kept
+//! per content version (sites, menus, counts), and the frame every page is drawn in (`AppState::layout`).
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum_extra::extract::cookie::Key;
+
+use crate::{
+    address,
+    discussion::Discussion,
+    domain::{
+        permalink::{self, ArchiveKind, archive_path, page_path},
+        settings::Visibility,
+    },
+    mail::Mailer,
+    store::{ListFilter, Site, Store},
+    web::{
+        cache,
+        client_ip::TrustedProxies,
+        error::WebError,
+        memo::PerVersion,
+        viewer::SignedIn,
+        views::{Layout, Link, RecentComment},
+        visitor,
+    },
+};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub mailer: Mailer,
+    /// Leaving, moderating and answering comments: the same for every door.
+    pub discussion: Discussion,
+    /// The public origin, for links in mails.
+    pub(crate) base_url: Arc<str>,
+    /// Whether cookies are sent only over HTTPS (the base URL is https).
+    pub(crate) secure_cookies: bool,
+    pub(crate) cookie_key: Key,
+    pub(crate) avatar_salt: Arc<[u8]>,
+    pub(crate) trusted_proxies: Arc<TrustedProxies>,
+    pub(crate) pages: cache::PageCache,
+    navigation: Arc<PerVersion<i64, Arc<Navigation>>>,
+    /// Sites with their settings, as of their `settings_version`.
+    pub(crate) sites: Arc<PerVersion<i64, Site>>,
+    /// How many posts a listing or search has, by site and question, as of a `content_version`.
+    pub(crate) counts: Arc<PerVersion<(i64, String), i64>>,
+}
+
+/// A site's menu (top-level pages and categories) as of one `content_version`: every page draws it, and it
+/// changes only with the site's content, so it is read once per version.
+struct Navigation {
+    pages: Vec<Link>,
+    categories: Vec<Link>,
+    recent_posts: Vec<Link>,
+    recent_comments: Vec<RecentComment>,
+    has_readings: bool,
+}
+
+/// How many recent posts and comments the sidebar lists.
+const SIDEBAR_ENTRIES: u32 = 5;
+
+impl AppState {
+    /// `key_material` is 64 bytes of secret from which the cookie key and the avatar salt are derived.
+    pub fn new(
+        store: Store,
+        key_material: Vec<u8>,
+        trusted_proxies: TrustedProxies,
+        mailer: Mailer,
+        base_url: String,
+    ) -> Self {
+        use sha2::{Digest, Sha256};
+        let avatar_salt: Arc<[u8]> = Sha256::new()
+            .chain_update(b"avatar salt")
+            .chain_update(&key_material)
+            .finalize()
+            .to_vec()
+            .into();
+        Self {
+            discussion: Discussion::new(store.clone(), mailer.clone(), &base_url),
+            store,
+            mailer,
+            secure_cookies: base_url.starts_with("https://"),
+            base_url: base_url.trim_end_matches('/').into(),
+            cookie_key: Key::from(&key_material),
+            avatar_salt,
+            trusted_proxies: Arc::new(trusted_proxies),
+            pages: cache::PageCache::new(0),
+            navigation: Arc::new(PerVersion::new(1_024)),
+            sites: Arc::new(PerVersion::new(1_024)),
+            counts: Arc::new(PerVersion::new(4_096)),
+        }
+    }
+
+    /// Shares pages drawn for anonymous readers through `pages` (without, every page is drawn anew).
+    pub fn with_page_cache(mut self, pages: cache::PageCache) -> Self {
+        self.pages = pages;
+        self
+    }
+
+    /// The public address of a site's root, for mails and links that cross from one site to another.
+    pub fn site_url(&self, site: &Site) -> String {
+        format!("{}{}", self.base_url, site.root())
+    }
+
+    /// The frame of a page: site title and navigation.
+    pub(crate) async fn layout(
+        &self,
+        site: &Site,
+        title: Option<&str>,
+        viewer: Option<&SignedIn>,
+    ) -> Result<Layout, WebError> {
+        let visibility = site.settings.visibility;
+        let reveal = visibility != Visibility::MembersOnly
+            || viewer.is_some_and(|viewer| viewer.role.is_some());
+        let navigation = if reveal {
+            Some(self.navigation(site).await?)
+        } else {
+            None
+        };
+        let site_title = site.settings.title.clone();
+        Ok(Layout {
+            root: site.root(),
+            title: title.map_or_else(
+                || site_title.clone(),
+                |title| format!("{title} – {site_title}"),
+            ),
+            site_title,
+            tagline: if reveal {
+                site.settings.tagline.clone()
+            } else {
+                String::new()
+            },
+            noindex: visibility != Visibility::Public,
+            feeds: if reveal {
+                vec![
+                    Link {
+                        href: site.root().join("/feed/"),
+                        text: format!("{} » Feed", site.settings.title),
+                    },
+                    Link {
+                        href: site.root().join("/comments/feed/"),
+                        text: format!("{} » Comments Feed", site.settings.title),
+                    },
+                ]
+            } else {
+                Vec::new()
+            },
+            viewer: viewer.map(SignedIn::view),
+            pages: navigation
+                .as_ref()
+                .map(|navigation| navigation.pages.clone())
+                .unwrap_or_default(),
+            categories: navigation
+                .as_ref()
+                .map(|navigation| navigation.categories.clone())
+                .unwrap_or_default(),
+            recent_posts: navigation
+                .as_ref()
+                .map(|navigation| navigation.recent_posts.clone())
+                .unwrap_or_default(),
+            recent_comments: navigation
+                .as_ref()
+                .map(|navigation| navigation.recent_comments.clone())
+                .unwrap_or_default(),
+            has_readings: navigation.is_some_and(|navigation| navigation.has_readings),
+        })
+    }
+}
+
+impl AppState {
+    /// The site a request is for (by slug, else the main site): a one-row check of its versions each time, its
+    /// settings read again only when they have changed.
+    pub(crate) async fn current_site(
+        &self,
+        candidate: &str,
+    ) -> Result<Site, crate::store::StoreError> {
+        let versions = self.store.site_versions_or_main(candidate).await?;
+        if let Some(mut site) = self.sites.get(&versions.id, versions.settings_version) {
+            site.content_version = versions.content_version;
+            return Ok(site);
+        }
+        let site = self.store.site_by_id(versions.id).await?;
+        self.sites.put(site.id, site.settings_version, site.clone());
+        Ok(site)
+    }
+
+    /// A count of a site's content (`question` names it), computed once per content version: counting a
+    /// large listing means reading its whole index, and it changes only when the content does.
+    pub(crate) async fn counted<F>(
+        &self,
+        site: &Site,
+        question: &str,
+        count: impl FnOnce() -> F,
+    ) -> Result<i64, crate::store::StoreError>
+    where
+        F: std::future::Future<Output = Result<i64, crate::store::StoreError>>,
+    {
+        self.counts
+            .get_or_make((site.id, question.to_owned()), site.content_version, count)
+            .await
+    }
+
+    /// The address of a post, page, preview or comment (see `crate::address`).
+    pub(crate) async fn address_of(
+        &self,
+        site: &Site,
+        target: address::Target<'_>,
+    ) -> Result<String, WebError> {
+        Ok(address::of(&self.store, site, target).await?)
+    }
+
+    async fn navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {
+        self.navigation
+            .get_or_make(site.id, site.content_version, || self.make_navigation(site))
+            .await
+    }
+
+    async fn make_navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {
+        let pages = self.store.top_level_pages(site.id).await?;
+        let categories = self.store.categories(site.id).await?;
+        let zone = site.settings.zone();
+        let root = site.root();
+        let newest = self
+            .store
+            .list_published(
+                site.id,
+                &ListFilter::Range(i64::MIN, i64::MAX),
+                1,
+                SIDEBAR_ENTRIES,
+                None,
+            )
+            .await?;
+        let recent_posts = newest
+            .iter()
+            .map(|card| Link {
+                href: root.join(&permalink::permalink(&card.post, &zone, &[])),
+                text: card.post.title.clone(),
+            })
+            .collect();
+        let mut recent_comments = Vec::new();
+        for comment in self
+            .store
+            .recent_comments(site.id, None, i64::from(SIDEBAR_ENTRIES))
+            .await?
+        {
+            let Some(post) = self.store.post_by_id(site.id, comment.post_id).await? else {
+                continue;
+            };
+            recent_comments.push(RecentComment {
+                author: comment.author_name.clone(),
+                href: self
+                    .address_of(
+                        site,
+                        address::Target::Comment {
+                            post: &post,
+                            comment_id: comment.id,
+                            reader: address::CommentReader::default(),
+                        },
+                    )
+                    .await?,
+                post_title: post.title.clone(),
+            });
+        }
+        let has_readings = self.store.has_readings(site.id).await?;
+        Ok(Arc::new(Navigation {
+            has_readings,
+            recent_posts,
+            recent_comments,
+            pages: pages
+                .iter()
+                .map(|page| Link {
+                    href: root.join(&page_path([page.slug.as_str()])),
+                    text: page.title.clone(),
+                })
+                .collect(),
+            categories: categories
+                .iter()
+                .filter(|category| category.parent_id.is_none())
+                .map(|category| Link {
+                    href: root.join(&archive_path(ArchiveKind::Category, &category.slug)),
+                    text: category.name.clone(),
+                })
+                .collect(),
+        }))
+    }
+}
+
+impl FromRef<AppState> for Arc<TrustedProxies> {
+    fn from_ref(state: &AppState) -> Self {
+        state.trusted_proxies.clone()
+    }
+}
+
+impl FromRef<AppState> for Key {
+    fn from_ref(state: &AppState) -> Self {
+        state.cookie_key.clone()
+    }
+}
+
+impl FromRef<AppState> for visitor::SecureCookies {
+    fn from_ref(state: &AppState) -> Self {
+        Self(state.secure_cookies)
+    }
+}

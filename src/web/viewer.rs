@@ -1,0 +1,63 @@
+//! The signed-in person as handlers and the page frame see them: their account, their role on the site, and the
+//! CSRF token their forms carry. `session` finds them from the request's cookie.
+
+use crate::{
+    discussion::Member,
+    domain::user::{Role, User},
+    web::{error::WebError, views::ViewerView},
+};
+
+/// A signed-in person: their account, their role on the site (if any), and their forms' CSRF token.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user: User,
+    pub role: Option<Role>,
+    pub csrf: String,
+    pub(crate) token_hash: String,
+}
+
+impl SignedIn {
+    pub fn is_staff(&self) -> bool {
+        self.role.is_some_and(Role::is_staff)
+    }
+
+    /// The signed-in person as discussion knows a writer.
+    pub fn member(&self) -> Member<'_> {
+        Member {
+            user: &self.user,
+            role: self.role,
+        }
+    }
+
+    /// The signed-in person as the page frame and the comment form show them.
+    pub fn view(&self) -> ViewerView {
+        ViewerView {
+            name: self.user.name.clone(),
+            is_staff: self.is_staff(),
+            can_write: self.role.is_some_and(|role| role != Role::Subscriber),
+            csrf: self.csrf.clone(),
+        }
+    }
+
+    /// Refuses a state-changing form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), WebError> {
+        if same_secret(submitted, &self.csrf) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden(
+                "This form has expired or did not come from this site. Go back, reload the page and try again.",
+            ))
+        }
+    }
+}
+
+/// Compares a submitted secret with the expected one in time that does not depend on where they differ.
+pub fn same_secret(submitted: &str, expected: &str) -> bool {
+    let (submitted, expected) = (submitted.as_bytes(), expected.as_bytes());
+    submitted.len() == expected.len()
+        && submitted
+            .iter()
+            .zip(expected)
+            .fold(0_u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}
