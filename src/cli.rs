@@ -154,7 +154,10 @@ async fn reading_command(
                 .create_reading(site.id, &details, calendar::now())
                 .await
             {
-                Err(StoreError::Conflict(message)) => bail!("the reading was not added: {message}"),
+                Err(StoreError::Conflict(_)) => bail!(
+                    "the reading was not added: another reading of this site has the label “{}”",
+                    details.label.trim()
+                ),
                 other => other?,
             };
             println!("{}/readings/{}/", site.root(), reading.slug);
@@ -449,7 +452,11 @@ async fn post_command(store: &Store, site: &Site, command: PostCommand) -> anyho
                 )
                 .await
                 .map_err(|error| match error {
-                    StoreError::Conflict(message) => anyhow::anyhow!(message),
+                    StoreError::Conflict(_) => {
+                        anyhow::anyhow!(
+                            "the slug is taken on this site: choose another with --slug"
+                        )
+                    }
                     other => other.into(),
                 })?;
             println!("{}", link_of(store, site, &post).await?);
@@ -466,7 +473,9 @@ async fn post_command(store: &Store, site: &Site, command: PostCommand) -> anyho
                 .await
             {
                 Err(StoreError::NotFound) => bail!("there is no post with the id {id}"),
-                Err(StoreError::Conflict(message)) => bail!(message),
+                Err(StoreError::Conflict(_)) => {
+                    bail!("the slug '{new_slug}' is taken on this site")
+                }
                 other => other?,
             };
             println!("{}", link_of(store, site, &post).await?);
@@ -542,7 +551,11 @@ async fn comment_command(
         .await
     {
         Err(DiscussionError::NotFound) => bail!("there is no comment with the id {id}"),
-        Err(DiscussionError::NotApplicable(reason)) => bail!(reason),
+        Err(DiscussionError::NotApplicable(_)) => {
+            bail!(
+                "comment {id} cannot be moderated so: only a comment in the trash can be restored"
+            )
+        }
         other => other?,
     };
     println!(

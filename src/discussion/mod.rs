@@ -26,7 +26,7 @@ use crate::{
         user::{Role, User},
     },
     mail::Mailer,
-    store::{CommentCorrection, NewComment, Store, StoreError, Submitted},
+    store::{CommentCorrection, Conflict, NewComment, Store, StoreError, Submitted},
 };
 
 /// What discussion works with: the store, the mailer and the public origin that mails link to.
@@ -53,8 +53,8 @@ pub enum DiscussionError {
     #[error("only staff give grades")]
     GradeNotAllowed,
     /// A moderation that the comment's state does not allow (restoring one that is not in the trash).
-    #[error("the comment cannot be moderated so: {0}")]
-    NotApplicable(String),
+    #[error("the comment cannot be moderated so: {0:?}")]
+    NotApplicable(Conflict),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -442,8 +442,8 @@ impl Discussion {
             .moderate_comment(site.id, comment_id, action, calendar::now())
             .await
         {
-            Err(StoreError::Conflict(reason)) => {
-                return Err(DiscussionError::NotApplicable(reason));
+            Err(StoreError::Conflict(conflict)) => {
+                return Err(DiscussionError::NotApplicable(conflict));
             }
             other => other?,
         };

@@ -7,7 +7,7 @@ use crate::domain::{
 };
 
 use super::{
-    Store, StoreError, StoreResult,
+    Conflict, Store, StoreError, StoreResult,
     readings::replace_citations,
     records::{COMMENT_COLUMNS, CommentRow, convert_all},
     with_pool,
@@ -439,9 +439,7 @@ impl Store {
                     Some(now),
                 ),
                 Moderation::Restore if !in_trash => {
-                    return Err(StoreError::Conflict(format!(
-                        "comment {id} is not in the trash"
-                    )));
+                    return Err(StoreError::Conflict(Conflict::NotInTrash));
                 }
                 Moderation::Restore => (
                     before_trash.unwrap_or_else(|| CommentStatus::Pending.as_str().to_owned()),

@@ -42,13 +42,33 @@ pub use seed::{COMMON_WORD, RARE_WORD};
 pub use sites::{Site, SiteVersions};
 pub use users::NewUser;
 
+/// What a write clashed with. The store says which kind; the words a person reads are chosen by the door
+/// (web or CLI) that knows what they asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conflict {
+    /// Another post or page of the site has the slug.
+    SlugTaken,
+    /// An account has the email address.
+    EmailTaken,
+    /// Someone else publishes under the name.
+    NameTaken,
+    /// Another reading of the site has the label.
+    LabelTaken,
+    /// Only a comment in the trash can be restored.
+    NotInTrash,
+    /// The site has a category of that name.
+    CategoryExists,
+    /// A unique key the store has no more particular kind for (a site's slug, a write that raced another).
+    Duplicate,
+}
+
 /// What went wrong in the store, in terms a caller can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    #[error("conflict: {0}")]
-    Conflict(String),
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
     #[error("the database is unavailable")]
     Unavailable(#[source] sqlx::Error),
     #[error("bad database URL: {0}")]
@@ -68,7 +88,7 @@ impl From<sqlx::Error> for StoreError {
         match &error {
             sqlx::Error::RowNotFound => Self::NotFound,
             sqlx::Error::Database(database) if database.is_unique_violation() => {
-                Self::Conflict(database.message().to_owned())
+                Self::Conflict(Conflict::Duplicate)
             }
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 Self::Unavailable(error)

@@ -10,7 +10,7 @@ use crate::domain::{
 };
 
 use super::{
-    Store, StoreError, StoreResult,
+    Conflict, Store, StoreError, StoreResult,
     readings::replace_citations,
     records::{CardRow, POST_COLUMNS, POST_LIST_COLUMNS, PostRow, convert_all},
     with_pool,
@@ -257,9 +257,7 @@ impl Store {
                             .fetch_optional(&mut *tx)
                             .await?;
                     if taken.is_some() {
-                        return Err(StoreError::Conflict(format!(
-                            "the slug '{given}' is taken on this site"
-                        )));
+                        return Err(StoreError::Conflict(Conflict::SlugTaken));
                     }
                     given.to_owned()
                 }
@@ -422,9 +420,7 @@ impl Store {
                         .fetch_optional(&mut *tx)
                         .await?;
                 if taken.is_some() {
-                    return Err(StoreError::Conflict(format!(
-                        "the slug '{new_slug}' is taken on this site"
-                    )));
+                    return Err(StoreError::Conflict(Conflict::SlugTaken));
                 }
                 sqlx::query("UPDATE posts SET slug = $1, modified_at = $2 WHERE id = $3")
                     .bind(new_slug)

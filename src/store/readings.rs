@@ -9,7 +9,7 @@ use crate::domain::{
 };
 
 use super::{
-    Store, StoreError, StoreResult,
+    Conflict, Store, StoreError, StoreResult,
     posts::{free_post_slug, index_post, insert_revision},
     records::{POST_COLUMNS, PostRow},
     with_pool,
@@ -68,11 +68,8 @@ enum ReadingKey<'a> {
     Id(i64),
 }
 
-fn label_taken(label: &str) -> StoreError {
-    StoreError::Conflict(format!(
-        "another reading of this site has the label “{}”",
-        label.trim()
-    ))
+fn label_taken() -> StoreError {
+    StoreError::Conflict(Conflict::LabelTaken)
 }
 
 impl Store {
@@ -115,7 +112,7 @@ impl Store {
             .await;
             let row = match row {
                 Err(error) => match StoreError::from(error) {
-                    StoreError::Conflict(_) => return Err(label_taken(&details.label)),
+                    StoreError::Conflict(_) => return Err(label_taken()),
                     other => return Err(other),
                 },
                 Ok(row) => row,
@@ -154,7 +151,7 @@ impl Store {
             .await
         })
         .map_err(|error| match StoreError::from(error) {
-            StoreError::Conflict(_) => label_taken(&details.label),
+            StoreError::Conflict(_) => label_taken(),
             other => other,
         })?;
         row.map(Reading::from).ok_or(StoreError::NotFound)

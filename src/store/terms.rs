@@ -96,9 +96,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             if existing.is_some() {
-                return Err(super::StoreError::Conflict(format!(
-                    "a category named '{name}' exists"
-                )));
+                return Err(super::StoreError::Conflict(super::Conflict::CategoryExists));
             }
             let taken: Vec<String> = sqlx::query_scalar(
                 "SELECT slug FROM terms WHERE site_id = $1 AND taxonomy = 'category' AND (slug = $2 OR slug LIKE $3)",

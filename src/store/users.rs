@@ -6,7 +6,7 @@ use crate::domain::{
 };
 
 use super::{
-    Store, StoreError, StoreResult,
+    Conflict, Store, StoreError, StoreResult,
     records::{USER_COLUMNS, UserRow},
     with_pool,
 };
@@ -50,10 +50,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             if taken.is_some() {
-                return Err(StoreError::Conflict(format!(
-                    "an account with the email {} exists",
-                    new.email
-                )));
+                return Err(StoreError::Conflict(Conflict::EmailTaken));
             }
             let nicename = free_nicename!(&mut *tx, &base);
             let row: UserRow = sqlx::query_as(&format!(
@@ -191,9 +188,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 if clash.is_some() {
-                    return Err(StoreError::Conflict(
-                        "someone else goes by that name; choose another".into(),
-                    ));
+                    return Err(StoreError::Conflict(Conflict::NameTaken));
                 }
             }
             let public_name = pseudonym.unwrap_or(&real_name);

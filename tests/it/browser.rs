@@ -251,12 +251,18 @@ impl Browser {
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) {
-        self.goto("/login").await;
+        self.sign_in_on("", email, password).await;
+    }
+
+    /// Signs in through the sign-in form of the site served at `root` (`""` for the main site, `"/SLUG"`).
+    pub async fn sign_in_on(&self, root: &str, email: &str, password: &str) {
+        self.goto(&format!("{root}/login")).await;
         self.type_into("#email", email).await;
         self.type_into("#password", password).await;
-        self.click("form[action='/login'] button[type=submit]")
+        self.click(&format!("form[action='{root}/login'] button[type=submit]"))
             .await;
-        self.wait(".account-links a[href='/account']").await;
+        self.wait(&format!(".account-links a[href='{root}/account']"))
+            .await;
     }
 
     pub async fn forget_everyone(&self) {
@@ -761,6 +767,433 @@ async fn the_editor_keeps_text_through_a_reload_autosaves_on_leaving_and_saves_o
             .is_none(),
         "a save discards the autosave"
     );
+}
+
+/// What the editor says once the autosave it was asked for has answered: saved, or the connection is lost.
+const AUTOSAVE_ANSWERED: &str = "const said = document.getElementById('editor-status').textContent;
+     return said.includes('autosaved') || said.includes('connection to the site is lost');";
+
+impl Browser {
+    /// Autosaves the editor's unsaved text at once instead of 30 s after typing (the editor autosaves what is
+    /// unsaved when the connection comes back); returns what the editor then says, and where it sent the text.
+    async fn autosave_now(&self) -> (String, String) {
+        let address = self
+            .run("const form = document.getElementById('editor'); document.getElementById('editor-status').textContent = ''; window.dispatchEvent(new Event('online')); return form.dataset.autosave;")
+            .await;
+        self.wait_until("the autosave to answer", AUTOSAVE_ANSWERED)
+            .await;
+        (
+            self.text("#editor-status").await,
+            address.as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
+    /// The titles of the posts listed on the page.
+    async fn listed_titles(&self) -> Vec<String> {
+        self.wait("main#content").await;
+        let titles = self
+            .run("return [...document.querySelectorAll('h2.entry-title')].map((title) => title.textContent.trim());")
+            .await;
+        titles
+            .as_array()
+            .map(|titles| {
+                titles
+                    .iter()
+                    .filter_map(|title| title.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Someone who writes on HIST 220, served at `/hist-220/`.
+struct HistoryWriter<'a> {
+    who: &'a str,
+    user: colloquy::domain::user::User,
+    password: String,
+    /// The title of the post they write in the browser.
+    title: &'a str,
+    /// A post of theirs already on HIST 220.
+    existing: colloquy::domain::post::Post,
+}
+
+/// `writer`, in a browser of their own, writes a new post in `/hist-220/admin/posts/new` (autosave, live
+/// preview, publish) and autosaves an edit of a post they already have there: all of it on HIST 220.
+async fn write_on_hist_220(
+    app: &TestApp,
+    history: &colloquy::store::Site,
+    writer: &HistoryWriter<'_>,
+) {
+    let who = writer.who;
+    let title = writer.title;
+    let Some(browser) = Browser::open(app, 1280, 900).await else {
+        return;
+    };
+    browser
+        .sign_in_on("/hist-220", &writer.user.email, &writer.password)
+        .await;
+    let input = ".EasyMDEContainer .CodeMirror textarea";
+
+    browser.goto("/hist-220/admin/posts/new").await;
+    browser.wait(".EasyMDEContainer .CodeMirror").await;
+    let addresses = browser
+        .run("const form = document.getElementById('editor'); return [form.getAttribute('action'), form.dataset.autosave, form.dataset.preview];")
+        .await;
+    assert_eq!(
+        addresses,
+        json!([
+            "/hist-220/admin/posts/new?type=post",
+            "/hist-220/admin/posts/new/autosave?type=post",
+            "/hist-220/admin/preview"
+        ]),
+        "{who}: the editor's form, autosave and preview addresses on /hist-220/admin/posts/new"
+    );
+    browser.type_into("#title", title).await;
+    browser.click(".EasyMDEContainer .CodeMirror").await;
+    browser.type_into(input, "Containment was a bet on ").await;
+    browser.click(".editor-toolbar button.bold").await;
+    browser.type_into(input, "time").await;
+
+    let (said, sent_to) = browser.autosave_now().await;
+    assert!(
+        said.contains("Draft autosaved") && !said.contains("connection to the site is lost"),
+        "{who}: the first autosave (POST {sent_to}) answers OK; the editor says {said:?}"
+    );
+    assert!(
+        !app.store
+            .all_posts(app.site.id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|post| post.title == title),
+        "{who}: the autosave (POST {sent_to}) made no draft on the main site"
+    );
+    let on_history: Vec<_> = app
+        .store
+        .all_posts(history.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|post| post.title == title)
+        .collect();
+    assert_eq!(
+        on_history.len(),
+        1,
+        "{who}: the autosave made one draft on HIST 220"
+    );
+    let draft = &on_history[0];
+    assert_eq!(
+        draft.status,
+        colloquy::domain::post::PostStatus::Draft,
+        "{who}"
+    );
+    assert_eq!(draft.source, "Containment was a bet on **time**", "{who}");
+    let editing = format!("/hist-220/admin/posts/{}", draft.id);
+    assert_eq!(
+        browser.path().await,
+        editing,
+        "{who}: the editor goes on editing the draft on HIST 220"
+    );
+    assert_eq!(
+        browser
+            .run("const form = document.getElementById('editor'); return [form.getAttribute('action'), form.dataset.autosave];")
+            .await,
+        json!([editing, format!("{editing}/autosave")]),
+        "{who}: after the first autosave the form saves the draft on HIST 220"
+    );
+
+    browser.click(".editor-toolbar button.preview").await;
+    browser
+        .wait_until(
+            "the server-rendered preview",
+            "const preview = document.querySelector('.editor-preview-active');
+             return !!preview && !preview.textContent.includes('Rendering the preview');",
+        )
+        .await;
+    let preview = browser.text(".editor-preview-active").await;
+    assert!(
+        !preview.contains("connection to the site"),
+        "{who}: the live preview (POST /hist-220/admin/preview) answers OK; it shows {preview:?}"
+    );
+    assert_eq!(
+        browser.text(".editor-preview-active strong").await,
+        "time",
+        "{who}: the preview renders the Markdown"
+    );
+    assert!(
+        preview.contains("Containment was a bet on"),
+        "{who}: {preview:?}"
+    );
+    browser.click(".editor-toolbar button.preview").await;
+    let requested = browser
+        .run("return performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname).filter((path) => path.includes('/admin/'));")
+        .await;
+    let requested: Vec<&str> = requested
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        requested.contains(&"/hist-220/admin/preview")
+            && requested.contains(&"/hist-220/admin/posts/new/autosave"),
+        "{who}: the editor's requests: {requested:?}"
+    );
+    assert!(
+        requested.iter().all(|path| path.starts_with("/hist-220/")),
+        "{who}: every request of the editor stays on HIST 220: {requested:?}"
+    );
+
+    browser
+        .wait("#status")
+        .await
+        .select_by_value("publish")
+        .await
+        .unwrap();
+    browser.click("button[name=action][value=save]").await;
+    browser.wait(".form-notice").await;
+    assert_eq!(
+        browser.path().await,
+        format!("{editing}?saved=1"),
+        "{who}: Save stays on HIST 220"
+    );
+    let saved = app
+        .store
+        .post_by_id(history.id, draft.id)
+        .await
+        .unwrap()
+        .expect("the post on HIST 220");
+    assert_eq!(
+        saved.status,
+        colloquy::domain::post::PostStatus::Publish,
+        "{who}: Save published the draft on HIST 220"
+    );
+    assert_eq!(
+        app.store
+            .all_posts(history.id)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|post| post.title == title)
+            .count(),
+        1,
+        "{who}: Save published the autosaved draft rather than a second post"
+    );
+    assert!(
+        app.store
+            .post_by_id(app.site.id, draft.id)
+            .await
+            .unwrap()
+            .is_none()
+            && !app
+                .store
+                .all_posts(app.site.id)
+                .await
+                .unwrap()
+                .iter()
+                .any(|post| post.title == title),
+        "{who}: nothing was saved on the main site"
+    );
+
+    browser.goto("/hist-220/").await;
+    let listed = browser.listed_titles().await;
+    assert!(
+        listed.iter().any(|listed| listed == title),
+        "{who}: /hist-220/ lists the post: {listed:?}"
+    );
+    let (status, feed) = app.page("/hist-220/feed/").await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(feed.contains(title), "{who}: /hist-220/feed/ has the post");
+    assert!(
+        feed.contains(&format!("{}/hist-220/", app.address)),
+        "{who}: /hist-220/feed/ links into HIST 220"
+    );
+    browser.goto("/").await;
+    let listed = browser.listed_titles().await;
+    assert!(
+        !listed.iter().any(|listed| listed == title),
+        "{who}: / does not list the post: {listed:?}"
+    );
+    let (status, feed) = app.page("/feed/").await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(
+        !feed.contains(title),
+        "{who}: /feed/ does not have the post"
+    );
+
+    browser.goto("/hist-220/").await;
+    browser.wait("main#content").await;
+    let link = browser
+        .run(&format!(
+            "const link = [...document.querySelectorAll('h2.entry-title a')].find((link) => link.textContent.trim() === {});
+             return link ? link.getAttribute('href') : null;",
+            json!(title)
+        ))
+        .await;
+    let link = link.as_str().expect("a link to the post on /hist-220/");
+    assert!(
+        link.starts_with("/hist-220/"),
+        "{who}: /hist-220/ links to the post at {link}"
+    );
+    browser
+        .click(&format!("h2.entry-title a[href='{link}']"))
+        .await;
+    assert_eq!(browser.text("h1.entry-title").await, title, "{who}");
+    assert_eq!(browser.text(".entry-content strong").await, "time", "{who}");
+    let path = browser.path().await;
+    assert!(
+        path.starts_with("/hist-220/"),
+        "{who}: the post is read on HIST 220, not at {path}"
+    );
+
+    let existing = format!("/hist-220/admin/posts/{}", writer.existing.id);
+    browser.goto(&existing).await;
+    browser.wait(".EasyMDEContainer .CodeMirror").await;
+    assert_eq!(
+        browser
+            .run("return document.getElementById('editor').dataset.autosave;")
+            .await,
+        json!(format!("{existing}/autosave")),
+        "{who}: the autosave address of an existing HIST 220 post"
+    );
+    browser.click(".EasyMDEContainer .CodeMirror").await;
+    browser
+        .type_into(input, &format!("{} Then second thoughts.", Key::End))
+        .await;
+    let (said, sent_to) = browser.autosave_now().await;
+    assert!(
+        said.contains("Draft autosaved") && !said.contains("connection to the site is lost"),
+        "{who}: the autosave of {existing} (POST {sent_to}) answers OK; the editor says {said:?}"
+    );
+    let autosave = app
+        .store
+        .autosave_of(writer.existing.id, writer.user.id)
+        .await
+        .unwrap()
+        .expect("an autosave of the existing post");
+    assert_eq!(
+        autosave.source, "First thoughts. Then second thoughts.",
+        "{who}"
+    );
+
+    browser
+        .type_into(input, &format!("{} And third.", Key::End))
+        .await;
+    browser.goto("/hist-220/").await;
+    let started = Instant::now();
+    loop {
+        let autosave = app
+            .store
+            .autosave_of(writer.existing.id, writer.user.id)
+            .await
+            .unwrap();
+        if autosave.is_some_and(|autosave| autosave.source.ends_with("And third.")) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{who}: leaving {existing} autosaves the text"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stored = app
+        .store
+        .post_by_id(history.id, writer.existing.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.source, "First thoughts.",
+        "{who}: an autosave leaves the post as it was"
+    );
+}
+
+#[tokio::test]
+async fn writing_on_a_second_site_autosaves_previews_and_publishes_there() {
+    use colloquy::domain::{
+        calendar,
+        post::{PostKind, PostStatus, SourceFormat},
+    };
+
+    let app = spawn_app().await;
+    app.publish_post("Main site news").await;
+    let history = app
+        .store
+        .create_site("hist-220", "HIST 220", calendar::now())
+        .await
+        .unwrap();
+    let (instructor, instructor_password) = app
+        .account(
+            "instructor@example.edu",
+            "Dr. Ada Instructor",
+            Some(Role::Administrator),
+        )
+        .await;
+    app.store
+        .set_role(history.id, instructor.id, Role::Editor, calendar::now())
+        .await
+        .unwrap();
+    let (student, student_password) = app.account("sam@example.edu", "Sam Student", None).await;
+    app.store
+        .set_role(history.id, student.id, Role::Author, calendar::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store.role_on(app.site.id, student.id).await.unwrap(),
+        None,
+        "the student belongs to HIST 220 only"
+    );
+    let existing_post = |author_id: i64, title: &'static str| {
+        let store = app.store.clone();
+        let site_id = history.id;
+        async move {
+            store
+                .create_post(
+                    &colloquy::store::NewPost {
+                        reading_id: None,
+                        site_id,
+                        author_id,
+                        kind: PostKind::Post,
+                        status: PostStatus::Publish,
+                        title,
+                        source: "First thoughts.",
+                        format: SourceFormat::Markdown,
+                        excerpt: "",
+                        slug: None,
+                        parent_id: None,
+                        comments_open: true,
+                        published_at: calendar::now() - 3_600,
+                        categories: &[],
+                        tags: &[],
+                        sticky: false,
+                        password: None,
+                    },
+                    calendar::now(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+
+    let writers = [
+        HistoryWriter {
+            who: "the instructor of both sites",
+            existing: existing_post(instructor.id, "Week 1 prompt").await,
+            user: instructor,
+            password: instructor_password,
+            title: "Containment in the syllabus",
+        },
+        HistoryWriter {
+            who: "the HIST 220 student",
+            existing: existing_post(student.id, "Notes on Kennan").await,
+            user: student,
+            password: student_password,
+            title: "Containment as a wager",
+        },
+    ];
+    for writer in &writers {
+        write_on_hist_220(&app, &history, writer).await;
+    }
 }
 
 /// The pages a person meets, as (path, needs a signed-in instructor).

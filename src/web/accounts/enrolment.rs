@@ -447,13 +447,16 @@ pub async fn save_account(
             .set_pseudonym(user.id, pseudonym.as_deref())
             .await
         {
-            Err(StoreError::Conflict(message)) => {
+            Err(StoreError::Conflict(_)) => {
                 let form = AccountForm {
                     current_password: String::new(),
                     new_password: String::new(),
                     ..form
                 };
-                let errors = [("pseudonym", capitalized(&message) + ".")];
+                let errors = [(
+                    "pseudonym",
+                    "Someone else goes by that name; choose another.".to_owned(),
+                )];
                 return show_account(
                     &state,
                     &signed_in,

@@ -704,10 +704,13 @@ async fn save(
     };
     match saved {
         Ok(reading) => Ok(Redirect::to(&reading_href(state.site(), &reading)).into_response()),
-        Err(StoreError::Conflict(message)) => {
+        Err(StoreError::Conflict(_)) => {
             let problems = vec![ReadingProblem {
                 field: "label",
-                message: crate::web::respond::capitalized(&message) + ".",
+                message: format!(
+                    "Another reading of this site has the label “{}”.",
+                    details.label.trim()
+                ),
             }];
             show_form(
                 state,
