@@ -552,9 +552,7 @@ async fn comment_command(
     {
         Err(DiscussionError::NotFound) => bail!("there is no comment with the id {id}"),
         Err(DiscussionError::NotApplicable(_)) => {
-            bail!(
-                "comment {id} cannot be moderated so: only a comment in the trash can be restored"
-            )
+            bail!("comment {id} is not in the trash: only a comment in the trash can be restored")
         }
         other => other?,
     };
