@@ -17,6 +17,23 @@ impl SafeHtml {
         Self(html)
     }
 
+    /// The HTML an askama template writes: every value it puts in is escaped, so it is as safe as what the
+    /// sanitizer gives.
+    pub fn from_template(template: &impl askama::Template) -> askama::Result<Self> {
+        Ok(Self(template.render()?))
+    }
+
+    /// Safe pieces put together, in order, by the rules of this domain (a passage's comments after it).
+    pub(super) fn composed(html: String) -> Self {
+        Self(html)
+    }
+
+    /// This HTML with `more` after it.
+    pub fn followed_by(mut self, more: &SafeHtml) -> Self {
+        self.0.push_str(&more.0);
+        self
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

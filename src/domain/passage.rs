@@ -4,7 +4,7 @@
 
 use std::{collections::BTreeSet, ops::Range};
 
-use super::{citation, markup, reading};
+use super::{citation, markup, markup::SafeHtml, reading};
 
 /// A paragraph or block quote at the top level of some HTML.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,8 +110,15 @@ pub fn locate(signature: &str, text: &str, current: &[(&str, &str)]) -> Option<u
 }
 
 /// Puts an anchor on each passage and `after[i]` right after passage `i` (HTML the caller made safe).
-pub fn annotate(html: &str, passages: &[Passage], after: &[String]) -> String {
-    let mut out = String::with_capacity(html.len() + after.iter().map(String::len).sum::<usize>());
+pub fn annotate(html: &SafeHtml, passages: &[Passage], after: &[SafeHtml]) -> SafeHtml {
+    let html = html.as_str();
+    let mut out = String::with_capacity(
+        html.len()
+            + after
+                .iter()
+                .map(|extra| extra.as_str().len())
+                .sum::<usize>(),
+    );
     let mut copied = 0;
     for (passage, extra) in passages.iter().zip(after) {
         let open_end = html[passage.span.start..]
@@ -126,11 +133,11 @@ pub fn annotate(html: &str, passages: &[Passage], after: &[String]) -> String {
             passage.signature
         ));
         out.push_str(&html[tag_name_end..passage.span.end]);
-        out.push_str(extra);
+        out.push_str(extra.as_str());
         copied = passage.span.end;
     }
     out.push_str(&html[copied..]);
-    out
+    SafeHtml::composed(out)
 }
 
 #[cfg(test)]
@@ -195,10 +202,11 @@ mod tests {
     #[test]
     fn passages_get_anchors_and_what_follows_them() {
         let found = passages(HTML);
-        let after: Vec<String> = (0..found.len())
-            .map(|n| format!("<aside>{n}</aside>"))
+        let after: Vec<SafeHtml> = (0..found.len())
+            .map(|n| SafeHtml::from_stored(format!("<aside>{n}</aside>")))
             .collect();
-        let annotated = annotate(HTML, &found, &after);
+        let annotated = annotate(&SafeHtml::from_stored(HTML.to_owned()), &found, &after);
+        let annotated = annotated.as_str();
         assert!(annotated.contains(&format!(
             "<blockquote id=\"passage-{}\" class=\"passage\">",
             found[1].signature

@@ -1,9 +1,13 @@
 //! Templates and the view models they show: everything a page needs, already formatted, so templates only
-//! lay it out. Text is escaped by askama; only `SafeHtml` strings go in with `|safe`.
+//! lay it out. Text is escaped by askama; only `SafeHtml`, which the sanitizer in `domain::markup` makes, goes
+//! in unescaped (it is askama's `HtmlSafe`), and no template uses `|safe`.
 
 use askama::Template;
 
-use crate::domain::site::SiteRoot;
+use crate::domain::{markup::SafeHtml, site::SiteRoot};
+
+// HTML that went through the sanitizer is inserted as it is.
+impl askama::filters::HtmlSafe for SafeHtml {}
 
 /// A link with its text.
 #[derive(Clone, Debug)]
@@ -92,7 +96,7 @@ pub struct CommentView {
     pub avatar: String,
     pub date: String,
     pub date_iso: String,
-    pub content_html: String,
+    pub content_html: SafeHtml,
     pub awaiting_moderation: bool,
     /// Private feedback or question: seen only by the post's author and staff.
     pub private: bool,
@@ -101,8 +105,8 @@ pub struct CommentView {
     pub passage: Option<PassageNote>,
     pub reply_href: String,
     pub opens_replies: bool,
-    /// `</ol></li>` once for every level of replies that ends after this comment.
-    pub closing_html: String,
+    /// How many levels of replies end after this comment (each closes with `</ol></li>`).
+    pub closes: u32,
 }
 
 /// "On the passage: …" above a comment; `href` is `None` once the passage was rewritten (the words are then the
@@ -180,7 +184,7 @@ pub struct PostPage {
     pub author: Link,
     pub date: String,
     pub date_iso: String,
-    pub content_html: String,
+    pub content_html: SafeHtml,
     pub categories: Vec<Link>,
     pub tags: Vec<Link>,
     pub previous: Option<Link>,
@@ -256,7 +260,7 @@ pub struct CommentRow {
     pub ip: String,
     pub user_agent: String,
     pub date: String,
-    pub content_html: String,
+    pub content_html: SafeHtml,
     pub post: Link,
     pub status: &'static str,
     pub actions: Vec<(&'static str, &'static str)>,
@@ -381,7 +385,7 @@ pub struct EditorPage {
     pub offer_publish_now: bool,
     /// The other person's title and text, after a conflicting save.
     pub conflict: Option<(String, String)>,
-    pub preview: Option<String>,
+    pub preview: Option<SafeHtml>,
     pub view_link: Option<String>,
     pub trashed: bool,
     pub autosave: Option<AutosaveOffer>,
@@ -519,7 +523,7 @@ pub struct SearchResult {
     pub link: String,
     pub date: String,
     /// Escaped text with the matches in `<mark>`.
-    pub snippet: String,
+    pub snippet: SafeHtml,
 }
 
 #[derive(Template)]
@@ -564,4 +568,37 @@ pub struct EditorFields {
     pub version: i64,
     pub action: String,
     pub csrf: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every template and the files under it.
+    fn templates(folder: &Path, found: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                templates(&path, found);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                found.push((path.display().to_string(), text));
+            }
+        }
+    }
+
+    #[test]
+    fn no_template_inserts_html_unescaped_but_through_safe_html() {
+        let mut found = Vec::new();
+        templates(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+            &mut found,
+        );
+        assert!(found.len() > 10, "the templates are where they were");
+        for (path, text) in found {
+            assert!(
+                !text.contains("|safe") && !text.contains("| safe"),
+                "{path} uses |safe: give the view a SafeHtml field instead"
+            );
+        }
+    }
 }

@@ -32,6 +32,7 @@ mod readings;
 mod search;
 mod sites;
 mod store;
+mod subsites;
 mod writing;
 mod wxr;
 mod wxr_import;

@@ -151,7 +151,7 @@ pub async fn comments(
                 ip: comment.author_ip,
                 user_agent: queued.user_agent,
                 date: zone.long_date_time(comment.created_at),
-                content_html: comment.content_html.into_string(),
+                content_html: comment.content_html,
                 post: Link {
                     href: addresses.get(&comment.post_id).cloned().unwrap_or_default(),
                     text: queued.post_title,
@@ -698,6 +698,7 @@ async fn show_categories(
     let categories = state.store.categories(site.id).await?;
     let mut rows = Vec::new();
     fn walk(
+        root: &crate::domain::site::SiteRoot,
         parent: Option<i64>,
         depth: usize,
         all: &[crate::domain::post::Term],
@@ -707,13 +708,13 @@ async fn show_categories(
             rows.push((
                 term.id,
                 term.name.clone(),
-                archive_path(ArchiveKind::Category, &term.slug),
+                root.join(&archive_path(ArchiveKind::Category, &term.slug)),
                 depth,
             ));
-            walk(Some(term.id), depth + 1, all, rows);
+            walk(root, Some(term.id), depth + 1, all, rows);
         }
     }
-    walk(None, 0, &categories, &mut rows);
+    walk(&site.root(), None, 0, &categories, &mut rows);
     let page = CategoriesPage {
         layout: state.layout(&site, Some("Categories"), Some(staff)).await?,
         csrf: staff.csrf.clone(),

@@ -16,7 +16,7 @@ use crate::{
     address::Target,
     domain::{
         calendar, citation,
-        markup::markdown_to_html,
+        markup::{SafeHtml, markdown_to_html},
         post::{
             Post, PostKind, PostStatus, SourceFormat, Taxonomy, may_create, may_edit,
             planned_status, title_problem,
@@ -1108,7 +1108,7 @@ pub async fn preview(
     let body = form::field(&form, "body").unwrap_or_default();
     let reading = form::field(&form, "reading").unwrap_or_default();
     let html = preview_html(&state, state.site(), body, reading).await?;
-    private(Ok(Html(html).into_response()))
+    private(Ok(Html(html.into_string()).into_response()))
 }
 
 /// The citation check the preview shows its writer above the text.
@@ -1132,11 +1132,11 @@ async fn preview_html(
     site: &Site,
     body: &str,
     reading: &str,
-) -> Result<String, WebError> {
+) -> Result<SafeHtml, WebError> {
     let rendered = markdown_to_html(body);
     let (_, citations) = citation::link_in_html(rendered.as_str(), |_| None);
     if citations.is_empty() {
-        return Ok(rendered.into_string());
+        return Ok(rendered);
     }
     let reading_id = chosen_reading(state, site, reading).await?;
     let citable = state.store.citable(site.id, reading_id).await?;
@@ -1160,5 +1160,5 @@ async fn preview_html(
             .count(),
         findings,
     };
-    Ok(format!("{}{}", review.render()?, linked))
+    Ok(SafeHtml::from_template(&review)?.followed_by(&linked))
 }

@@ -1,8 +1,6 @@
 //! `/admin/participation`: each member's posts, comments, replies received, words and citations, week by
 //! week of the term, with charts drawn on the server; `/admin/participation.csv` for a gradebook.
 
-use std::fmt::Write as _;
-
 use askama::Template;
 use axum::{
     extract::Query,
@@ -178,7 +176,7 @@ struct ParticipationPage {
     categories: Vec<(String, String)>,
     weeks: Vec<String>,
     rows: Vec<RowView>,
-    class_chart: String,
+    class_chart: BarChart,
     class_weeks: Vec<(String, Counts)>,
     class_total: Counts,
     csv_href: String,
@@ -199,42 +197,63 @@ struct RowView {
     role: &'static str,
     weeks: Vec<u64>,
     total: Counts,
-    chart: String,
+    chart: BarChart,
 }
 
-/// Bars of posts and comments a week, as an SVG image with its own text alternative.
-fn bar_chart(weeks: &[Counts], labels: &[String], height: u32, caption: &str) -> String {
-    let bar = 14u32;
-    let gap = 4u32;
+/// Bars of posts and comments a week, drawn as an SVG image with its own text alternative by `chart.html`.
+struct BarChart {
+    width: u32,
+    height: u32,
+    caption: String,
+    bars: Vec<Bar>,
+}
+
+/// One week's bars: comments stacked on posts.
+struct Bar {
+    x: u32,
+    title: String,
+    posts_top: u32,
+    posts_height: u32,
+    comments_top: u32,
+    comments_height: u32,
+}
+
+/// How wide a bar is, and the gap between bars.
+const BAR_WIDTH: u32 = 14;
+const BAR_GAP: u32 = 4;
+
+fn bar_chart(weeks: &[Counts], labels: &[String], height: u32, caption: &str) -> BarChart {
     let top = weeks
         .iter()
         .map(Counts::contributions)
         .max()
         .unwrap_or(0)
         .max(1);
-    let width = (bar + gap) * u32::try_from(weeks.len()).unwrap_or(0) + gap;
-    let mut svg = format!(
-        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{}">"#,
-        html_escape::encode_double_quoted_attribute(caption)
-    );
-    for (index, (week, label)) in weeks.iter().zip(labels).enumerate() {
-        let x = gap + (bar + gap) * u32::try_from(index).unwrap_or(0);
-        let scale =
-            |count: u64| u32::try_from(count * u64::from(height - 2) / top).unwrap_or(height);
-        let posts = scale(week.posts);
-        let comments = scale(week.contributions()) - posts;
-        let _ = write!(
-            svg,
-            r#"<g><title>{}: {} posts, {} comments</title><rect class="bar-comments" x="{x}" y="{}" width="{bar}" height="{comments}"/><rect class="bar-posts" x="{x}" y="{}" width="{bar}" height="{posts}"/></g>"#,
-            html_escape::encode_text(label),
-            week.posts,
-            week.comments,
-            height - posts - comments,
-            height - posts,
-        );
+    let width = (BAR_WIDTH + BAR_GAP) * u32::try_from(weeks.len()).unwrap_or(0) + BAR_GAP;
+    let scale = |count: u64| u32::try_from(count * u64::from(height - 2) / top).unwrap_or(height);
+    let bars = weeks
+        .iter()
+        .zip(labels)
+        .enumerate()
+        .map(|(index, (week, label))| {
+            let posts = scale(week.posts);
+            let comments = scale(week.contributions()) - posts;
+            Bar {
+                x: BAR_GAP + (BAR_WIDTH + BAR_GAP) * u32::try_from(index).unwrap_or(0),
+                title: format!("{label}: {} posts, {} comments", week.posts, week.comments),
+                posts_top: height - posts,
+                posts_height: posts,
+                comments_top: height - posts - comments,
+                comments_height: comments,
+            }
+        })
+        .collect();
+    BarChart {
+        width,
+        height,
+        caption: caption.to_owned(),
+        bars,
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 fn role_name(membership: &Membership) -> &'static str {

@@ -14,7 +14,7 @@ use crate::{
     domain::{
         avatar, calendar,
         comment::CommentStatus,
-        markup::excerpt,
+        markup::{SafeHtml, excerpt},
         passage,
         permalink::{self, ArchiveKind, archive_path, comment_page_path},
         post::{Post, PostKind, Taxonomy},
@@ -130,9 +130,9 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
     )
     .await?;
     let content_html = if !found.is_empty() {
-        passage::annotate(post.content_html.as_str(), &found, &discussion.asides)
+        passage::annotate(&post.content_html, &found, &discussion.asides)
     } else {
-        post.content_html.as_str().to_owned()
+        post.content_html.clone()
     };
     let (previous, next) = if post.kind == PostKind::Post {
         state.store.adjacent_posts(post).await?
@@ -222,7 +222,7 @@ pub struct DiscussionSetup<'a> {
 /// A discussion drawn: its thread and form, and for each passage what follows it on the page.
 pub struct Discussion {
     pub view: DiscussionView,
-    pub asides: Vec<String>,
+    pub asides: Vec<SafeHtml>,
 }
 
 #[derive(Template)]
@@ -329,14 +329,13 @@ pub async fn discussion(
         .into_iter()
         .zip(passages)
         .map(|(comments, passage)| {
-            PassageAside {
+            SafeHtml::from_template(&PassageAside {
                 comments,
                 comment_href: format!("{address}?passage={}#respond", passage.signature),
-            }
-            .render()
+            })
             .map_err(WebError::from)
         })
-        .collect::<Result<Vec<String>, WebError>>()?;
+        .collect::<Result<Vec<SafeHtml>, WebError>>()?;
 
     if let Ok(parent) = form.parent.parse::<i64>() {
         form.replying_to = thread
@@ -430,13 +429,13 @@ fn comment_view(
         ),
         date: zone.long_date_time(comment.created_at),
         date_iso: zone.iso(comment.created_at),
-        content_html: comment.content_html.as_str().to_owned(),
+        content_html: comment.content_html.clone(),
         awaiting_moderation: comment.status == crate::domain::comment::CommentStatus::Pending,
         private: comment.is_private,
         grade: comment.grade.clone(),
         passage: None,
         reply_href: format!("{page_path}?replytocom={}#respond", comment.id),
         opens_replies: entry.opens_replies,
-        closing_html: "</ol></li>".repeat(entry.closes as usize),
+        closes: entry.closes,
     }
 }

@@ -17,7 +17,7 @@ use crate::{
     discussion::reading_passages,
     domain::{
         calendar,
-        markup::{excerpt, html_to_text},
+        markup::{SafeHtml, excerpt, html_to_text},
         permalink,
         post::Post,
         reading::{self, Reading, ReadingDetails, ReadingProblem},
@@ -75,9 +75,9 @@ struct PageView {
 struct ParagraphView {
     number: usize,
     signature: String,
-    html: String,
+    html: SafeHtml,
     /// Its comments and the link to comment on it.
-    aside: String,
+    aside: SafeHtml,
 }
 
 #[derive(Template)]
@@ -352,7 +352,7 @@ async fn render_reading(
                 .map(|paragraph| ParagraphView {
                     number: paragraph.number,
                     signature: paragraph.signature.clone(),
-                    html: paragraph.html.as_str().to_owned(),
+                    html: paragraph.html.clone(),
                     aside: asides.next().unwrap_or_default(),
                 })
                 .collect(),
@@ -602,7 +602,7 @@ async fn show_form(
         layout: state.layout(&site, Some(&heading), Some(staff)).await?,
         heading,
         action: existing.map_or_else(
-            || "/admin/readings/new".to_owned(),
+            || site.root().join("/admin/readings/new"),
             |reading| site.root().join(&format!("/admin/readings/{}", reading.id)),
         ),
         csrf: staff.csrf.clone(),

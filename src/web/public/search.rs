@@ -68,7 +68,7 @@ pub async fn results(
             link: state.address_of(&site, Target::Post(&post)).await?,
             title: post.title,
             date: zone.long_date(post.published_at),
-            snippet: search::highlight(&snippet).into_string(),
+            snippet: search::highlight(&snippet),
         });
     }
     let encoded = percent_encoding::utf8_percent_encode(&typed, percent_encoding::NON_ALPHANUMERIC)
