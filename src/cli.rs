@@ -54,8 +54,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let store = Store::connect(&cli.database_url).await?;
-            store.migrate().await?;
+            let rooted = store.migrate().await?;
             println!("the {} database is up to date", store.backend_name());
+            if let Some(rooted) = rooted.filter(|rooted| rooted.posts > 0 || rooted.comments > 0) {
+                println!(
+                    "{} links in {} posts of sites other than the main one now start with their site's address \
+                     (each post has a revision to undo it); {} comments' citation links too",
+                    rooted.links, rooted.posts, rooted.comments
+                );
+            }
             Ok(())
         }
         Command::User(command) => {

@@ -76,6 +76,48 @@ impl fmt::Display for SiteRoot {
     }
 }
 
+/// An author's source with its root-relative links (`](/x/)`, `]: /x/`, `href="/x/"`, `src="/x/"`) put under
+/// `root`, for a site whose pages used to have them prefixed when served; how many were. Links already under
+/// the root, protocol-relative ones (`//host/`) and fenced code blocks are left as they are. `None` when
+/// nothing changes (and always for the main site).
+pub fn root_links(source: &str, root: &SiteRoot) -> Option<(String, usize)> {
+    if root.as_str().is_empty() {
+        return None;
+    }
+    const OPENINGS: [&str; 6] = ["](/", "]: /", "href=\"/", "href='/", "src=\"/", "src='/"];
+    let mut out = String::with_capacity(source.len() + 64);
+    let mut changed = 0;
+    let mut in_fence = false;
+    for line in source.split_inclusive('\n') {
+        if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
+            in_fence = !in_fence;
+        }
+        if in_fence {
+            out.push_str(line);
+            continue;
+        }
+        let mut rest = line;
+        while let Some((at, opening)) = OPENINGS
+            .iter()
+            .filter_map(|opening| rest.find(opening).map(|at| (at, opening)))
+            .min_by_key(|(at, _)| *at)
+        {
+            let slash = at + opening.len() - 1;
+            out.push_str(&rest[..slash]);
+            let path = &rest[slash..];
+            if !path.starts_with("//") && !root.contains(path) {
+                out.push_str(root.as_str());
+                changed += 1;
+            }
+            rest = path;
+            out.push('/');
+            rest = &rest[1..];
+        }
+        out.push_str(rest);
+    }
+    (changed > 0).then_some((out, changed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +140,23 @@ mod tests {
         assert!(!hist.contains("/hist-2200/"));
         assert!(!hist.contains("/welcome/"));
         assert!(SiteRoot::for_slug(MAIN_SITE).contains("/anything/"));
+    }
+
+    #[test]
+    fn a_sub_sites_root_relative_links_are_put_under_its_root_once() {
+        let hist = SiteRoot::for_slug("hist-220");
+        let source = "See [week 1](/2026/01/05/week-1/), [home](/hist-220/), ![map](/static/map.png \"Map\")\n\
+                      <a href=\"/welcome/\">welcome</a> <a href=\"//cdn.example/x\">cdn</a> [e](https://e.org/)\n\
+                      [ref]: /readings/\n```\n[code](/not/a/link/)\n```\n";
+        let (rooted, changed) = root_links(source, &hist).expect("links to root");
+        assert_eq!(changed, 4);
+        assert_eq!(
+            rooted,
+            "See [week 1](/hist-220/2026/01/05/week-1/), [home](/hist-220/), ![map](/hist-220/static/map.png \"Map\")\n\
+             <a href=\"/hist-220/welcome/\">welcome</a> <a href=\"//cdn.example/x\">cdn</a> [e](https://e.org/)\n\
+             [ref]: /hist-220/readings/\n```\n[code](/not/a/link/)\n```\n"
+        );
+        assert_eq!(root_links(&rooted, &hist), None, "done once");
+        assert_eq!(root_links(source, &SiteRoot::for_slug(MAIN_SITE)), None);
     }
 }

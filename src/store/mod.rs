@@ -25,6 +25,7 @@ mod seed;
 mod sites;
 mod sqlite;
 mod terms;
+mod upgrades;
 mod users;
 
 pub use accounts::{Failures, SessionRecord, TokenPurpose};
@@ -40,6 +41,7 @@ pub use readings::CitationRecord;
 pub use search::SEARCH_CANDIDATES;
 pub use seed::{COMMON_WORD, RARE_WORD};
 pub use sites::{Site, SiteVersions};
+pub use upgrades::RootedLinks;
 pub use users::NewUser;
 
 /// What a write clashed with. The store says which kind; the words a person reads are chosen by the door
@@ -182,8 +184,9 @@ impl Store {
         }
     }
 
-    /// Applies the backend's pending migrations.
-    pub async fn migrate(&self) -> StoreResult<()> {
+    /// Applies the backend's pending migrations, then the one-time upgrades of stored data (what they did,
+    /// when this call did them).
+    pub async fn migrate(&self) -> StoreResult<Option<RootedLinks>> {
         match self {
             Self::Sqlite(backend) => {
                 sqlx::migrate!("./migrations/sqlite")
@@ -196,7 +199,18 @@ impl Store {
                     .await?
             }
         }
-        Ok(())
+        let rooted = self
+            .root_sub_site_links(crate::domain::calendar::now())
+            .await?;
+        if let Some(rooted) = rooted {
+            tracing::info!(
+                posts = rooted.posts,
+                links = rooted.links,
+                comments = rooted.comments,
+                "links of sites other than the main one put under their site's root, each post with a revision"
+            );
+        }
+        Ok(rooted)
     }
 
     pub fn backend_name(&self) -> &'static str {

@@ -1621,3 +1621,103 @@ async fn one_discussion_through_three_doors_stores_mails_and_counts_alike() {
         "staff are not in the gradebook"
     );
 }
+
+/// Runs one statement on the test database behind the server's back; how many rows it touched.
+async fn execute_sql(app: &TestApp, sql: &str) -> u64 {
+    if app.database_url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+        let done = sqlx::query(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+        done.rows_affected()
+    } else {
+        let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
+        let done = sqlx::query(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+        done.rows_affected()
+    }
+}
+
+#[tokio::test]
+async fn links_that_worked_only_through_the_old_rewriter_are_put_under_the_sites_root_once_as_a_revision()
+ {
+    let app = spawn_app().await;
+    let site = second_site(&app).await;
+    let post = app
+        .publish_on(
+            site.id,
+            PostSpec {
+                body: "See [week one](/2026/01/05/week-1/), [our page](/hist-220/syllabus/) and \
+                       [the CDN](//cdn.example/x).",
+                ..PostSpec::post("Old links")
+            },
+        )
+        .await;
+    let main_post = app
+        .publish(PostSpec {
+            body: "The [welcome page](/welcome/) of the main site.",
+            ..PostSpec::post("Main links")
+        })
+        .await;
+    let revisions_before = app.store.revisions(site.id, post.id).await.unwrap().len();
+    // The database as it was before this version: the upgrade not yet done.
+    assert_eq!(
+        execute_sql(
+            &app,
+            "DELETE FROM data_upgrades WHERE name = 'root-relative-links'"
+        )
+        .await,
+        1,
+        "every database built by this version has the upgrade done"
+    );
+
+    let said = stdout(&colloquy(&app, &["migrate"], ""));
+    assert!(
+        said.contains("1 links in 1 posts of sites other than the main one"),
+        "{said}"
+    );
+    let upgraded = app
+        .store
+        .post_by_id(site.id, post.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        upgraded.source,
+        "See [week one](/hist-220/2026/01/05/week-1/), [our page](/hist-220/syllabus/) and \
+         [the CDN](//cdn.example/x)."
+    );
+    let page = app
+        .get(&address_of(&app, &site, Target::Post(&upgraded)).await)
+        .await;
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("href=\"/hist-220/2026/01/05/week-1/\""),
+        "{page}"
+    );
+    assert!(page.contains("href=\"//cdn.example/x\""));
+    let revisions = app.store.revisions(site.id, post.id).await.unwrap();
+    assert_eq!(
+        revisions.len(),
+        revisions_before + 1,
+        "a revision to undo it"
+    );
+    assert_eq!(revisions[0].source, upgraded.source);
+    assert_eq!(revisions[1].source, post.source, "the earlier text is kept");
+    let untouched = app
+        .store
+        .post_by_id(app.site.id, main_post.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        untouched.source, main_post.source,
+        "the main site's links stay"
+    );
+
+    let again = stdout(&colloquy(&app, &["migrate"], ""));
+    assert!(!again.contains("links in"), "done once: {again}");
+    assert_eq!(
+        app.store.revisions(site.id, post.id).await.unwrap().len(),
+        revisions_before + 1
+    );
+}
