@@ -910,7 +910,7 @@ pub async fn revisions(
                 editor: revision
                     .editor_name
                     .clone()
-                    .unwrap_or_else(|| "someone".into()),
+                    .unwrap_or_else(|| "colloquy (an upgrade)".into()),
                 date: zone.long_date_time(revision.created_at),
                 title: revision.title.clone(),
                 is_current: index == 0,
