@@ -10,7 +10,7 @@ use crate::{
     address,
     discussion::Discussion,
     domain::{
-        permalink::{self, ArchiveKind, archive_path, page_path},
+        permalink::{ArchiveKind, archive_path, page_path},
         settings::Visibility,
     },
     mail::Mailer,
@@ -220,7 +220,6 @@ impl AppState {
     async fn make_navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {
         let pages = self.store.top_level_pages(site.id).await?;
         let categories = self.store.categories(site.id).await?;
-        let zone = site.settings.zone();
         let root = site.root();
         let newest = self
             .store
@@ -232,13 +231,15 @@ impl AppState {
                 None,
             )
             .await?;
-        let recent_posts = newest
-            .iter()
-            .map(|card| Link {
-                href: root.join(&permalink::permalink(&card.post, &zone, &[])),
+        let mut recent_posts = Vec::with_capacity(newest.len());
+        for card in &newest {
+            recent_posts.push(Link {
+                href: self
+                    .address_of(site, address::Target::Post(&card.post))
+                    .await?,
                 text: card.post.title.clone(),
-            })
-            .collect();
+            });
+        }
         let mut recent_comments = Vec::new();
         for comment in self
             .store

@@ -10,6 +10,7 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
+    address::Target,
     domain::{
         permalink::{self, ArchiveKind, Route, archive_path, date_archive_path, paged},
         post::{PostKind, Taxonomy, Term},
@@ -439,49 +440,51 @@ async fn listing(
     let zone = site.settings.zone();
     let root = site.root();
     let rooted = root.join(base);
+    let mut links = Vec::with_capacity(listed.len());
+    for card in &listed {
+        links.push(state.address_of(site, Target::Post(&card.post)).await?);
+    }
     let posts = listed
         .into_iter()
-        .map(|card| {
-            let link = root.join(&permalink::permalink(&card.post, &zone, &[]));
-            PostSummaryView {
-                comments: Link {
-                    href: format!(
-                        "{link}#{}",
-                        if card.comment_count == 0 {
-                            "respond"
-                        } else {
-                            "comments"
-                        }
-                    ),
-                    text: match card.comment_count {
-                        0 => "Leave a comment".to_owned(),
-                        1 => "1 Comment".to_owned(),
-                        count => format!("{count} Comments"),
-                    },
+        .zip(links)
+        .map(|(card, link)| PostSummaryView {
+            comments: Link {
+                href: format!(
+                    "{link}#{}",
+                    if card.comment_count == 0 {
+                        "respond"
+                    } else {
+                        "comments"
+                    }
+                ),
+                text: match card.comment_count {
+                    0 => "Leave a comment".to_owned(),
+                    1 => "1 Comment".to_owned(),
+                    count => format!("{count} Comments"),
                 },
-                title: card.post.title,
-                permalink: link,
-                date: zone.long_date(card.post.published_at),
-                date_iso: zone.iso(card.post.published_at),
-                author: Link {
-                    href: root.join(&archive_path(ArchiveKind::Author, &card.author_nicename)),
-                    text: card.author_name,
-                },
-                summary: if card.post.password.is_some() {
-                    "There is no excerpt because this is a protected post.".to_owned()
-                } else {
-                    card.post.summary
-                },
-                categories: card
-                    .terms
-                    .iter()
-                    .filter(|term| term.taxonomy == Taxonomy::Category)
-                    .map(|term| Link {
-                        href: root.join(&archive_path(ArchiveKind::Category, &term.slug)),
-                        text: term.name.clone(),
-                    })
-                    .collect(),
-            }
+            },
+            title: card.post.title,
+            permalink: link,
+            date: zone.long_date(card.post.published_at),
+            date_iso: zone.iso(card.post.published_at),
+            author: Link {
+                href: root.join(&archive_path(ArchiveKind::Author, &card.author_nicename)),
+                text: card.author_name,
+            },
+            summary: if card.post.password.is_some() {
+                "There is no excerpt because this is a protected post.".to_owned()
+            } else {
+                card.post.summary
+            },
+            categories: card
+                .terms
+                .iter()
+                .filter(|term| term.taxonomy == Taxonomy::Category)
+                .map(|term| Link {
+                    href: root.join(&archive_path(ArchiveKind::Category, &term.slug)),
+                    text: term.name.clone(),
+                })
+                .collect(),
         })
         .collect();
     let title = match (&heading, page) {

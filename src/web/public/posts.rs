@@ -16,7 +16,7 @@ use crate::{
         comment::CommentStatus,
         markup::{SafeHtml, excerpt},
         passage,
-        permalink::{self, ArchiveKind, archive_path, comment_page_path},
+        permalink::{ArchiveKind, archive_path, comment_page_path},
         post::{Post, PostKind, Taxonomy},
         thread::{self, ThreadEntry},
     },
@@ -139,14 +139,18 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
     } else {
         (None, None)
     };
-    let link_to = |neighbour: Option<Post>| {
-        neighbour.map(|neighbour| Link {
-            href: site
-                .root()
-                .join(&permalink::permalink(&neighbour, &zone, &[])),
-            text: neighbour.title.clone(),
-        })
-    };
+    let mut neighbours = Vec::with_capacity(2);
+    for neighbour in [previous, next] {
+        neighbours.push(match neighbour {
+            Some(neighbour) => Some(Link {
+                href: state.address_of(site, Target::Post(&neighbour)).await?,
+                text: neighbour.title,
+            }),
+            None => None,
+        });
+    }
+    let mut neighbours = neighbours.into_iter();
+    let (previous, next) = (neighbours.next().flatten(), neighbours.next().flatten());
     let terms = |taxonomy: Taxonomy, kind: ArchiveKind| -> Vec<Link> {
         card.terms
             .iter()
@@ -180,8 +184,8 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
         content_html,
         categories: terms(Taxonomy::Category, ArchiveKind::Category),
         tags: terms(Taxonomy::Tag, ArchiveKind::Tag),
-        previous: link_to(previous),
-        next: link_to(next),
+        previous,
+        next,
         discussion: discussion.view,
         permalink,
         locked,
