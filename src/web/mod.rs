@@ -102,3 +102,140 @@ pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        collections::{BTreeMap, BTreeSet},
+        path::Path,
+    };
+
+    /// The web modules (`public::pages`, `state`, …) and their source, test modules left out.
+    fn web_sources(folder: &Path, prefix: &str, found: &mut BTreeMap<String, String>) {
+        for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                web_sources(&path, &format!("{prefix}{name}::"), found);
+            } else if let Some(stem) = name.strip_suffix(".rs")
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                let module = if stem == "mod" {
+                    prefix.trim_end_matches("::").to_owned()
+                } else {
+                    format!("{prefix}{stem}")
+                };
+                let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+                found.insert(module, text.split_whitespace().collect::<String>());
+            }
+        }
+    }
+
+    /// Every `web::a::b…` path a source names, with `web::{a, b::{c, d}}` groups spread out.
+    fn web_paths(source: &str) -> Vec<String> {
+        fn spread(prefix: &str, group: &str, paths: &mut Vec<String>) {
+            let mut depth = 0;
+            let mut start = 0;
+            let mut items = Vec::new();
+            for (at, character) in group.char_indices() {
+                match character {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        items.push(&group[start..at]);
+                        start = at + 1;
+                    }
+                    _ => {}
+                }
+            }
+            items.push(&group[start..]);
+            for item in items.into_iter().filter(|item| !item.is_empty()) {
+                match item.split_once("::{") {
+                    Some((head, rest)) => spread(
+                        &format!("{prefix}{head}::"),
+                        rest.strip_suffix('}').unwrap_or(rest),
+                        paths,
+                    ),
+                    None => paths.push(format!("{prefix}{item}")),
+                }
+            }
+        }
+        let mut paths = Vec::new();
+        let mut rest = source;
+        while let Some(at) = rest.find("web::") {
+            rest = &rest[at + "web::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let mut depth = 1;
+                let end = group
+                    .char_indices()
+                    .find(|(_, character)| {
+                        match character {
+                            '{' => depth += 1,
+                            '}' => depth -= 1,
+                            _ => {}
+                        }
+                        depth == 0
+                    })
+                    .map_or(group.len(), |(at, _)| at);
+                spread("", &group[..end], &mut paths);
+            } else {
+                let end = rest
+                    .find(|character: char| {
+                        !(character.is_alphanumeric() || character == '_' || character == ':')
+                    })
+                    .unwrap_or(rest.len());
+                paths.push(rest[..end].to_owned());
+            }
+        }
+        paths
+    }
+
+    #[test]
+    fn no_web_file_imports_one_that_imports_it_back() {
+        let mut sources = BTreeMap::new();
+        web_sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web"),
+            "",
+            &mut sources,
+        );
+        sources.remove("");
+        assert!(sources.contains_key("public::pages") && sources.contains_key("state"));
+        let modules: BTreeSet<String> = sources.keys().cloned().collect();
+        let imports: BTreeMap<&str, BTreeSet<String>> = sources
+            .iter()
+            .map(|(module, source)| {
+                let named = web_paths(source)
+                    .into_iter()
+                    .filter_map(|path| {
+                        let parts: Vec<&str> = path.split("::").collect();
+                        (1..=parts.len())
+                            .rev()
+                            .map(|length| parts[..length].join("::"))
+                            .find(|candidate| modules.contains(candidate))
+                    })
+                    .filter(|named| named != module && !module.starts_with(&format!("{named}::")))
+                    .collect();
+                (module.as_str(), named)
+            })
+            .collect();
+        assert!(
+            imports["public::pages"].contains("state")
+                || imports["public::pages"].contains("site_scope"),
+            "the imports are read: {:?}",
+            imports["public::pages"]
+        );
+        for (module, named) in &imports {
+            let mut seen = BTreeSet::new();
+            let mut reach: Vec<&str> = named.iter().map(String::as_str).collect();
+            while let Some(next) = reach.pop() {
+                assert_ne!(
+                    next, *module,
+                    "{module} imports a file that imports it back"
+                );
+                if seen.insert(next) {
+                    reach.extend(imports.get(next).into_iter().flatten().map(String::as_str));
+                }
+            }
+        }
+    }
+}
