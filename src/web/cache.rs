@@ -25,6 +25,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use futures_util::StreamExt;
 use quick_cache::{Weighter, sync::Cache};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
@@ -205,12 +206,32 @@ impl PageCache {
             return response;
         }
         let (parts, body) = response.into_parts();
-        let identity = match axum::body::to_bytes(body, LARGEST_PAGE).await {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                tracing::warn!(%error, "a page too large or broken to keep");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        let mut stream = body.into_data_stream();
+        let mut read: Vec<Bytes> = Vec::new();
+        let mut size = 0;
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(bytes) => {
+                    size += bytes.len();
+                    read.push(bytes);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "a page broke off while it was drawn");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
             }
+            if size > LARGEST_PAGE {
+                // Too large to keep: served as it comes, what was read first and then the rest.
+                let body = Body::from_stream(
+                    futures_util::stream::iter(read.into_iter().map(Ok::<_, axum::Error>))
+                        .chain(stream),
+                );
+                return Response::from_parts(parts, body);
+            }
+        }
+        let identity = match read.len() {
+            1 => read.remove(0),
+            _ => Bytes::from(read.concat()),
         };
         let page = Arc::new(CachedPage {
             version,

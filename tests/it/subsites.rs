@@ -916,7 +916,7 @@ async fn no_address_in_any_page_feed_or_mail_of_a_sub_site_names_another_site() 
 }
 
 #[tokio::test]
-async fn a_sub_site_page_of_twenty_mebibytes_answers_to_a_signed_in_reader() {
+async fn a_sub_site_page_of_twenty_mebibytes_answers_to_a_signed_in_reader_and_to_the_signed_out() {
     let app = spawn_app().await;
     let history = second_site(&app).await;
     let paragraph = format!(
@@ -948,6 +948,27 @@ async fn a_sub_site_page_of_twenty_mebibytes_answers_to_a_signed_in_reader() {
     );
     assert!(page.contains("Signed in as"));
     assert!(page.trim_end().ends_with("</html>"));
+
+    // Signed out, the page is too large for the page cache: it is served, whole, each time, and not kept.
+    for _ in 0..2 {
+        let response = client().get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "signed out: {path}");
+        assert_ne!(
+            response
+                .headers()
+                .get(colloquy::web::cache::CACHE_HEADER)
+                .and_then(|value| value.to_str().ok()),
+            Some("hit"),
+            "not kept"
+        );
+        let page = response.text().await.unwrap();
+        assert!(
+            page.len() >= 20 * 1024 * 1024,
+            "whole: {} bytes",
+            page.len()
+        );
+        assert!(page.trim_end().ends_with("</html>"));
+    }
 }
 
 /// Removes a row as another moderator's action (or a purge) would, behind the server's back.
