@@ -170,7 +170,45 @@ pub async fn end(state: &AppState, signed_in: &SignedIn) -> StoreResult<Cookie<'
     Ok(Cookie::build(SESSION_COOKIE).path("/").build())
 }
 
-/// Whether a `next` address is a path on this site (never another origin).
+/// Whether a `next` address is a path on this server (never another origin): it starts with one `/`, and
+/// holds no backslash, whitespace or control character, which browsers drop or read as `/` (`/\t/evil.example`
+/// would take them to evil.example).
 pub fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+    let path_only = next.starts_with('/')
+        && !next[1..].starts_with(['/', '\\'])
+        && !next.chars().any(|character| {
+            character == '\\' || character.is_whitespace() || character.is_control()
+        });
+    path_only.then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_addresses_never_leave_the_server() {
+        for fine in [
+            "/",
+            "/admin/",
+            "/hist-220/2026/01/05/week-1/?replytocom=3#respond",
+        ] {
+            assert_eq!(safe_next(fine), Some(fine));
+        }
+        for hostile in [
+            "",
+            "//evil.example/x",
+            "/\\evil.example/x",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "/x\r\nSet-Cookie: a=b",
+            "/\u{85}/evil.example",
+        ] {
+            assert_eq!(safe_next(hostile), None, "{hostile:?}");
+        }
+    }
 }

@@ -21,6 +21,7 @@ mod feeds;
 mod follows;
 mod fuzzing;
 mod helpers;
+mod hostile;
 mod mail;
 mod pages;
 mod participation;

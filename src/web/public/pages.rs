@@ -99,9 +99,11 @@ async fn serve_path(
         .filter(|segment| !segment.is_empty())
         .collect();
     if !path.ends_with('/') && segments.last().is_some_and(|last| !last.contains('.')) {
+        // Built again from its segments, so that `//host/x` or `/\host/x` cannot become another origin.
+        let canonical = permalink::page_path(segments.iter().copied());
         let with_slash = match uri.query() {
-            Some(query) => format!("{path}/?{query}"),
-            None => format!("{path}/"),
+            Some(query) => format!("{canonical}?{query}"),
+            None => canonical,
         };
         return Ok(moved_permanently(&site.root().join(&with_slash)));
     }

@@ -1,0 +1,138 @@
+//! A visitor who attacks instead of reading: every redirect colloquy makes stays on its own origin, whatever the
+//! path or the `next` parameter holds.
+
+use colloquy::domain::{calendar, user::Role};
+use reqwest::StatusCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// Sends `target` exactly as written (no client tidies `/\host` into `//host` first); the status and the
+/// `Location` header of the answer.
+async fn raw_get(app: &TestApp, target: &str) -> (u16, Option<String>) {
+    let authority = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap();
+    let request =
+        format!("GET {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    let head = answer.split("\r\n\r\n").next().unwrap_or_default();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let location = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("location")
+            .then(|| value.trim().to_owned())
+    });
+    (status, location)
+}
+
+/// Where a browser on `app` goes with this `Location`: the same origin, or not.
+fn stays_on(app: &TestApp, location: &str) -> bool {
+    let base = reqwest::Url::parse(&app.address).unwrap();
+    match base.join(location) {
+        Ok(target) => target.origin() == base.origin() && !location.chars().any(char::is_control),
+        Err(_) => false,
+    }
+}
+
+#[tokio::test]
+async fn no_path_sends_a_visitor_to_another_origin() {
+    let app = spawn_app().await;
+    app.store
+        .create_site("hist", "History", calendar::now())
+        .await
+        .unwrap();
+    let shapes = [
+        "//evil.example/x",
+        "///evil.example/x",
+        "/\\evil.example/x",
+        "/\\/evil.example/x",
+        "/%5Cevil.example/x",
+        "/%2F%2Fevil.example/x",
+        "/%2F/evil.example/x",
+        "/%09/evil.example/x",
+        "/.//evil.example/x",
+        "//evil.example/page/1/",
+        "//evil.example/x?next=/y",
+        "/hist//evil.example/x",
+        "/hist/\\evil.example/x",
+        "/hist///evil.example/x",
+        "/hist/%5C%5Cevil.example/x",
+        "/hist",
+        "/hist/page/1/",
+        "/evil.example/page/1/",
+        "/?s=//evil.example",
+        "/?cat=1",
+        "/readings/x/page/1",
+        "/category/uncategorized/page/1/",
+    ];
+    let mut redirected = 0;
+    for shape in shapes {
+        let (status, location) = raw_get(&app, shape).await;
+        assert!(status > 0 && status != 500, "{shape}: {status}");
+        if let Some(location) = location {
+            redirected += 1;
+            assert!(
+                stays_on(&app, &location),
+                "{shape} sends the visitor to {location:?}"
+            );
+        }
+    }
+    assert!(
+        redirected >= 8,
+        "the shapes reach the redirects: {redirected}"
+    );
+}
+
+#[tokio::test]
+async fn no_next_parameter_sends_a_signed_in_person_to_another_origin() {
+    let app = spawn_app().await;
+    let member = app.sign_in_as(Role::Author).await;
+    let shapes = [
+        "//evil.example",
+        "///evil.example",
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d%0aSet-Cookie:%20a=b",
+        "%2F%2Fevil.example",
+        "%5C%5Cevil.example",
+        "/%5Cevil.example",
+        "https://evil.example/",
+        "https:evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "/%20/evil.example",
+        "/%C2%85/evil.example",
+        "/admin/",
+    ];
+    for shape in shapes {
+        let response = member.get(&app, &format!("/login?next={shape}")).await;
+        assert_ne!(
+            response.status(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "next={shape}"
+        );
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            stays_on(&app, &location),
+            "next={shape} sends the signed-in person to {location:?}"
+        );
+    }
+    let back = member.get(&app, "/login?next=/admin/").await;
+    assert_eq!(
+        back.headers()["location"],
+        "/admin/",
+        "a good next is followed"
+    );
+}
