@@ -33,9 +33,9 @@ impl Application {
             .await
             .context("connecting to the database")?;
         store.migrate().await.context("migrating the database")?;
-        let was_empty = store.is_empty().await?;
+        let unused = store.is_unused().await?;
         let site = demo::ensure_main_site(&store).await?;
-        if was_empty && !config.serve.no_demo {
+        if unused && !config.serve.no_demo {
             let instructor = demo::create_demo_course(&store, &site)
                 .await
                 .context("creating the demo course")?;

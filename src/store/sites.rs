@@ -41,10 +41,11 @@ fn sites_from_rows(rows: Vec<SiteRow>) -> Vec<Site> {
 }
 
 impl Store {
-    /// Whether the database holds no site yet (a fresh install).
-    pub async fn is_empty(&self) -> StoreResult<bool> {
+    /// Whether the database holds no account and no post yet: a fresh install, which may get the demo course
+    /// (one whose operator has already made an account never does).
+    pub async fn is_unused(&self) -> StoreResult<bool> {
         let count: i64 = with_pool!(self, reader, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sites"
+            "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM posts)"
         )
         .fetch_one(pool)
         .await)?;

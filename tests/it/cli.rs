@@ -615,3 +615,52 @@ async fn every_command_has_help() {
     }
     assert!(stdout(&colloquy(&app, &["migrate"], "")).contains("up to date"));
 }
+
+#[tokio::test]
+async fn the_demo_course_is_made_only_on_a_database_with_no_accounts_and_no_posts() {
+    let app = spawn_app().await;
+    assert!(
+        colloquy(&app, &["migrate"], "").status.success(),
+        "migrate first, as the README's recipe does"
+    );
+    let added = colloquy(
+        &app,
+        &[
+            "user",
+            "add",
+            "--email",
+            "head@example.edu",
+            "--name",
+            "Head Instructor",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ],
+        "a long and private passphrase\n",
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let served = colloquy::startup::Application::build(colloquy::config::Config {
+        database_url: app.database_url.clone(),
+        serve: colloquy::config::ServeArgs {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            no_demo: false,
+            ..colloquy::config::ServeArgs::default()
+        },
+    })
+    .await
+    .unwrap();
+    let store = served.store();
+    assert!(
+        store.all_posts(app.site.id).await.unwrap().is_empty(),
+        "no demo posts on a database that has its administrator"
+    );
+    assert_eq!(
+        store.members(app.site.id).await.unwrap().len(),
+        1,
+        "no demo instructor beside the administrator"
+    );
+}
