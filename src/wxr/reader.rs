@@ -13,6 +13,10 @@ use quick_xml::{
     events::{BytesStart, Event},
 };
 
+/// How deep elements may nest: a WordPress export goes five deep; a file that goes much deeper is refused
+/// before its nesting can exhaust the stack.
+const DEEPEST_ELEMENT: usize = 64;
+
 /// The WXR versions WordPress's exporters have written.
 pub const KNOWN_VERSIONS: &[&str] = &["1.0", "1.1", "1.2"];
 
@@ -208,7 +212,7 @@ impl<R: BufRead> WxrReader<R> {
                     1 if name == "channel" => self.depth = 2,
                     1 => self.skip(start, &name)?,
                     _ => {
-                        let node = self.read_node(start, name, attributes)?;
+                        let node = self.read_node(start, name, attributes, 3)?;
                         if let Some(entry) = self.entry_of(start, node)? {
                             return Ok(Some(entry));
                         }
@@ -324,13 +328,23 @@ impl<R: BufRead> WxrReader<R> {
         })
     }
 
-    /// Reads the rest of an element whose start tag was just read.
+    /// Reads the rest of an element whose start tag was just read, `depth` elements deep in the file.
     fn read_node(
         &mut self,
         start: u64,
         name: String,
         attributes: Vec<(String, String)>,
+        depth: usize,
     ) -> ParseResult<Node> {
+        if depth > DEEPEST_ELEMENT {
+            return Err(ParseError {
+                offset: start,
+                message: format!(
+                    "<{name}> is nested more than {DEEPEST_ELEMENT} elements deep: a WordPress export never is \
+                     (its posts' HTML is text, not elements)"
+                ),
+            });
+        }
         let mut node = Node {
             name,
             attributes,
@@ -340,7 +354,7 @@ impl<R: BufRead> WxrReader<R> {
             let child_start = self.reader.buffer_position();
             match self.read_event()? {
                 OwnedEvent::Start(name, attributes) => {
-                    let child = self.read_node(child_start, name, attributes)?;
+                    let child = self.read_node(child_start, name, attributes, depth + 1)?;
                     node.children.push(child);
                 }
                 OwnedEvent::Empty(name, attributes) => node.children.push(Node {
@@ -364,7 +378,7 @@ impl<R: BufRead> WxrReader<R> {
     }
 
     fn skip(&mut self, start: u64, name: &str) -> ParseResult<()> {
-        self.read_node(start, name.to_owned(), Vec::new())
+        self.read_node(start, name.to_owned(), Vec::new(), 2)
             .map(|_| ())
     }
 
@@ -633,6 +647,16 @@ mod tests {
         );
         let (line, column) = line_and_column(xml.as_bytes(), error.offset).expect("counts");
         assert_eq!((line, column), (4, 1));
+    }
+
+    #[test]
+    fn twenty_thousand_nested_elements_are_refused_where_the_nesting_goes_too_deep() {
+        let xml = format!("{HEAD}<item><title>Deep</title>{}", "<x>".repeat(20_000));
+        let error = entries(&xml).expect_err("refused, not a crash");
+        assert!(error.message.contains("nested more than 64"), "{error:?}");
+        let (line, column) = line_and_column(xml.as_bytes(), error.offset).expect("counts");
+        assert_eq!(line, 5);
+        assert!(column > 60 * 3, "{column}");
     }
 
     #[test]

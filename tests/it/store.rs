@@ -54,7 +54,10 @@ async fn sites_are_unique_by_slug_and_keep_their_settings() {
         app.store.site_by_slug("nope").await,
         Err(StoreError::NotFound)
     ));
-    assert!(app.store.is_unused().await.unwrap(), "no account, no post yet");
+    assert!(
+        app.store.is_unused().await.unwrap(),
+        "no account, no post yet"
+    );
     app.author().await;
     assert!(!app.store.is_unused().await.unwrap(), "an account");
 }

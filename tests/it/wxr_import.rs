@@ -681,6 +681,25 @@ async fn a_bad_file_says_where_and_imports_nothing() {
     let error = String::from_utf8_lossy(&output.stderr);
     assert!(error.contains("malformed"), "{error}");
 
+    let nested = whole.replacen(
+        "\t<item>\n",
+        &format!("\t<item>\n{}\n", "<x>".repeat(20_000)),
+        1,
+    );
+    let output = import_file(&app, &nested, &[]);
+    assert!(!output.status.success(), "refused, not a crash");
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("nested more than 64"), "{error}");
+    let nesting_line = nested
+        .lines()
+        .position(|line| line.contains("<x><x>"))
+        .unwrap()
+        + 1;
+    assert!(
+        error.contains(&format!("export.xml:{nesting_line}:")),
+        "the line where the nesting goes too deep: {error}"
+    );
+
     let output = import_file(&app, "<html><body>not an export</body></html>", &[]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a WordPress export"));
