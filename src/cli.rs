@@ -537,7 +537,7 @@ async fn comment_command(
     };
     let (base_url, mail_from, sends) = match &mail {
         Some(mail) => (
-            mail.base_url.as_str(),
+            mail.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             mail.mail_from.as_str(),
             !mail.no_mail,
         ),
@@ -567,6 +567,12 @@ async fn comment_command(
         "comment {} is now {}",
         moderated.comment.id, moderated.comment.status
     );
+    if moderated.mails > 0 && mail.as_ref().is_some_and(|mail| mail.base_url.is_none()) {
+        eprintln!(
+            "warning: the mails link to {DEFAULT_BASE_URL}: give the site's public address with --base-url \
+             or COLLOQUY_BASE_URL"
+        );
+    }
     match moderated.mails {
         0 if mail.as_ref().is_some_and(|mail| mail.no_mail) => println!("no mail sent (--no-mail)"),
         0 => {}

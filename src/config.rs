@@ -265,13 +265,10 @@ pub struct ModerationMail {
     /// Send no mail about this moderation.
     #[arg(long)]
     pub no_mail: bool,
-    /// The public address of the main site, for the links in the mails.
-    #[arg(
-        long,
-        env = "COLLOQUY_BASE_URL",
-        default_value = DEFAULT_BASE_URL
-    )]
-    pub base_url: String,
+    /// The public address of the main site, for the links in the mails (without it, the address a server
+    /// started with no settings has, and a warning).
+    #[arg(long, env = "COLLOQUY_BASE_URL")]
+    pub base_url: Option<String>,
     /// The sender of the mails.
     #[arg(
         long,

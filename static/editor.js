@@ -19,6 +19,9 @@
   const status = document.getElementById("editor-status");
   const AUTOSAVE_AFTER_MS = 30000;
 
+  // Drafts kept in the browser are per site (every site of a server shares its origin's storage): the key
+  // starts with the site's root, "/hist-220/new-post".
+  const draftPrefix = "colloquy:editor:" + form.dataset.draftKey.replace(/[^/]*$/, "");
   let draftKey = "colloquy:editor:" + form.dataset.draftKey;
   const submittedKey = "colloquy:editor-submitted";
 
@@ -131,7 +134,7 @@
     const oldKey = draftKey;
     form.action = created.action;
     form.dataset.autosave = created.action + "/autosave";
-    draftKey = "colloquy:editor:post-" + created.id;
+    draftKey = draftPrefix + "post-" + created.id;
     if (versionField) versionField.value = String(created.version);
     history.replaceState(null, "", created.action);
     try {

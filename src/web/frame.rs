@@ -118,14 +118,17 @@ pub fn request_span(request: &Request) -> tracing::Span {
     tracing::info_span!(
         "request",
         method = %request.method(),
-        route = "(a site page)"
+        route = tracing::field::Empty
     )
 }
 
-/// Names the request's span after the route pattern that matched it (pages of the site keep their name).
+/// Names the request's span after the route pattern that matched it; pages of the site's own URL scheme
+/// (the fallback) are "(a site page)".
 pub async fn name_the_route(request: Request, next: Next) -> Response {
-    if let Some(route) = request.extensions().get::<MatchedPath>() {
-        tracing::Span::current().record("route", route.as_str());
-    }
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(a site page)", MatchedPath::as_str);
+    tracing::Span::current().record("route", route);
     next.run(request).await
 }

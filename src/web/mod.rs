@@ -59,8 +59,8 @@ pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
         .merge(discussion::routes())
         .merge(accounts::routes())
         .merge(dashboard::routes())
-        .route_layer(middleware::from_fn(frame::name_the_route))
         .fallback(public::pages::public_page)
+        .layer(middleware::from_fn(frame::name_the_route))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             privacy::members_only,

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     domain::{
         calendar,
+        site::SiteRoot,
         user::{Role, User},
     },
     store::{Site, StoreResult},
@@ -170,11 +171,15 @@ pub async fn end(state: &AppState, signed_in: &SignedIn) -> StoreResult<Cookie<'
     Ok(Cookie::build(SESSION_COOKIE).path("/").build())
 }
 
-/// Whether a `next` address is a path on this server (never another origin): it starts with one `/`, and
-/// holds no backslash, whitespace or control character, which browsers drop or read as `/` (`/\t/evil.example`
-/// would take them to evil.example).
-pub fn safe_next(next: &str) -> Option<&str> {
+/// Whether a `next` address is a path of the site at `root` (never another site, never another origin): it
+/// starts with the site's root and one `/`, climbs no `..`, and holds no backslash, whitespace or control
+/// character, which browsers drop or read as `/` (`/\t/evil.example` would take them to evil.example).
+pub fn safe_next<'a>(next: &'a str, root: &SiteRoot) -> Option<&'a str> {
     let path_only = next.starts_with('/')
+        && root.contains(next)
+        && !next
+            .split(['/', '?', '#'])
+            .any(|segment| segment == ".." || segment.eq_ignore_ascii_case("%2e%2e"))
         && !next[1..].starts_with(['/', '\\'])
         && !next.chars().any(|character| {
             character == '\\' || character.is_whitespace() || character.is_control()
@@ -185,15 +190,25 @@ pub fn safe_next(next: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::safe_next;
+    use crate::domain::site::{MAIN_SITE, SiteRoot};
 
     #[test]
-    fn next_addresses_never_leave_the_server() {
+    fn next_addresses_never_leave_the_site() {
+        let main = SiteRoot::for_slug(MAIN_SITE);
+        let hist = SiteRoot::for_slug("hist-220");
         for fine in [
             "/",
             "/admin/",
             "/hist-220/2026/01/05/week-1/?replytocom=3#respond",
         ] {
-            assert_eq!(safe_next(fine), Some(fine));
+            assert_eq!(safe_next(fine, &main), Some(fine));
+        }
+        assert_eq!(
+            safe_next("/hist-220/admin/", &hist),
+            Some("/hist-220/admin/")
+        );
+        for elsewhere in ["/welcome/", "/admin/", "/hist-220/../admin/", "/hist-2200/"] {
+            assert_eq!(safe_next(elsewhere, &hist), None, "{elsewhere}");
         }
         for hostile in [
             "",
@@ -208,7 +223,8 @@ mod tests {
             "/x\r\nSet-Cookie: a=b",
             "/\u{85}/evil.example",
         ] {
-            assert_eq!(safe_next(hostile), None, "{hostile:?}");
+            assert_eq!(safe_next(hostile, &main), None, "{hostile:?}");
+            assert_eq!(safe_next(hostile, &hist), None, "{hostile:?}");
         }
     }
 }

@@ -135,4 +135,27 @@ async fn no_next_parameter_sends_a_signed_in_person_to_another_origin() {
         "/admin/",
         "a good next is followed"
     );
+
+    app.store
+        .create_site("hist", "History", calendar::now())
+        .await
+        .unwrap();
+    for elsewhere in [
+        "/welcome/",
+        "/admin/",
+        "/hist/../admin/",
+        "/hist/%2e%2e/admin/",
+        "/histo/",
+    ] {
+        let response = member
+            .get(&app, &format!("/hist/login?next={elsewhere}"))
+            .await;
+        assert_eq!(
+            response.headers()["location"],
+            "/hist/",
+            "next={elsewhere} on a sub-site stays on it"
+        );
+    }
+    let inside = member.get(&app, "/hist/login?next=/hist/admin/").await;
+    assert_eq!(inside.headers()["location"], "/hist/admin/");
 }

@@ -60,7 +60,8 @@ pub async fn login_page(
 ) -> Result<Response, WebError> {
     if signed_in.is_some() {
         return Ok(Redirect::to(
-            &safe_next(&query.next).map_or_else(|| state.site().root().join("/"), str::to_owned),
+            &safe_next(&query.next, &state.site().root())
+                .map_or_else(|| state.site().root().join("/"), str::to_owned),
         )
         .into_response());
     }
@@ -155,7 +156,7 @@ pub async fn log_in(
             Ok((
                 jar.add(cookie),
                 Redirect::to(
-                    &safe_next(&form.next)
+                    &safe_next(&form.next, &state.site().root())
                         .map_or_else(|| state.site().root().join("/"), str::to_owned),
                 ),
             )
