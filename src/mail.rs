@@ -53,9 +53,40 @@ impl Mailer {
         subject: &str,
         body: &str,
     ) -> StoreResult<()> {
+        self.queue(site_id, recipient, subject, body, false).await
+    }
+
+    /// Like `send`, for a mail holding a one-time link that gives its recipient's account (a reset, a sign-in
+    /// link, an email confirmation): the dashboard's outbox shows its text only to those who may act for that
+    /// account anyway.
+    pub async fn send_secret(
+        &self,
+        site_id: Option<i64>,
+        recipient: &str,
+        subject: &str,
+        body: &str,
+    ) -> StoreResult<()> {
+        self.queue(site_id, recipient, subject, body, true).await
+    }
+
+    async fn queue(
+        &self,
+        site_id: Option<i64>,
+        recipient: &str,
+        subject: &str,
+        body: &str,
+        carries_secret: bool,
+    ) -> StoreResult<()> {
         let id = self
             .store
-            .enqueue_mail(site_id, recipient, subject, body, calendar::now())
+            .enqueue_mail(
+                site_id,
+                recipient,
+                subject,
+                body,
+                carries_secret,
+                calendar::now(),
+            )
             .await?;
         tracing::info!(mail = id, "mail queued");
         if self.smtp.is_some() {

@@ -13,10 +13,12 @@ pub struct OutboxMail {
     pub sent_at: Option<i64>,
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// It holds a one-time link (reset, sign-in, confirmation) that gives its recipient's account.
+    pub carries_secret: bool,
 }
 
 const OUTBOX_COLUMNS: &str =
-    "id, recipient, subject, body, created_at, sent_at, attempts, last_error";
+    "id, recipient, subject, body, created_at, sent_at, attempts, last_error, carries_secret";
 
 impl Store {
     /// Keeps a mail; returns its id.
@@ -26,17 +28,20 @@ impl Store {
         recipient: &str,
         subject: &str,
         body: &str,
+        carries_secret: bool,
         now: i64,
     ) -> StoreResult<i64> {
         let id: i64 = with_pool!(self, writer, |pool| {
             sqlx::query_scalar(
-                "INSERT INTO outbox (site_id, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO outbox (site_id, recipient, subject, body, created_at, carries_secret)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(site_id)
             .bind(recipient)
             .bind(subject)
             .bind(body)
             .bind(now)
+            .bind(carries_secret)
             .fetch_one(pool)
             .await
         })?;

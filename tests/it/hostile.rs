@@ -159,3 +159,79 @@ async fn no_next_parameter_sends_a_signed_in_person_to_another_origin() {
     let inside = member.get(&app, "/hist/login?next=/hist/admin/").await;
     assert_eq!(inside.headers()["location"], "/hist/admin/");
 }
+
+#[tokio::test]
+async fn a_sub_sites_administrator_cannot_read_a_sign_in_link_for_another_courses_account() {
+    let app = spawn_app().await;
+    let hist = app
+        .store
+        .create_site("hist", "History", calendar::now())
+        .await
+        .unwrap();
+    let (head, _) = app
+        .account(
+            "head@example.edu",
+            "Head of the main site",
+            Some(Role::Administrator),
+        )
+        .await;
+    let (student, _) = app.account("stu@example.edu", "Stu Dent", None).await;
+    app.store
+        .set_role(hist.id, student.id, Role::Author, calendar::now())
+        .await
+        .unwrap();
+    let (ta, password) = app.account("ta@example.edu", "Tia Assistant", None).await;
+    app.store
+        .set_role(hist.id, ta.id, Role::Administrator, calendar::now())
+        .await
+        .unwrap();
+    let client = crate::helpers::client();
+    let signed_in = app
+        .sign_in_with(&client, &ta.email, &password, "203.0.113.9")
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+
+    for email in [&head.email, &student.email] {
+        let asked = client
+            .post(app.url("/hist/login/forgot"))
+            .form(&[("email", email.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(asked.status().is_success() || asked.status().is_redirection());
+    }
+    let outbox = client
+        .get(app.url("/hist/admin/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let links: Vec<&str> = outbox
+        .split(|character: char| character.is_whitespace() || character == '<')
+        .filter(|word| word.contains("/login/reset/"))
+        .collect();
+    assert_eq!(
+        links.len(),
+        1,
+        "only the link of the course's own student is shown: {links:?}"
+    );
+    let mails = app.store.outbox(hist.id, 10).await.unwrap();
+    let heads = mails
+        .iter()
+        .find(|mail| mail.recipient == head.email)
+        .expect("the head's reset mail is queued for them");
+    assert!(heads.carries_secret);
+    assert!(
+        !outbox.contains(
+            heads
+                .body
+                .split("/login/reset/")
+                .nth(1)
+                .unwrap_or("?")
+                .trim()
+        ),
+        "the head's token is not on the page"
+    );
+}

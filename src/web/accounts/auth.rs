@@ -286,7 +286,7 @@ async fn mail_link(
         );
         state
             .mailer
-            .send(
+            .send_secret(
                 Some(site.id),
                 &user.email,
                 &format!("{subject} – {}", site.settings.title),

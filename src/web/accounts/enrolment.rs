@@ -238,7 +238,7 @@ async fn send_confirmation(
     );
     state
         .mailer
-        .send(
+        .send_secret(
             Some(site.id),
             email,
             &format!("Confirm your email – {}", site.settings.title),
@@ -660,7 +660,7 @@ async fn invite(
     );
     state
         .mailer
-        .send(
+        .send_secret(
             Some(site.id),
             email,
             &format!("You are invited to {}", site.settings.title),

@@ -267,10 +267,15 @@ pub async fn outbox(
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
     let zone = site.settings.zone();
-    let mails = state
-        .store
-        .outbox(site.id, 200)
-        .await?
+    let mut mails = state.store.outbox(site.id, 200).await?;
+    for mail in mails.iter_mut().filter(|mail| mail.carries_secret) {
+        if !may_read_secret(&state, &site, &admin, &mail.recipient).await? {
+            mail.body = "This mail holds a one-time link that signs its recipient in. Its recipient also \
+                         belongs to another course or runs this one, so its text is shown to them alone."
+                .to_owned();
+        }
+    }
+    let mails = mails
         .into_iter()
         .map(|mail| MailRow {
             state: match (mail.sent_at, &mail.last_error) {
@@ -292,6 +297,27 @@ pub async fn outbox(
         mails,
     };
     private(render(StatusCode::OK, &view))
+}
+
+/// Whether this site's administrator may read a mail holding a one-time link for `recipient`: their own, or
+/// one for someone whose account they could act for anyway (a member of this site alone, not an
+/// administrator). A sign-in link for anyone else would hand them another course's account, or a peer's.
+async fn may_read_secret(
+    state: &Scoped,
+    site: &crate::store::Site,
+    admin: &crate::web::viewer::SignedIn,
+    recipient: &str,
+) -> Result<bool, WebError> {
+    let Some(account) = state.store.user_by_email(recipient).await? else {
+        return Ok(true);
+    };
+    if account.id == admin.user.id {
+        return Ok(true);
+    }
+    let memberships = state.store.sites_of_user(account.id).await?;
+    Ok(memberships.iter().all(|(other, role)| {
+        other.id == site.id && *role != crate::domain::user::Role::Administrator
+    }))
 }
 
 /// How each setting is asked for on the settings page: (key, label, kind, help).
