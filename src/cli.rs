@@ -25,7 +25,7 @@ use crate::{
     },
     mail::Mailer,
     startup::Application,
-    store::{CommentFilter, NewPost, NewUser, Site, Store, StoreError},
+    store::{CommentFilter, NewPost, NewUser, RootedLinks, Site, Store, StoreError},
 };
 
 /// `colloquy` with no command: `serve` with its flags taken from the environment alone.
@@ -56,11 +56,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = Store::connect(&cli.database_url).await?;
             let rooted = store.migrate().await?;
             println!("the {} database is up to date", store.backend_name());
-            if let Some(rooted) = rooted.filter(|rooted| rooted.posts > 0 || rooted.comments > 0) {
+            if let Some(rooted) = rooted.filter(|rooted| *rooted != RootedLinks::default()) {
                 println!(
-                    "{} links in {} posts of sites other than the main one now start with their site's address \
-                     (each post has a revision to undo it); {} comments' citation links too",
-                    rooted.links, rooted.posts, rooted.comments
+                    "{} links in {} posts and {} readings of sites other than the main one now start with their \
+                     site's address (each post has a revision to undo it); the citation links of {} more posts \
+                     and {} comments too",
+                    rooted.links,
+                    rooted.posts,
+                    rooted.readings,
+                    rooted.citing_posts,
+                    rooted.comments
                 );
             }
             Ok(())

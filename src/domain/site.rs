@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use pulldown_cmark::{Event, Options, Parser, Tag};
+
 use super::settings::SiteSettings;
 
 /// The slug of the site every install has, served at `/`.
@@ -76,46 +78,88 @@ impl fmt::Display for SiteRoot {
     }
 }
 
-/// An author's source with its root-relative links (`](/x/)`, `]: /x/`, `href="/x/"`, `src="/x/"`) put under
-/// `root`, for a site whose pages used to have them prefixed when served; how many were. Links already under
-/// the root, protocol-relative ones (`//host/`) and fenced code blocks are left as they are. `None` when
-/// nothing changes (and always for the main site).
-pub fn root_links(source: &str, root: &SiteRoot) -> Option<(String, usize)> {
+/// An author's source with its root-relative links put under `root`, for a site whose pages used to have them
+/// prefixed as they were served; how many were. In Markdown (`markdown`) the links' and images' destinations,
+/// reference definitions and the `href`/`src` of raw HTML are read by the Markdown parser, so code spans and
+/// blocks are left alone; in HTML, every `href`/`src`. Links already under the root and protocol-relative ones
+/// (`//host/`) stay. `None` when nothing changes (and always for the main site).
+pub fn root_links(source: &str, markdown: bool, root: &SiteRoot) -> Option<(String, usize)> {
     if root.as_str().is_empty() {
         return None;
     }
-    const OPENINGS: [&str; 6] = ["](/", "]: /", "href=\"/", "href='/", "src=\"/", "src='/"];
-    let mut out = String::with_capacity(source.len() + 64);
-    let mut changed = 0;
-    let mut in_fence = false;
-    for line in source.split_inclusive('\n') {
-        if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
-            in_fence = !in_fence;
-        }
-        if in_fence {
-            out.push_str(line);
-            continue;
-        }
-        let mut rest = line;
-        while let Some((at, opening)) = OPENINGS
-            .iter()
-            .filter_map(|opening| rest.find(opening).map(|at| (at, opening)))
-            .min_by_key(|(at, _)| *at)
-        {
-            let slash = at + opening.len() - 1;
-            out.push_str(&rest[..slash]);
-            let path = &rest[slash..];
-            if !path.starts_with("//") && !root.contains(path) {
-                out.push_str(root.as_str());
-                changed += 1;
+    let mut starts: Vec<usize> = Vec::new();
+    if markdown {
+        let options =
+            Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+        let parser = Parser::new_ext(source, options);
+        for (_, definition) in parser.reference_definitions().iter() {
+            let written = &source[definition.span.clone()];
+            if let Some(colon) = written.find("]:") {
+                let after = colon + 2;
+                let skipped = written[after..].len() - written[after..].trim_start().len();
+                let mut at = after + skipped;
+                if written[at..].starts_with('<') {
+                    at += 1;
+                }
+                starts.push(definition.span.start + at);
             }
-            rest = path;
-            out.push('/');
-            rest = &rest[1..];
         }
-        out.push_str(rest);
+        for (event, range) in parser.into_offset_iter() {
+            match event {
+                Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
+                    let written = &source[range.clone()];
+                    if let Some(bracket) = written.rfind("](") {
+                        let mut at = bracket + 2;
+                        at += written[at..].len() - written[at..].trim_start().len();
+                        if written[at..].starts_with('<') {
+                            at += 1;
+                        }
+                        starts.push(range.start + at);
+                    }
+                }
+                Event::Html(_) | Event::InlineHtml(_) => {
+                    starts.extend(
+                        attribute_values(&source[range.clone()]).map(|at| range.start + at),
+                    );
+                }
+                _ => {}
+            }
+        }
+    } else {
+        starts.extend(attribute_values(source));
     }
+    starts.sort_unstable();
+    starts.dedup();
+    let mut out = String::with_capacity(source.len() + starts.len() * root.as_str().len());
+    let mut copied = 0;
+    let mut changed = 0;
+    for start in starts {
+        let address = &source[start..];
+        if address.starts_with('/') && !address.starts_with("//") && !root.contains(address) {
+            out.push_str(&source[copied..start]);
+            out.push_str(root.as_str());
+            copied = start;
+            changed += 1;
+        }
+    }
+    out.push_str(&source[copied..]);
     (changed > 0).then_some((out, changed))
+}
+
+/// Where the values of the `href` and `src` attributes of some HTML start.
+fn attribute_values(html: &str) -> impl Iterator<Item = usize> + '_ {
+    ["href=\"", "href='", "src=\"", "src='", "HREF=\"", "SRC=\""]
+        .into_iter()
+        .flat_map(move |opening| {
+            html.match_indices(opening)
+                .filter(move |(at, _)| {
+                    html[..*at]
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_whitespace)
+                })
+                .map(move |(at, _)| at + opening.len())
+        })
 }
 
 #[cfg(test)]
@@ -145,18 +189,34 @@ mod tests {
     #[test]
     fn a_sub_sites_root_relative_links_are_put_under_its_root_once() {
         let hist = SiteRoot::for_slug("hist-220");
-        let source = "See [week 1](/2026/01/05/week-1/), [home](/hist-220/), ![map](/static/map.png \"Map\")\n\
-                      <a href=\"/welcome/\">welcome</a> <a href=\"//cdn.example/x\">cdn</a> [e](https://e.org/)\n\
-                      [ref]: /readings/\n```\n[code](/not/a/link/)\n```\n";
-        let (rooted, changed) = root_links(source, &hist).expect("links to root");
+        let source = "See [week 1](/2026/01/05/week-1/), [home](/hist-220/), ![map](/static/map.png \"Map\"), \
+                      [by ref][r] and `[inline](/inline/code)`.\n\n\
+                      <a href=\"/welcome/\">welcome</a> <a href=\"//cdn.example/x\">cdn</a> [e](https://e.org/)\n\n\
+                      [r]: /readings/\n\n    [indented](/indented/code/)\n\n\
+                      ````\n```\n[fenced](/fenced/)\n```\n````\n";
+        let (rooted, changed) = root_links(source, true, &hist).expect("links to root");
         assert_eq!(changed, 4);
         assert_eq!(
             rooted,
-            "See [week 1](/hist-220/2026/01/05/week-1/), [home](/hist-220/), ![map](/hist-220/static/map.png \"Map\")\n\
-             <a href=\"/hist-220/welcome/\">welcome</a> <a href=\"//cdn.example/x\">cdn</a> [e](https://e.org/)\n\
-             [ref]: /hist-220/readings/\n```\n[code](/not/a/link/)\n```\n"
+            "See [week 1](/hist-220/2026/01/05/week-1/), [home](/hist-220/), ![map](/hist-220/static/map.png \"Map\"), \
+             [by ref][r] and `[inline](/inline/code)`.\n\n\
+             <a href=\"/hist-220/welcome/\">welcome</a> <a href=\"//cdn.example/x\">cdn</a> [e](https://e.org/)\n\n\
+             [r]: /hist-220/readings/\n\n    [indented](/indented/code/)\n\n\
+             ````\n```\n[fenced](/fenced/)\n```\n````\n"
         );
-        assert_eq!(root_links(&rooted, &hist), None, "done once");
-        assert_eq!(root_links(source, &SiteRoot::for_slug(MAIN_SITE)), None);
+        assert_eq!(root_links(&rooted, true, &hist), None, "done once");
+        assert_eq!(
+            root_links(source, true, &SiteRoot::for_slug(MAIN_SITE)),
+            None
+        );
+        let html = "<p><a href=\"/x/\">x</a> <img src='/y.png'> <a href=\"/hist-220/z/\">z</a></p>";
+        assert_eq!(
+            root_links(html, false, &hist),
+            Some((
+                "<p><a href=\"/hist-220/x/\">x</a> <img src='/hist-220/y.png'> <a href=\"/hist-220/z/\">z</a></p>"
+                    .to_owned(),
+                2
+            ))
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::domain::{
     markup::html_to_text,
-    post::{Post, render_body_citing},
+    post::{Post, SourceFormat, render_body_citing},
     site::{self, MAIN_SITE, SiteRoot},
 };
 
@@ -21,6 +21,10 @@ pub struct RootedLinks {
     pub posts: usize,
     /// Links put under their site's root.
     pub links: usize,
+    /// Posts whose source links nothing of the site but which cite its readings: drawn again.
+    pub citing_posts: usize,
+    /// Readings whose text was changed.
+    pub readings: usize,
     /// Comments whose citation links were put under their site's root.
     pub comments: u64,
 }
@@ -54,10 +58,30 @@ impl Store {
         let mut done = RootedLinks::default();
         for (site_id, slug) in sites {
             let root = SiteRoot::for_slug(&slug);
+            let stale_citation = "href=\"/readings/";
             for post in self.all_posts(site_id).await? {
-                if let Some((source, links)) = site::root_links(&post.source, &root) {
+                let markdown = post.source_format == SourceFormat::Markdown;
+                if let Some((source, links)) = site::root_links(&post.source, markdown, &root) {
                     self.revise_source(&post, &source, now).await?;
                     done.posts += 1;
+                    done.links += links;
+                } else if post.content_html.as_str().contains(stale_citation) {
+                    // Only its citations' links, which colloquy draws: drawn again, the source as it is.
+                    self.redraw(&post).await?;
+                    done.citing_posts += 1;
+                }
+            }
+            for reading in self.readings(site_id).await? {
+                if let Some((source, links)) = site::root_links(&reading.source, true, &root) {
+                    with_pool!(self, writer, |pool| {
+                        sqlx::query("UPDATE readings SET source = $1 WHERE id = $2")
+                            .bind(&source)
+                            .bind(reading.id)
+                            .execute(pool)
+                            .await
+                            .map(|_| ())
+                    })?;
+                    done.readings += 1;
                     done.links += links;
                 }
             }
@@ -75,6 +99,23 @@ impl Store {
             done.comments += comments;
         }
         Ok(Some(done))
+    }
+
+    /// Draws a post again from its source as it is (what colloquy adds to it, such as citation links, changed).
+    async fn redraw(&self, post: &Post) -> StoreResult<()> {
+        let citable = self.citable(post.site_id, post.reading_id).await?;
+        let (body, _) =
+            render_body_citing(&post.source, post.source_format, &post.excerpt, &citable);
+        with_pool!(self, writer, |pool| {
+            sqlx::query("UPDATE posts SET content_html = $1 WHERE site_id = $2 AND id = $3")
+                .bind(body.html.as_str())
+                .bind(post.site_id)
+                .bind(post.id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
     }
 
     /// Stores a new source for a post, drawn again, with a revision by no one; the rest of the post stays.

@@ -1693,7 +1693,7 @@ async fn links_that_worked_only_through_the_old_rewriter_are_put_under_the_sites
 
     let said = stdout(&colloquy(&app, &["migrate"], ""));
     assert!(
-        said.contains("1 links in 1 posts of sites other than the main one"),
+        said.contains("1 links in 1 posts and 0 readings of sites other than the main one"),
         "{said}"
     );
     let upgraded = app
