@@ -7,8 +7,32 @@ use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 
 /// Words that a slug may never be, because they name parts of the URL scheme.
 pub const RESERVED: &[&str] = &[
-    "admin", "api", "login", "logout", "join", "account", "feed", "page", "category", "tag",
-    "author", "search", "static", "comments", "readings", "avatar", "healthz", "metrics",
+    "admin",
+    "api",
+    "login",
+    "logout",
+    "join",
+    "account",
+    "feed",
+    "page",
+    "category",
+    "tag",
+    "author",
+    "search",
+    "static",
+    "comments",
+    "readings",
+    "avatar",
+    "healthz",
+    "metrics",
+    "follow",
+    "post-password",
+    "wp-json",
+    "wp-admin",
+    "wp-login.php",
+    "wp-comments-post.php",
+    "robots.txt",
+    "sitemap.xml",
 ];
 
 /// Builds a slug from a title. Returns an empty string when nothing usable remains.

@@ -68,27 +68,35 @@ impl Store {
     }
 
     /// Confirms the follow with this token (once is enough; again changes nothing).
-    pub async fn confirm_follow(&self, token: &str, now: i64) -> StoreResult<Option<Follow>> {
+    pub async fn confirm_follow(
+        &self,
+        site_id: i64,
+        token: &str,
+        now: i64,
+    ) -> StoreResult<Option<Follow>> {
         let row = with_pool!(self, writer, |pool| {
             sqlx::query_as(&format!(
-                "UPDATE follows SET confirmed_at = COALESCE(confirmed_at, $2) WHERE token = $1
+                "UPDATE follows SET confirmed_at = COALESCE(confirmed_at, $2) WHERE token = $1 AND site_id = $3
                  RETURNING {FOLLOW_COLUMNS}"
             ))
             .bind(token)
             .bind(now)
+            .bind(site_id)
             .fetch_optional(pool)
             .await
         })?;
         Ok(row)
     }
 
-    /// Ends the follow with this token; `None` when there was none (ended already).
-    pub async fn unfollow(&self, token: &str) -> StoreResult<Option<Follow>> {
+    /// Ends the follow of this site with this token; `None` when there was none (ended already, or another
+    /// site's link).
+    pub async fn unfollow(&self, site_id: i64, token: &str) -> StoreResult<Option<Follow>> {
         let row = with_pool!(self, writer, |pool| {
             sqlx::query_as(&format!(
-                "DELETE FROM follows WHERE token = $1 RETURNING {FOLLOW_COLUMNS}"
+                "DELETE FROM follows WHERE token = $1 AND site_id = $2 RETURNING {FOLLOW_COLUMNS}"
             ))
             .bind(token)
+            .bind(site_id)
             .fetch_optional(pool)
             .await
         })?;

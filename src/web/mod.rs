@@ -191,6 +191,32 @@ mod tests {
     }
 
     #[test]
+    fn no_site_slug_can_hide_an_address_of_the_router() {
+        let mut sources = BTreeMap::new();
+        web_sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web"),
+            "",
+            &mut sources,
+        );
+        let mut first_segments = BTreeSet::new();
+        for source in sources.values() {
+            for route in source.split(".route(\"/").skip(1) {
+                let segment = route.split(['/', '"', '{']).next().unwrap_or_default();
+                if !segment.is_empty() {
+                    first_segments.insert(segment.to_owned());
+                }
+            }
+        }
+        assert!(first_segments.contains("follow") && first_segments.contains("admin"));
+        for segment in first_segments {
+            assert!(
+                !crate::domain::slug::is_valid_given(&segment),
+                "a site with the slug '{segment}' would hide the router's /{segment}"
+            );
+        }
+    }
+
+    #[test]
     fn no_web_file_imports_one_that_imports_it_back() {
         let mut sources = BTreeMap::new();
         web_sources(

@@ -1742,3 +1742,57 @@ async fn links_that_worked_only_through_the_old_rewriter_are_put_under_the_sites
         revisions_before + 1
     );
 }
+
+#[tokio::test]
+async fn a_follow_link_works_on_its_own_site_only() {
+    let app = spawn_app().await;
+    let site = second_site(&app).await;
+    let main_post = app.publish(PostSpec::post("Main discussion")).await;
+    let hist_post = app
+        .publish_on(site.id, PostSpec::post("History discussion"))
+        .await;
+    for (site_id, post_id, token) in [
+        (app.site.id, main_post.id, "main-follow-token"),
+        (site.id, hist_post.id, "hist-follow-token"),
+    ] {
+        app.store
+            .follow(
+                site_id,
+                post_id,
+                "reader@example.org",
+                token,
+                false,
+                calendar::now(),
+            )
+            .await
+            .unwrap();
+    }
+
+    let crossed = app.get("/hist-220/follow/confirm/main-follow-token").await;
+    assert_eq!(crossed.status(), StatusCode::NOT_FOUND);
+    let crossed = app.get("/follow/stop/hist-follow-token").await;
+    let said = crossed.text().await.unwrap();
+    assert!(
+        !said.contains("reader@example.org"),
+        "another site's link ends nothing here: {said}"
+    );
+    let audience = app
+        .store
+        .audience(hist_post.id, None, "someone@example.org")
+        .await
+        .unwrap();
+    assert!(
+        audience.followers.is_empty(),
+        "not confirmed from the other site"
+    );
+
+    let confirmed = app.get("/hist-220/follow/confirm/hist-follow-token").await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let page = confirmed.text().await.unwrap();
+    assert!(page.contains("History discussion"), "its own title");
+    let stopped = app.get("/hist-220/follow/stop/hist-follow-token").await;
+    assert_eq!(stopped.status(), StatusCode::OK);
+    assert!(stopped.text().await.unwrap().contains("History discussion"));
+    let main_confirmed = app.get("/follow/confirm/main-follow-token").await;
+    assert_eq!(main_confirmed.status(), StatusCode::OK);
+}

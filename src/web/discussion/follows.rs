@@ -36,8 +36,12 @@ async fn message(
 
 pub async fn confirm(state: Scoped, Path(token): Path<String>) -> Result<Response, WebError> {
     let site_id = state.site().id;
-    match state.store.confirm_follow(&token, calendar::now()).await? {
-        Some(follow) if follow.site_id == site_id => {
+    match state
+        .store
+        .confirm_follow(site_id, &token, calendar::now())
+        .await?
+    {
+        Some(follow) => {
             let title = title_of(&state, site_id, follow.post_id).await?;
             message(
                 &state,
@@ -63,7 +67,7 @@ pub async fn confirm(state: Scoped, Path(token): Path<String>) -> Result<Respons
 
 pub async fn stop(state: Scoped, Path(token): Path<String>) -> Result<Response, WebError> {
     let site_id = state.site().id;
-    match state.store.unfollow(&token).await? {
+    match state.store.unfollow(site_id, &token).await? {
         Some(follow) => {
             let title = title_of(&state, site_id, follow.post_id).await?;
             message(
