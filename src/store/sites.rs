@@ -84,6 +84,17 @@ impl Store {
         sites_from_rows(rows).pop().ok_or(StoreError::NotFound)
     }
 
+    /// Every site with its settings, the main one first.
+    pub async fn sites(&self) -> StoreResult<Vec<Site>> {
+        let rows: Vec<SiteRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!("{SITE_WITH_SETTINGS} ORDER BY s.slug <> $1, s.id"))
+                .bind(MAIN_SITE)
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(sites_from_rows(rows))
+    }
+
     pub async fn site_by_id(&self, id: i64) -> StoreResult<Site> {
         let rows: Vec<SiteRow> = with_pool!(self, reader, |pool| {
             sqlx::query_as(&format!("{SITE_WITH_SETTINGS} WHERE s.id = $1"))

@@ -111,9 +111,14 @@ async fn serve_site(site: Site, mut request: Request, next: Next) -> Response {
     let prefix = format!("/{}", site.slug);
     let rest = &path[prefix.len()..];
     if rest.is_empty() {
+        // `/hist-220?p=9` is WordPress's short link without its slash: the query goes along.
+        let location = match request.uri().query() {
+            Some(query) => format!("{prefix}/?{query}"),
+            None => format!("{prefix}/"),
+        };
         return (
             axum::http::StatusCode::MOVED_PERMANENTLY,
-            [(header::LOCATION, format!("{prefix}/"))],
+            [(header::LOCATION, location)],
         )
             .into_response();
     }

@@ -235,3 +235,24 @@ async fn a_sub_sites_administrator_cannot_read_a_sign_in_link_for_another_course
         "the head's token is not on the page"
     );
 }
+
+#[tokio::test]
+async fn an_id_that_is_not_a_number_names_nothing() {
+    let app = spawn_app().await;
+    let staff = app.sign_in_as(Role::Editor).await;
+    for path in [
+        "/admin/posts/abc",
+        "/admin/posts/99999999999999999999",
+        "/admin/posts/-",
+        "/admin/comments/1e3",
+        "/admin/posts/x/revisions",
+    ] {
+        let response = staff.get(&app, path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("<html"),
+            "{path}: a themed page, not {page:?}"
+        );
+    }
+}

@@ -1796,3 +1796,42 @@ async fn a_follow_link_works_on_its_own_site_only() {
     let main_confirmed = app.get("/follow/confirm/main-follow-token").await;
     assert_eq!(main_confirmed.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_servers_robots_txt_speaks_for_every_site() {
+    let app = spawn_app().await;
+    let history = second_site(&app).await;
+    let seminar = app
+        .store
+        .create_site("seminar", "Seminar", calendar::now())
+        .await
+        .unwrap();
+    set_on(&app, &seminar, "visibility", "members").await;
+    let robots = app.page("/robots.txt").await.1;
+    assert!(robots.contains("Disallow: /seminar/\n"), "{robots}");
+    assert!(
+        robots.contains(&format!("Sitemap: {}/hist-220/sitemap.xml\n", app.address)),
+        "{robots}"
+    );
+    assert!(robots.contains(&format!("Sitemap: {}/sitemap.xml\n", app.address)));
+    assert!(
+        !robots.contains("Disallow: /\n"),
+        "the main site is public: {robots}"
+    );
+
+    app.set("visibility", "hidden").await;
+    let robots = app.page("/robots.txt").await.1;
+    assert!(robots.contains("Disallow: /\n"), "{robots}");
+    assert!(robots.contains("Allow: /hist-220/\n"), "{robots}");
+    assert!(!robots.contains("Allow: /seminar/"), "{robots}");
+    let _ = history;
+}
+
+#[tokio::test]
+async fn a_short_link_without_its_slash_keeps_its_question() {
+    let app = spawn_app().await;
+    second_site(&app).await;
+    let response = app.get("/hist-220?p=9").await;
+    assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(response.headers()[header::LOCATION], "/hist-220/?p=9");
+}

@@ -1,7 +1,7 @@
 //! The dashboard: the moderation queue for editors and administrators, and the mail outbox for administrators.
 
 use axum::{
-    extract::{Path, Query},
+    extract::Query,
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -20,6 +20,7 @@ use crate::web::{
     client_ip::ClientIp,
     error::WebError,
     form::{self, StrictForm},
+    path::Param,
     respond::capitalized,
     respond::private,
     respond::render,
@@ -522,7 +523,7 @@ pub async fn save_settings(
 pub async fn comment_page(
     state: Scoped,
     Staff(staff): Staff,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
     let comment = state
@@ -611,7 +612,7 @@ async fn show_comment_page(
 pub async fn save_comment(
     state: Scoped,
     Staff(staff): Staff,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     StrictForm(fields): StrictForm<CommentEditFields>,

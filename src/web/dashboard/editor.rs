@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::{
     Json,
-    extract::{Path, Query},
+    extract::Query,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
@@ -29,6 +29,7 @@ use crate::{
 use crate::web::{
     error::WebError,
     form::{self, StrictForm},
+    path::Param,
     respond::private,
     respond::render,
     session::SignedIn,
@@ -573,7 +574,7 @@ async fn fields_of(state: &Scoped, site: &Site, post: &Post) -> Result<EditorFie
 pub async fn edit_post(
     state: Scoped,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
     Query(query): Query<EditQuery>,
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
@@ -626,7 +627,7 @@ pub async fn edit_post(
 pub async fn save_post(
     state: Scoped,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
     StrictForm(form): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let mut fields = EditorFields::from_form(&form);
@@ -890,7 +891,7 @@ fn nest_categories(
 pub async fn revisions(
     state: Scoped,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
     let post = editable(&state, &site, &signed_in, id).await?;
@@ -957,7 +958,7 @@ pub struct RestoreForm {
 pub async fn restore_revision(
     state: Scoped,
     signed_in: SignedIn,
-    Path((id, revision_id)): Path<(i64, i64)>,
+    Param((id, revision_id)): Param<(i64, i64)>,
     StrictForm(form): StrictForm<RestoreForm>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
@@ -1016,7 +1017,7 @@ pub async fn restore_revision(
 pub async fn autosave(
     state: Scoped,
     signed_in: SignedIn,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
     StrictForm(form): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let fields = EditorFields::from_form(&form);

@@ -24,16 +24,46 @@ pub async fn healthz(state: Scoped) -> impl IntoResponse {
     }
 }
 
-/// `/robots.txt`: public sites welcome crawlers; hidden and members-only sites turn them away.
+/// `/robots.txt`: public sites welcome crawlers; hidden and members-only sites turn them away. Crawlers read
+/// only the server's own `/robots.txt`, so the main site's speaks for every site: each sub-site that is not
+/// public is disallowed, and each public one's sitemap is named.
 pub async fn robots(state: Scoped) -> Result<impl IntoResponse, WebError> {
     let site = state.site().clone();
-    let rules = match site.settings.visibility {
-        Visibility::Public => format!(
-            "User-agent: *\nDisallow:\n\nSitemap: {}/sitemap.xml\n",
-            state.site_url(&site)
-        ),
-        Visibility::Hidden | Visibility::MembersOnly => "User-agent: *\nDisallow: /\n".to_owned(),
+    let sites = if site.is_main() {
+        state.store.sites().await?
+    } else {
+        vec![site]
     };
+    let mut rules = String::from("User-agent: *\n");
+    let mut sitemaps = String::new();
+    for site in &sites {
+        match site.settings.visibility {
+            Visibility::Public => {
+                if !site.is_main()
+                    && sites.iter().any(|other| {
+                        other.is_main() && other.settings.visibility != Visibility::Public
+                    })
+                {
+                    rules.push_str(&format!("Allow: {}\n", site.root().join("/")));
+                }
+                sitemaps.push_str(&format!(
+                    "Sitemap: {}{}\n",
+                    state.base_url,
+                    site.root().join("/sitemap.xml")
+                ));
+            }
+            Visibility::Hidden | Visibility::MembersOnly => {
+                rules.push_str(&format!("Disallow: {}\n", site.root().join("/")));
+            }
+        }
+    }
+    if !rules.contains("Disallow") {
+        rules.push_str("Disallow:\n");
+    }
+    if !sitemaps.is_empty() {
+        rules.push('\n');
+        rules.push_str(&sitemaps);
+    }
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], rules))
 }
 
@@ -72,6 +102,19 @@ pub async fn sitemap(state: Scoped) -> Result<impl IntoResponse, WebError> {
         entry(
             &state.address_of(&site, Target::Post(&post)).await?,
             Some(post.modified_at.max(post.published_at)),
+        );
+    }
+    let readings = state.store.readings(site.id).await?;
+    if !readings.is_empty() {
+        entry(&root.join("/readings/"), None);
+    }
+    for reading in readings.iter().filter(|reading| !reading.members_only) {
+        entry(
+            &root.join(&format!(
+                "/readings/{}/",
+                permalink::encode_segment(&reading.slug)
+            )),
+            None,
         );
     }
     for category in state.store.categories(site.id).await? {
