@@ -226,7 +226,7 @@ async fn a_members_only_site_does_not_close_the_others() {
     assert_eq!(
         app.page("/robots.txt").await.1,
         format!(
-            "User-agent: *\nDisallow:\n\nSitemap: {}/sitemap.xml\n",
+            "User-agent: *\nDisallow: /seminar/\n\nSitemap: {}/sitemap.xml\n",
             app.address
         )
     );
