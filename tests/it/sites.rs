@@ -232,7 +232,8 @@ async fn a_members_only_site_does_not_close_the_others() {
     );
     assert_eq!(
         app.page("/seminar/robots.txt").await.1,
-        "User-agent: *\nDisallow: /\n"
+        "User-agent: *\nDisallow: /seminar/\n",
+        "robots.txt paths start at the server's root"
     );
 }
 
