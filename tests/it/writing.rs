@@ -1158,3 +1158,52 @@ async fn the_live_preview_renders_and_sanitizes_like_a_saved_post() {
         "only writers preview"
     );
 }
+
+#[tokio::test]
+async fn the_post_lists_next_page_keeps_its_filters() {
+    let app = spawn_app().await;
+    let editor = app.sign_in_as(Role::Editor).await;
+    for number in 0..31 {
+        app.publish(PostSpec {
+            categories: vec!["Week & One".into()],
+            ..PostSpec::post(&format!("Response {number}"))
+        })
+        .await;
+    }
+    let category = app
+        .store
+        .categories(app.site.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|term| term.name == "Week & One")
+        .unwrap();
+    let author = app.author().await;
+    let page = editor
+        .get(
+            &app,
+            &format!(
+                "/admin/posts?category={}&author={}&status=publish",
+                category.id, author.id
+            ),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let next = attribute(&page, "a.older", "href").expect("a second page");
+    assert!(
+        next.contains(&format!("category={}", category.id)),
+        "{next}"
+    );
+    assert!(next.contains(&format!("author={}", author.id)), "{next}");
+    assert!(next.contains("status=publish"), "{next}");
+    let second = editor.get(&app, &next.replace("&amp;", "&")).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    let second = second.text().await.unwrap();
+    assert_eq!(
+        select(&second, "tbody tr").len(),
+        1,
+        "the 31st of the filtered posts"
+    );
+}

@@ -136,9 +136,11 @@ pub async fn list(
         .max(1);
     let page_link = |number: u32| {
         site.root().join(&format!(
-            "/admin/posts?type={}&status={}&q={}&page={number}",
+            "/admin/posts?type={}&status={}&author={}&category={}&q={}&page={number}",
             kind.as_str(),
-            query.status,
+            encode(&query.status),
+            encode(&query.author),
+            encode(&query.category),
             encode(&query.q)
         ))
     };
