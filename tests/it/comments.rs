@@ -992,3 +992,44 @@ async fn a_new_thread_goes_to_the_newest_page_only_when_nothing_was_dated_after_
          five dated an hour ahead"
     );
 }
+
+#[tokio::test]
+async fn a_refused_reply_comes_back_under_the_comment_it_answers_on_an_earlier_page() {
+    let app = spawn_app().await;
+    app.set("comments_per_page", "5").await;
+    let post = app.publish_post("Paged discussion").await;
+    let mut ids = Vec::new();
+    for (number, name) in ["Ada", "Ben", "Cy", "Di", "Flo", "Gus"].iter().enumerate() {
+        let response = app
+            .leave_reply(
+                &format!("198.51.100.{}", number + 10),
+                &TestApp::reply_fields(&post, name, &format!("Thought number {number}")),
+            )
+            .await;
+        ids.push(comment_id_of(&response));
+    }
+    app.store
+        .moderate_comment(
+            app.site.id,
+            ids[0],
+            colloquy::domain::comment::Moderation::Approve,
+            calendar::now(),
+        )
+        .await
+        .unwrap();
+    let mut reply = TestApp::reply_fields(&post, "Eve", "An answer to Ada");
+    reply.retain(|(name, _)| *name != "email" && *name != "parent");
+    reply.push(("email", "not an address".to_owned()));
+    reply.push(("parent", ids[0].to_string()));
+    let refused = app.leave_reply("198.51.100.99", &reply).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(
+        texts(&page, "#reply-title")
+            .join("")
+            .starts_with("Leave a Reply to Ada"),
+        "{:?}",
+        texts(&page, "#reply-title")
+    );
+    assert!(page.contains("An answer to Ada"), "what was typed is kept");
+}

@@ -12,6 +12,7 @@ use crate::{
     domain::{
         comment::{CommentInput, CommentStatus, Field, FieldError},
         post::Post,
+        thread::CommentPage,
     },
     store::Site,
 };
@@ -269,12 +270,36 @@ impl Redisplay<'_> {
             .card_by_id(self.site.id, post.id)
             .await?
             .ok_or(WebError::NotFound)?;
+        // A reply is shown again on the page of comments that holds its parent, "Leave a Reply to …" and all.
+        let comment_page = match form.parent.parse::<i64>() {
+            Ok(parent_id) => {
+                let sees_private = self
+                    .viewer
+                    .is_some_and(|viewer| viewer.member().sees_private(post));
+                match self
+                    .state
+                    .store
+                    .page_of_comment(
+                        post.id,
+                        parent_id,
+                        &self.visitor.held,
+                        self.site.settings.comments_per_page,
+                        sees_private,
+                    )
+                    .await?
+                {
+                    Some(CommentPage::Earlier(page)) => Some(page),
+                    _ => None,
+                }
+            }
+            Err(_) => None,
+        };
         render_post(
             self.state,
             PostView {
                 site: self.site,
                 card,
-                comment_page: None,
+                comment_page,
                 form,
                 held: &self.visitor.held,
                 status,
