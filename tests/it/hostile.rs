@@ -256,3 +256,146 @@ async fn an_id_that_is_not_a_number_names_nothing() {
         );
     }
 }
+
+/// A port nobody listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_whole_session_of_secret_links_leaves_no_token_in_the_log() {
+    let app = spawn_app().await;
+    let (user, password) = app
+        .account("ada@example.edu", "Ada Lovelace", Some(Role::Author))
+        .await;
+    let post = app.publish_post("Followed").await;
+    app.store
+        .follow(
+            app.site.id,
+            post.id,
+            "reader@example.org",
+            "followtoken0123456789abcdef",
+            false,
+            calendar::now(),
+        )
+        .await
+        .unwrap();
+    let join_code = app
+        .store
+        .join_code(app.site.id, || "joincode0123456789".to_owned())
+        .await
+        .unwrap();
+    let port = free_port();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_colloquy"))
+        .args([
+            "--database-url",
+            &app.database_url,
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--no-demo",
+        ])
+        .env("RUST_LOG", "trace")
+        .stdout(log.reopen().unwrap())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = crate::helpers::client();
+    let mut up = false;
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "the server starts");
+
+    client
+        .post(format!("{base}/login/forgot"))
+        .form(&[("email", user.email.as_str())])
+        .send()
+        .await
+        .unwrap();
+    client
+        .post(format!("{base}/login/link"))
+        .form(&[("email", user.email.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let mails = app.store.outbox(app.site.id, 10).await.unwrap();
+    let mut tokens: Vec<String> = mails
+        .iter()
+        .flat_map(|mail| {
+            ["/login/reset/", "/login/link/"]
+                .into_iter()
+                .filter_map(|path| mail.body.split(path).nth(1))
+                .map(|rest| {
+                    rest.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(tokens.len(), 2, "a reset and a sign-in link were mailed");
+    for token in tokens.clone() {
+        for path in [
+            format!("/login/reset/{token}"),
+            format!("/login/link/{token}"),
+        ] {
+            client.get(format!("{base}{path}")).send().await.unwrap();
+        }
+    }
+    for path in [
+        format!("/join/{join_code}"),
+        "/follow/confirm/followtoken0123456789abcdef".to_owned(),
+        "/follow/stop/followtoken0123456789abcdef".to_owned(),
+        "/account/confirm/confirmtoken0123456789".to_owned(),
+    ] {
+        client.get(format!("{base}{path}")).send().await.unwrap();
+    }
+    let signed_in = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", user.email.as_str()),
+            ("password", password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|cookie| cookie.strip_prefix("colloquy_session="))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+        .expect("signed in");
+    client.get(format!("{base}/account")).send().await.unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let logged = std::fs::read_to_string(log.path()).unwrap();
+    assert!(
+        logged.contains("route"),
+        "the log was written: {} bytes",
+        logged.len()
+    );
+    tokens.extend([
+        join_code,
+        "followtoken0123456789abcdef".to_owned(),
+        "confirmtoken0123456789".to_owned(),
+        session,
+        password,
+    ]);
+    for token in tokens {
+        assert!(!logged.contains(&token), "the log holds {token}");
+    }
+}
