@@ -164,31 +164,111 @@ pub enum PasswordError {
     Hashing,
 }
 
-/// Whether a password matches a stored Argon2 hash.
-pub fn verify_password(password: &str, stored_hash: &str) -> bool {
-    use argon2::password_hash::{PasswordVerifier, phc::PasswordHash};
-    PasswordHash::new(stored_hash).is_ok_and(|hash| {
-        argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
+/// The most memory a stored hash may ask of its check (64 MiB): more would let a hash brought in from elsewhere
+/// exhaust the server's memory.
+const LARGEST_ARGON2_BLOCKS: usize = 64 * 1024;
+
+thread_local! {
+    /// The memory Argon2 works in, kept by each thread that hashes and reused for its next hash: allocating 19 MB
+    /// for every hash let the allocator keep many of them (100 sign-ins at once held 300 MB).
+    static ARGON2_MEMORY: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Argon2 of `password` and `salt` into `out`, in this thread's memory.
+fn argon2_into(
+    argon2: &argon2::Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let blocks = argon2.params().block_count();
+    if blocks > LARGEST_ARGON2_BLOCKS {
+        return Err(argon2::Error::MemoryTooMuch);
+    }
+    ARGON2_MEMORY.with_borrow_mut(|memory| {
+        if memory.len() < blocks {
+            memory.resize(blocks, argon2::Block::default());
+        }
+        argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
     })
+}
+
+/// Whether a password matches a stored Argon2 hash (in PHC string form).
+pub fn verify_password(password: &str, stored_hash: &str) -> bool {
+    use argon2::{Algorithm, Argon2, Params, Version, password_hash::phc::PasswordHash};
+    let Ok(hash) = PasswordHash::new(stored_hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(hash.algorithm.as_str()),
+        Params::try_from(&hash),
+        hash.salt,
+        hash.hash,
+    ) else {
+        return false;
+    };
+    let version = hash
+        .version
+        .map_or(Ok(Version::default()), Version::try_from)
+        .unwrap_or(Version::default());
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut out = vec![0_u8; expected.len()];
+    argon2_into(&argon2, password.as_bytes(), salt.as_ref(), &mut out).is_ok()
+        && argon2::password_hash::phc::Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
 /// Hashes a password with Argon2id and a random salt, in PHC string form.
 pub fn hash_password(password: &str) -> Result<String, PasswordError> {
-    use argon2::password_hash::PasswordHasher;
+    use argon2::{
+        Argon2, Params,
+        password_hash::phc::{Output, ParamsString, PasswordHash, Salt},
+    };
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(PasswordError::TooShort);
     }
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|_| PasswordError::Hashing)
+    let argon2 = Argon2::default();
+    let salt_bytes: [u8; 16] = rand::random();
+    let mut out = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2_into(&argon2, password.as_bytes(), &salt_bytes, &mut out)
+        .map_err(|_| PasswordError::Hashing)?;
+    let hash = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(argon2::Version::default().into()),
+        params: ParamsString::try_from(argon2.params()).map_err(|_| PasswordError::Hashing)?,
+        salt: Some(Salt::new(&salt_bytes).map_err(|_| PasswordError::Hashing)?),
+        hash: Some(Output::new(&out).map_err(|_| PasswordError::Hashing)?),
+    };
+    Ok(hash.to_string())
 }
 
 #[cfg(test)]
 mod password_tests {
     use super::*;
+
+    #[test]
+    fn hashes_made_by_the_argon2_crate_and_by_colloquy_check_each_other() {
+        use argon2::{PasswordHasher, PasswordVerifier, password_hash::phc::PasswordHash};
+        let theirs = argon2::Argon2::default()
+            .hash_password(b"an earlier password")
+            .unwrap()
+            .to_string();
+        assert!(
+            verify_password("an earlier password", &theirs),
+            "stored hashes keep working"
+        );
+        assert!(!verify_password("another password", &theirs));
+        let ours = hash_password("a new long password").unwrap();
+        assert!(
+            argon2::Argon2::default()
+                .verify_password(b"a new long password", &PasswordHash::new(&ours).unwrap())
+                .is_ok()
+        );
+        let greedy = ours.replace("m=19456", "m=4194304");
+        assert!(
+            !verify_password("a new long password", &greedy),
+            "4 GiB is not spent on a check"
+        );
+    }
 
     #[test]
     fn passwords_are_hashed_with_argon2id_and_short_ones_refused() {

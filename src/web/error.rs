@@ -35,6 +35,9 @@ pub enum WebError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Render(#[from] askama::Error),
+    /// Too much password work is waiting already: come back in a few seconds.
+    #[error("busy")]
+    Busy,
     /// A handler panicked (a bug); the panic itself is already logged by the runtime.
     #[error("a handler panicked")]
     Panicked,
@@ -58,6 +61,7 @@ impl IntoResponse for WebError {
             )
                 .into_response();
         }
+        let busy = matches!(self, Self::Busy);
         let (status, heading, message) = match &self {
             // A row another person removed a moment ago (two moderators on one queue) is simply not there.
             Self::NotFound | Self::Store(StoreError::NotFound) => (
@@ -82,6 +86,11 @@ impl IntoResponse for WebError {
                 "This link no longer works",
                 "The link has expired or has already been used. You can ask for a new one from the sign-in page.".to_owned(),
             ),
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy for a moment",
+                "Many people are signing in at once. Nothing was changed: please send the form again in a few seconds.".to_owned(),
+            ),
             Self::Store(StoreError::Unavailable(_)) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Temporarily unavailable",
@@ -102,6 +111,11 @@ impl IntoResponse for WebError {
             message.clone(),
         )
             .into_response();
+        if busy {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         if status == StatusCode::METHOD_NOT_ALLOWED {
             response
                 .headers_mut()

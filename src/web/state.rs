@@ -20,6 +20,7 @@ use crate::{
         client_ip::TrustedProxies,
         error::WebError,
         memo::PerVersion,
+        passwords::Passwords,
         viewer::SignedIn,
         views::{Layout, Link, RecentComment},
         visitor,
@@ -31,6 +32,8 @@ use crate::{
 pub struct AppState {
     pub store: Store,
     pub mailer: Mailer,
+    /// Argon2's turns, for every door that checks or sets a password.
+    pub(crate) passwords: Passwords,
     /// Leaving, moderating and answering comments: the same for every door.
     pub discussion: Discussion,
     /// The public origin, for links in mails.
@@ -79,6 +82,7 @@ impl AppState {
             .into();
         Self {
             discussion: Discussion::new(store.clone(), mailer.clone(), &base_url),
+            passwords: Passwords::new(),
             store,
             mailer,
             secure_cookies: base_url.starts_with("https://"),

@@ -257,6 +257,144 @@ async fn an_id_that_is_not_a_number_names_nothing() {
     }
 }
 
+/// The real binary serving `app`'s database with `RUST_LOG` at `level`, its output in `log`, trusting
+/// 127.0.0.1 as its proxy; the process and its address, once it answers.
+async fn start_binary(
+    app: &TestApp,
+    level: &str,
+    log: &tempfile::NamedTempFile,
+) -> (std::process::Child, String) {
+    let port = free_port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_colloquy"))
+        .args([
+            "--database-url",
+            &app.database_url,
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--trusted-proxies",
+            "127.0.0.1",
+            "--no-demo",
+        ])
+        .env("RUST_LOG", level)
+        .stdout(log.reopen().unwrap())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = crate::helpers::client();
+    for _ in 0..400 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            return (server, base);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    panic!("the server did not start");
+}
+
+/// The most memory the process has held, in MB (Linux's VmHWM).
+fn peak_resident_mb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or(0)
+        / 1024
+}
+
+#[tokio::test]
+async fn a_flood_of_password_forms_neither_exhausts_memory_nor_stalls_the_site() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        crate::helpers::say("memory test skipped: no /proc to read a process's memory from");
+        return;
+    }
+    let app = spawn_app().await;
+    let (user, _) = app
+        .account("ada@example.edu", "Ada Lovelace", Some(Role::Author))
+        .await;
+    let post = app.publish_post("Still readable").await;
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let (mut server, base) = start_binary(&app, "warn", &log).await;
+    let post_address = format!("{base}{}", app.permalink(&post));
+    let started = peak_resident_mb(server.id());
+
+    let client = reqwest::Client::new();
+    let mut flood = Vec::new();
+    for number in 0..100_u32 {
+        let client = client.clone();
+        let base = base.clone();
+        let email = user.email.clone();
+        flood.push(tokio::spawn(async move {
+            let reset = client
+                .post(format!("{base}/login/reset/guessed-token-{number}"))
+                .form(&[
+                    ("password", "a new long password"),
+                    ("confirm", "a new long password"),
+                ])
+                .send()
+                .await
+                .map(|response| response.status().as_u16())
+                .unwrap_or(0);
+            let sign_in = client
+                .post(format!("{base}/login"))
+                .header(
+                    "x-forwarded-for",
+                    format!("198.18.{}.{}", number / 200, number % 200 + 1),
+                )
+                .form(&[("email", email.as_str()), ("password", "a wrong guess")])
+                .send()
+                .await
+                .map(|response| response.status().as_u16())
+                .unwrap_or(0);
+            (reset, sign_in)
+        }));
+    }
+    let mut slowest = std::time::Duration::ZERO;
+    let reader = reqwest::Client::new();
+    for _ in 0..10 {
+        for address in [format!("{base}/healthz"), post_address.clone()] {
+            let asked = std::time::Instant::now();
+            let answer = reader.get(&address).send().await.unwrap();
+            assert_eq!(answer.status(), 200, "{address}");
+            slowest = slowest.max(asked.elapsed());
+        }
+    }
+    let mut answers = Vec::new();
+    for task in flood {
+        answers.push(task.await.unwrap());
+    }
+    let peak = peak_resident_mb(server.id());
+    server.kill().unwrap();
+    server.wait().unwrap();
+    crate::helpers::say(&format!(
+        "100 resets and 100 sign-ins at once: peak resident memory {peak} MB (from {started} MB), \
+         slowest other request {} ms",
+        slowest.as_millis()
+    ));
+    for (reset, sign_in) in &answers {
+        assert_eq!(
+            *reset, 410,
+            "a guessed reset token is refused before any hashing"
+        );
+        assert!(
+            matches!(*sign_in, 200 | 401 | 403 | 422 | 429 | 503),
+            "a wrong password is refused: {sign_in}"
+        );
+    }
+    assert!(peak < 200, "peak resident memory {peak} MB");
+    assert!(slowest < std::time::Duration::from_secs(1), "{slowest:?}");
+}
+
 /// A port nobody listens on now.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -288,33 +426,9 @@ async fn a_whole_session_of_secret_links_leaves_no_token_in_the_log() {
         .join_code(app.site.id, || "joincode0123456789".to_owned())
         .await
         .unwrap();
-    let port = free_port();
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_colloquy"))
-        .args([
-            "--database-url",
-            &app.database_url,
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--no-demo",
-        ])
-        .env("RUST_LOG", "trace")
-        .stdout(log.reopen().unwrap())
-        .stderr(log.reopen().unwrap())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let (mut server, base) = start_binary(&app, "trace", &log).await;
     let client = crate::helpers::client();
-    let mut up = false;
-    for _ in 0..200 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(up, "the server starts");
 
     client
         .post(format!("{base}/login/forgot"))

@@ -14,10 +14,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use crate::{
-    domain::{
-        calendar,
-        user::{hash_password, verify_password},
-    },
+    domain::{calendar, user::hash_password},
     store::TokenPurpose,
 };
 
@@ -143,12 +140,13 @@ pub async fn log_in(
         Some(user) => state.store.password_hash(user.id).await?,
         None => None,
     };
-    let password = form.password.clone();
-    let matches = tokio::task::spawn_blocking(move || {
-        verify_password(&password, stored_hash.as_deref().unwrap_or(&DECOY_HASH))
-    })
-    .await
-    .unwrap_or(false);
+    let matches = state
+        .passwords
+        .verify(
+            form.password.clone(),
+            stored_hash.unwrap_or_else(|| DECOY_HASH.clone()),
+        )
+        .await?;
     match user.filter(|_| matches) {
         Some(user) => {
             let cookie = session::start(&state, &user).await?;
@@ -370,10 +368,21 @@ pub async fn reset_password(
         )
         .await;
     }
-    let password = form.password.clone();
-    let hash = match tokio::task::spawn_blocking(move || hash_password(&password)).await {
-        Ok(Ok(hash)) => hash,
-        Ok(Err(error)) => {
+    // The link is checked before any password work: a guessed token costs no hashing.
+    if !state
+        .store
+        .token_is_live(
+            TokenPurpose::ResetPassword,
+            &hash_token(&token),
+            calendar::now(),
+        )
+        .await?
+    {
+        return Err(WebError::LinkExpired);
+    }
+    let hash = match state.passwords.hash(form.password.clone()).await? {
+        Ok(hash) => hash,
+        Err(error) => {
             return show_reset(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -382,7 +391,6 @@ pub async fn reset_password(
             )
             .await;
         }
-        Err(_) => return Err(WebError::Forbidden("The password could not be changed.")),
     };
     let Some(user_id) = state
         .store

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::{
     domain::{
         calendar, roster,
-        user::{Role, User, check_pseudonym, hash_password, is_valid_email, verify_password},
+        user::{Role, User, check_pseudonym, is_valid_email},
     },
     store::{NewUser, Site, StoreError, TokenPurpose},
 };
@@ -150,10 +150,7 @@ pub async fn join(
             "Please give a valid email address, such as name@example.edu.".to_owned(),
         ));
     }
-    let password = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .unwrap_or(Err(crate::domain::user::PasswordError::Hashing));
+    let hash = state.passwords.hash(form.password.clone()).await?;
     let hash = match hash {
         Ok(hash) => Some(hash),
         Err(error) => {
@@ -397,12 +394,15 @@ pub async fn save_account(
     };
     if email_changes || password_changes {
         let stored = state.store.password_hash(user.id).await?;
-        let typed = form.current_password.clone();
-        let matches = tokio::task::spawn_blocking(move || {
-            stored.is_some_and(|hash| verify_password(&typed, &hash))
-        })
-        .await
-        .unwrap_or(false);
+        let matches = match stored {
+            Some(hash) => {
+                state
+                    .passwords
+                    .verify(form.current_password.clone(), hash)
+                    .await?
+            }
+            None => false,
+        };
         if !matches {
             errors.push((
                 "current_password",
@@ -411,9 +411,8 @@ pub async fn save_account(
         }
     }
     let new_hash = if password_changes {
-        let password = form.new_password.clone();
-        match tokio::task::spawn_blocking(move || hash_password(&password)).await {
-            Ok(Ok(hash)) => Some(hash),
+        match state.passwords.hash(form.new_password.clone()).await? {
+            Ok(hash) => Some(hash),
             _ => {
                 errors.push((
                     "new_password",
