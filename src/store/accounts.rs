@@ -31,11 +31,25 @@ pub struct SessionRecord {
     pub csrf_token: String,
 }
 
-/// Failed sign-ins within a window: how many, and when the oldest of them was.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Failures {
-    pub count: i64,
-    pub oldest: Option<i64>,
+/// How many failed sign-ins within the window are allowed.
+#[derive(Clone, Copy, Debug)]
+pub struct SignInLimits {
+    /// For one email from one address.
+    pub per_account_and_address: i64,
+    /// For every email from one address (a lecture hall shares one).
+    pub per_address: i64,
+    /// For one email from every address (guesses spread over many).
+    pub per_account: i64,
+}
+
+/// Whether a password may be checked now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInTurn {
+    /// Check it; `attempt` is the failure already counted, to take back if it is right.
+    Go { attempt: i64 },
+    /// Too many failures since `oldest`: for this email from this address, or (`whole_address`) for every
+    /// email from it.
+    Wait { oldest: i64, whole_address: bool },
 }
 
 impl Store {
@@ -110,54 +124,91 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_sign_in_failure(
+    /// Takes a turn at checking a password for `email_key` from `client_ip`, counted as a failure before the
+    /// check (so that attempts sent at once cannot all be checked): refused while the failures since `since`
+    /// reach one of `limits`. A right password takes its turn back with `forget_sign_in_attempt`.
+    pub async fn take_sign_in_turn(
         &self,
         client_ip: &str,
         email_key: &str,
         now: i64,
-    ) -> StoreResult<()> {
-        with_pool!(self, writer, |pool| {
-            sqlx::query("INSERT INTO sign_in_failures (client_ip, email_key, created_at) VALUES ($1, $2, $3)")
+        since: i64,
+        limits: SignInLimits,
+    ) -> StoreResult<SignInTurn> {
+        let turn = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            if let Some(lock) = dialect.advisory_lock {
+                sqlx::query(lock)
+                    .bind(format!("sign-in:{client_ip}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let (for_account, account_oldest): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM sign_in_failures
+                 WHERE client_ip = $1 AND email_key = $2 AND created_at >= $3",
+            )
+            .bind(client_ip)
+            .bind(email_key)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+            let (for_address, address_oldest): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM sign_in_failures WHERE client_ip = $1 AND created_at >= $2",
+            )
+            .bind(client_ip)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+            let (anywhere, anywhere_oldest): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM sign_in_failures WHERE email_key = $1 AND created_at >= $2",
+            )
+            .bind(email_key)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+            let turn = if for_account >= limits.per_account_and_address {
+                SignInTurn::Wait {
+                    oldest: account_oldest.unwrap_or(now),
+                    whole_address: false,
+                }
+            } else if anywhere >= limits.per_account {
+                SignInTurn::Wait {
+                    oldest: anywhere_oldest.unwrap_or(now),
+                    whole_address: false,
+                }
+            } else if for_address >= limits.per_address {
+                SignInTurn::Wait {
+                    oldest: address_oldest.unwrap_or(now),
+                    whole_address: true,
+                }
+            } else {
+                let attempt: i64 = sqlx::query_scalar(
+                    "INSERT INTO sign_in_failures (client_ip, email_key, created_at) VALUES ($1, $2, $3)
+                     RETURNING id",
+                )
                 .bind(client_ip)
                 .bind(email_key)
                 .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                SignInTurn::Go { attempt }
+            };
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(turn)
+        })?;
+        Ok(turn)
+    }
+
+    /// Takes back a sign-in turn whose password was right: it was no failure.
+    pub async fn forget_sign_in_attempt(&self, attempt: i64) -> StoreResult<()> {
+        with_pool!(self, writer, |pool| {
+            sqlx::query("DELETE FROM sign_in_failures WHERE id = $1")
+                .bind(attempt)
                 .execute(pool)
                 .await
                 .map(|_| ())
         })?;
         Ok(())
-    }
-
-    /// Failed sign-ins since `since` from one address, and for one email from every address.
-    pub async fn sign_in_failures(
-        &self,
-        client_ip: &str,
-        email_key: &str,
-        since: i64,
-    ) -> StoreResult<(Failures, Failures)> {
-        let (by_ip, by_email): ((i64, Option<i64>), (i64, Option<i64>)) = with_pool!(
-            self,
-            reader,
-            |pool| {
-                let by_ip = sqlx::query_as(
-                "SELECT COUNT(*), MIN(created_at) FROM sign_in_failures WHERE client_ip = $1 AND created_at >= $2",
-            )
-            .bind(client_ip)
-            .bind(since)
-            .fetch_one(pool)
-            .await?;
-                let by_email = sqlx::query_as(
-                "SELECT COUNT(*), MIN(created_at) FROM sign_in_failures WHERE email_key = $1 AND created_at >= $2",
-            )
-            .bind(email_key)
-            .bind(since)
-            .fetch_one(pool)
-            .await?;
-                (by_ip, by_email)
-            }
-        );
-        let failures = |(count, oldest)| Failures { count, oldest };
-        Ok((failures(by_ip), failures(by_email)))
     }
 
     /// Stores a single-use link's token hash.

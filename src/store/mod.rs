@@ -28,7 +28,7 @@ mod terms;
 mod upgrades;
 mod users;
 
-pub use accounts::{Failures, SessionRecord, TokenPurpose};
+pub use accounts::{SessionRecord, SignInLimits, SignInTurn, TokenPurpose};
 pub use autosaves::Autosave;
 pub use backup::{Contents, POSTGRES_BACKUPS, sqlite_file};
 pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, Submitted};

@@ -513,3 +513,76 @@ async fn a_whole_session_of_secret_links_leaves_no_token_in_the_log() {
         assert!(!logged.contains(&token), "the log holds {token}");
     }
 }
+
+#[tokio::test]
+async fn a_hundred_guesses_at_once_are_checked_no_more_than_the_limit() {
+    let app = spawn_app().await;
+    let (ada, _) = app
+        .account("ada@example.edu", "Ada", Some(Role::Author))
+        .await;
+    let mut guesses = Vec::new();
+    for number in 0..100 {
+        let address = app.url("/login");
+        let email = ada.email.clone();
+        guesses.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(address)
+                .header("x-forwarded-for", "203.0.113.77")
+                .form(&[("email", email), ("password", format!("guess {number}"))])
+                .send()
+                .await
+                .map(|response| response.status().as_u16())
+                .unwrap_or(0)
+        }));
+    }
+    let mut checked = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            401 => checked += 1,
+            429 => {}
+            other => panic!("a guess answered {other}"),
+        }
+    }
+    assert!(
+        checked <= 5,
+        "{checked} of 100 guesses sent at once were checked"
+    );
+    assert!(checked >= 1, "the first guesses are checked");
+}
+
+#[tokio::test]
+async fn one_students_typos_do_not_lock_out_the_lecture_hall() {
+    let app = spawn_app().await;
+    let (_, _) = app
+        .account("typo@example.edu", "Ty Po", Some(Role::Author))
+        .await;
+    let (_, password) = app
+        .account("bea@example.edu", "Bea", Some(Role::Author))
+        .await;
+    let hall = "203.0.113.200";
+    for _ in 0..6 {
+        app.sign_in_with(&crate::helpers::client(), "typo@example.edu", "wrong", hall)
+            .await;
+    }
+    let paused = app
+        .sign_in_with(&crate::helpers::client(), "typo@example.edu", "wrong", hall)
+        .await;
+    assert_eq!(
+        paused.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the typist waits"
+    );
+    let neighbour = app
+        .sign_in_with(
+            &crate::helpers::client(),
+            "bea@example.edu",
+            &password,
+            hall,
+        )
+        .await;
+    assert_eq!(
+        neighbour.status(),
+        StatusCode::SEE_OTHER,
+        "the next student signs in"
+    );
+}

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::{
     domain::{calendar, user::hash_password},
-    store::TokenPurpose,
+    store::{SignInLimits, SignInTurn, TokenPurpose},
 };
 
 use crate::web::{
@@ -31,10 +31,14 @@ use crate::web::{
 
 /// The window over which failed sign-ins are counted, in seconds.
 const THROTTLE_WINDOW: i64 = 15 * 60;
-/// Failures from one address within the window before that address must wait.
-const MAX_FAILURES_PER_ADDRESS: i64 = 5;
-/// Failures for one email (from anywhere) within the window before password sign-in pauses for it.
-const MAX_FAILURES_PER_ACCOUNT: i64 = 20;
+/// Failed sign-ins allowed within the window: 5 for one email from one address; 50 for every email from one
+/// address (a lecture hall shares one, so one student's typos must not lock out the room); 20 for one email
+/// from anywhere, before password sign-in pauses for it.
+const SIGN_IN_LIMITS: SignInLimits = SignInLimits {
+    per_account_and_address: 5,
+    per_address: 50,
+    per_account: 20,
+};
 const RESET_LINK_SECONDS: i64 = 3_600;
 const SIGN_IN_LINK_SECONDS: i64 = 15 * 60;
 /// The hash of a random password, checked when the email has no account (or no password), so that every
@@ -113,28 +117,34 @@ pub async fn log_in(
     let now = calendar::now();
     let ip = ip.to_string();
     let email_key = form.email.trim().to_lowercase();
-    let (by_address, by_account) = state
+    // The failure is counted before the password is checked, so attempts sent at once are checked no more
+    // than the limit allows.
+    let turn = state
         .store
-        .sign_in_failures(&ip, &email_key, now - THROTTLE_WINDOW)
+        .take_sign_in_turn(&ip, &email_key, now, now - THROTTLE_WINDOW, SIGN_IN_LIMITS)
         .await?;
-    let wait = |oldest: Option<i64>| (oldest.unwrap_or(now) + THROTTLE_WINDOW - now).max(1);
-    if by_address.count >= MAX_FAILURES_PER_ADDRESS {
-        let seconds = wait(by_address.oldest);
-        let notice = format!(
-            "Too many failed sign-ins from your address. Please try again in {} minutes.",
-            minutes(seconds)
-        );
-        return throttled(&state, form, notice, seconds).await;
-    }
-    if by_account.count >= MAX_FAILURES_PER_ACCOUNT {
-        let seconds = wait(by_account.oldest);
-        let notice = format!(
-            "Password sign-in for this email is paused for {} minutes after many failed attempts. \
-             A sign-in link by email still works.",
-            minutes(seconds)
-        );
-        return throttled(&state, form, notice, seconds).await;
-    }
+    let attempt = match turn {
+        SignInTurn::Go { attempt } => attempt,
+        SignInTurn::Wait {
+            oldest,
+            whole_address,
+        } => {
+            let seconds = (oldest + THROTTLE_WINDOW - now).max(1);
+            let notice = if whole_address {
+                format!(
+                    "Too many failed sign-ins from your address. Please try again in {} minutes.",
+                    minutes(seconds)
+                )
+            } else {
+                format!(
+                    "Password sign-in for this email is paused here for {} minutes after several failed \
+                     attempts. A sign-in link by email still works.",
+                    minutes(seconds)
+                )
+            };
+            return throttled(&state, form, notice, seconds).await;
+        }
+    };
     let user = state.store.user_by_email(&email_key).await?;
     let stored_hash = match &user {
         Some(user) => state.store.password_hash(user.id).await?,
@@ -149,6 +159,7 @@ pub async fn log_in(
         .await?;
     match user.filter(|_| matches) {
         Some(user) => {
+            state.store.forget_sign_in_attempt(attempt).await?;
             let cookie = session::start(&state, &user).await?;
             tracing::info!(user = user.id, "signed in");
             Ok((
@@ -161,10 +172,6 @@ pub async fn log_in(
                 .into_response())
         }
         None => {
-            state
-                .store
-                .record_sign_in_failure(&ip, &email_key, now)
-                .await?;
             let notice = Some(
                 "That email and password do not match an account. Check both and try again."
                     .to_owned(),
