@@ -115,7 +115,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{summary}");
             Ok(())
         }
-        Command::Backup { output } => backup(&cli.database_url, &output).await,
+        Command::Backup { output, force } => backup(&cli.database_url, &output, force).await,
         Command::Restore { file, force } => restore(&cli.database_url, &file, force).await,
         Command::Site(command) => {
             let (store, site) = open(&cli.database_url, &cli.site).await?;
@@ -189,9 +189,25 @@ async fn reading_command(
     Ok(())
 }
 
-async fn backup(database_url: &str, output: &std::path::Path) -> anyhow::Result<()> {
-    let store = Store::connect(database_url).await?;
+async fn backup(database_url: &str, output: &std::path::Path, force: bool) -> anyhow::Result<()> {
     let partial = output.with_extension("partial");
+    if let Some(live) = crate::store::sqlite_file(database_url) {
+        for written in [output, partial.as_path()] {
+            if is_part_of_database(&live, written) {
+                bail!(
+                    "{} is the live database (or its journal): a backup goes to another file; nothing was written",
+                    written.display()
+                );
+            }
+        }
+    }
+    if output.exists() && !force {
+        bail!(
+            "{} exists already: add --force to replace it, or choose another file; nothing was written",
+            output.display()
+        );
+    }
+    let store = Store::connect(database_url).await?;
     match std::fs::remove_file(&partial) {
         Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
             return Err(error).with_context(|| format!("removing {}", partial.display()));
@@ -212,6 +228,28 @@ async fn backup(database_url: &str, output: &std::path::Path) -> anyhow::Result<
         output.display()
     );
     Ok(())
+}
+
+/// Whether writing `path` would write the SQLite database at `live` or its `-wal`/`-shm` files, however either
+/// is written (`./`, `..`, symbolic links).
+fn is_part_of_database(live: &std::path::Path, path: &std::path::Path) -> bool {
+    let resolved = |path: &std::path::Path| {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        match (absolute.parent(), absolute.file_name()) {
+            _ if absolute.exists() => absolute.canonicalize().unwrap_or(absolute),
+            (Some(folder), Some(name)) => folder
+                .canonicalize()
+                .map_or_else(|_| absolute.clone(), |folder| folder.join(name)),
+            _ => absolute,
+        }
+    };
+    let target = resolved(path);
+    let live = resolved(live);
+    ["", "-wal", "-shm", "-journal"].iter().any(|suffix| {
+        let mut name = live.clone().into_os_string();
+        name.push(suffix);
+        std::path::PathBuf::from(name) == target
+    })
 }
 
 async fn restore(database_url: &str, file: &std::path::Path, force: bool) -> anyhow::Result<()> {

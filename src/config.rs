@@ -57,9 +57,12 @@ pub enum Command {
     Export(ExportCommand),
     /// Write a consistent copy of the SQLite database while the server keeps serving (PostgreSQL: pg_dump).
     Backup {
-        /// The file to write; it is replaced only once the copy is complete.
+        /// The file to write; it is replaced only once the copy is complete. Never the live database itself.
         #[arg(long)]
         output: std::path::PathBuf,
+        /// Replace a file that exists already.
+        #[arg(long)]
+        force: bool,
     },
     /// Put a backup in place of the SQLite database (stop the server first).
     Restore {

@@ -179,3 +179,54 @@ async fn a_file_that_is_not_a_backup_is_refused_and_changes_nothing() {
         posts_before
     );
 }
+
+#[tokio::test]
+async fn a_backup_never_overwrites_the_live_database_or_an_existing_file() {
+    let app = spawn_app().await;
+    let Some(live) = colloquy::store::sqlite_file(&app.database_url) else {
+        return;
+    };
+    let post = app.publish(PostSpec::post("Kept safe")).await;
+    let folder = live.parent().unwrap();
+    let links = tempfile::tempdir().unwrap();
+    let link = links.path().join("alias.db");
+    std::os::unix::fs::symlink(&live, &link).unwrap();
+    let dotted = folder.join(".").join(live.file_name().unwrap());
+    let wal = std::path::PathBuf::from(format!("{}-wal", live.display()));
+    for target in [live.clone(), dotted, link, wal] {
+        let output = colloquy(
+            &app.database_url,
+            &["backup", "--output", target.to_str().unwrap(), "--force"],
+        );
+        assert!(!output.status.success(), "{}", target.display());
+        assert!(
+            stderr(&output).contains("is the live database"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    assert!(
+        app.store
+            .post_by_id(app.site.id, post.id)
+            .await
+            .unwrap()
+            .is_some(),
+        "the database is untouched"
+    );
+    assert_eq!(app.get(&app.permalink(&post)).await.status(), 200);
+
+    let dir = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("yesterday.backup");
+    std::fs::write(&existing, "yesterday's backup").unwrap();
+    let path = existing.to_str().unwrap();
+    let refused = colloquy(&app.database_url, &["backup", "--output", path]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
+    assert_eq!(
+        std::fs::read_to_string(&existing).unwrap(),
+        "yesterday's backup"
+    );
+    let replaced = colloquy(&app.database_url, &["backup", "--output", path, "--force"]);
+    assert!(replaced.status.success(), "{}", stderr(&replaced));
+    assert!(!dir.path().join("yesterday.partial").exists());
+}
