@@ -248,7 +248,7 @@ fn is_part_of_database(live: &std::path::Path, path: &std::path::Path) -> bool {
     ["", "-wal", "-shm", "-journal"].iter().any(|suffix| {
         let mut name = live.clone().into_os_string();
         name.push(suffix);
-        std::path::PathBuf::from(name) == target
+        std::path::Path::new(&name) == target
     })
 }
 
