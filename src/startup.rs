@@ -200,6 +200,9 @@ const TRASH_DAYS: i64 = 30;
 
 /// Publishes scheduled posts as their time comes, retries mail that could not be delivered, and empties the
 /// comment trash of what has been there for 30 days.
+/// How long sent mail stays in the outbox.
+const SENT_MAIL_DAYS: i64 = 30;
+
 async fn background_work(store: Store, mailer: Mailer) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     for second in 0_u64.. {
@@ -220,6 +223,18 @@ async fn background_work(store: Store, mailer: Mailer) {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "emptied comments trashed over 30 days ago"),
                 Err(error) => tracing::warn!(%error, "could not empty the comment trash"),
+            }
+            let now = calendar::now();
+            match store
+                .clean_out(now, now - 86_400, now - SENT_MAIL_DAYS * 86_400)
+                .await
+            {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(
+                    removed,
+                    "cleaned out expired sessions, links, failures and old mail"
+                ),
+                Err(error) => tracing::warn!(%error, "could not clean out expired rows"),
             }
         }
     }

@@ -112,6 +112,47 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes what no one will use again: sessions past their expiry, sign-in failures older than
+    /// `failures_before`, one-time links and email confirmations used or expired, and mail sent before
+    /// `mail_before`. How many rows went.
+    pub async fn clean_out(
+        &self,
+        now: i64,
+        failures_before: i64,
+        mail_before: i64,
+    ) -> StoreResult<u64> {
+        let removed = with_pool!(self, writer, |pool| {
+            let mut removed = 0;
+            for (sql, cutoff) in [
+                ("DELETE FROM sessions WHERE expires_at < $1", now),
+                (
+                    "DELETE FROM sign_in_failures WHERE created_at < $1",
+                    failures_before,
+                ),
+                (
+                    "DELETE FROM one_time_tokens WHERE used_at IS NOT NULL OR expires_at < $1",
+                    now,
+                ),
+                (
+                    "DELETE FROM email_confirmations WHERE used_at IS NOT NULL OR expires_at < $1",
+                    now,
+                ),
+                (
+                    "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1",
+                    mail_before,
+                ),
+            ] {
+                removed += sqlx::query(sql)
+                    .bind(cutoff)
+                    .execute(pool)
+                    .await?
+                    .rows_affected();
+            }
+            Ok::<_, sqlx::Error>(removed)
+        })?;
+        Ok(removed)
+    }
+
     /// Ends every session of an account (after its password changes).
     pub async fn delete_sessions_of(&self, user_id: i64) -> StoreResult<()> {
         with_pool!(self, writer, |pool| {

@@ -517,3 +517,117 @@ async fn the_integrity_check_finds_a_post_without_its_first_revision() {
         ["1 posts without their first revision"]
     );
 }
+
+#[tokio::test]
+async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
+    use colloquy::store::{SignInLimits, TokenPurpose};
+    let app = spawn_app().await;
+    let store = &app.store;
+    let user = app.author().await;
+    let now = calendar::now();
+    let day = 86_400;
+    store
+        .create_session("expired", user.id, "c", now - 30 * day, now - day)
+        .await
+        .unwrap();
+    store
+        .create_session("live", user.id, "c", now, now + day)
+        .await
+        .unwrap();
+    store
+        .create_token(
+            TokenPurpose::ResetPassword,
+            "old-link",
+            user.id,
+            now - 2 * day,
+            now - day,
+        )
+        .await
+        .unwrap();
+    store
+        .create_token(TokenPurpose::SignIn, "used-link", user.id, now, now + day)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .consume_token(TokenPurpose::SignIn, "used-link", now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    store
+        .create_token(TokenPurpose::SignIn, "fresh-link", user.id, now, now + day)
+        .await
+        .unwrap();
+    let limits = SignInLimits {
+        per_account_and_address: 5,
+        per_address: 50,
+        per_account: 20,
+    };
+    store
+        .take_sign_in_turn(
+            "192.0.2.1",
+            "a@example.edu",
+            now - 3 * day,
+            now - 4 * day,
+            limits,
+        )
+        .await
+        .unwrap();
+    store
+        .take_sign_in_turn("192.0.2.1", "a@example.edu", now, now - day, limits)
+        .await
+        .unwrap();
+    for (subject, sent) in [
+        ("old", Some(now - 40 * day)),
+        ("recent", Some(now - day)),
+        ("unsent", None),
+    ] {
+        let id = store
+            .enqueue_mail(
+                Some(app.site.id),
+                "a@example.edu",
+                subject,
+                "body",
+                false,
+                now - 41 * day,
+            )
+            .await
+            .unwrap();
+        if let Some(sent) = sent {
+            store.record_delivery(id, None, sent).await.unwrap();
+        }
+    }
+
+    let removed = store
+        .clean_out(now, now - day, now - 30 * day)
+        .await
+        .unwrap();
+    assert_eq!(
+        removed, 5,
+        "the expired session, two links, an old failure, an old mail"
+    );
+    assert!(store.session("live", now).await.unwrap().is_some());
+    assert!(store.session("expired", now).await.unwrap().is_none());
+    assert!(
+        store
+            .token_is_live(TokenPurpose::SignIn, "fresh-link", now)
+            .await
+            .unwrap()
+    );
+    let subjects: Vec<String> = store
+        .outbox(app.site.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|mail| mail.subject)
+        .collect();
+    assert_eq!(subjects, ["unsent", "recent"]);
+    assert_eq!(
+        store
+            .clean_out(now, now - day, now - 30 * day)
+            .await
+            .unwrap(),
+        0
+    );
+}
