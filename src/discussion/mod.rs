@@ -78,6 +78,16 @@ pub struct Writer<'a> {
     pub user_agent: &'a str,
 }
 
+impl Writer<'_> {
+    /// The account the comment's name and email come from, when signed in.
+    fn account(&self) -> Option<Account<'_>> {
+        self.member.map(|member| Account {
+            name: member.user.public_name(),
+            email: &member.user.email,
+        })
+    }
+}
+
 /// A signed-in writer and their role on the site (`None`: signed in, not a member).
 #[derive(Clone, Copy, Debug)]
 pub struct Member<'a> {
@@ -194,11 +204,7 @@ impl Discussion {
     ) -> DiscussionResult<Outcome> {
         let now = calendar::now();
         // 2. Fields.
-        let account = writer.member.map(|member| Account {
-            name: member.user.public_name(),
-            email: &member.user.email,
-        });
-        let valid = match comment::validate(&request.input, account) {
+        let valid = match comment::validate(&request.input, writer.account()) {
             Ok(valid) => valid,
             Err(errors) => return Ok(Outcome::Invalid(errors)),
         };
@@ -409,11 +415,7 @@ impl Discussion {
             ..CommentRequest::default()
         };
         if original.status != CommentStatus::Approved {
-            let account = writer.member.map(|member| Account {
-                name: member.user.public_name(),
-                email: &member.user.email,
-            });
-            if let Err(errors) = comment::validate(&request.input, account) {
+            if let Err(errors) = comment::validate(&request.input, writer.account()) {
                 return Ok(Outcome::Invalid(errors));
             }
             self.moderate(site, comment_id, Moderation::Approve, Mail::Send)

@@ -973,18 +973,7 @@ async fn a_sub_site_page_of_twenty_mebibytes_answers_to_a_signed_in_reader_and_t
 
 /// Removes a row as another moderator's action (or a purge) would, behind the server's back.
 async fn delete_row(app: &TestApp, table: &str, id: i64) {
-    let sql = format!("DELETE FROM {table} WHERE id = $1");
-    let deleted = if app.database_url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-        let done = sqlx::query(&sql).bind(id).execute(&pool).await.unwrap();
-        pool.close().await;
-        done.rows_affected()
-    } else {
-        let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-        let done = sqlx::query(&sql).bind(id).execute(&pool).await.unwrap();
-        pool.close().await;
-        done.rows_affected()
-    };
+    let deleted = execute_sql(app, &format!("DELETE FROM {table} WHERE id = {id}")).await;
     assert_eq!(deleted, 1, "{table} {id} deleted");
 }
 
