@@ -599,14 +599,11 @@ async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
         }
     }
 
-    let removed = store
+    // The server's own background task may have cleaned some of them out already: what counts is what is left.
+    store
         .clean_out(now, now - day, now - 30 * day)
         .await
         .unwrap();
-    assert_eq!(
-        removed, 5,
-        "the expired session, two links, an old failure, an old mail"
-    );
     assert!(store.session("live", now).await.unwrap().is_some());
     assert!(store.session("expired", now).await.unwrap().is_none());
     assert!(
@@ -629,5 +626,25 @@ async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
             .await
             .unwrap(),
         0
+    );
+    let one_failure_left = SignInLimits {
+        per_account_and_address: 2,
+        ..limits
+    };
+    assert!(
+        matches!(
+            store
+                .take_sign_in_turn(
+                    "192.0.2.1",
+                    "a@example.edu",
+                    now,
+                    now - 10 * day,
+                    one_failure_left
+                )
+                .await
+                .unwrap(),
+            colloquy::store::SignInTurn::Go { .. }
+        ),
+        "the failure of three days ago is gone, today's kept"
     );
 }
