@@ -6,7 +6,6 @@
 //! `frontend/`), these tests say that they were skipped and pass.
 
 use std::{
-    net::TcpListener,
     os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
@@ -19,7 +18,7 @@ use fantoccini::{Client, ClientBuilder, Locator, key::Key};
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::helpers::{PostSpec, TestApp, say, spawn_app};
+use crate::helpers::{PostSpec, TestApp, free_port, say, spawn_app};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -56,13 +55,6 @@ pub struct Browser {
     _driver: Driver,
     _profile: tempfile::TempDir,
     _turn: SemaphorePermit<'static>,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 impl Browser {

@@ -1,42 +1,11 @@
 //! The instructor's command line, run as the real binary against the test database.
 
-use std::{
-    io::Write,
-    process::{Command, Output, Stdio},
-};
+use std::process::Output;
 
 use colloquy::domain::post::PostStatus;
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, comment_id_of, spawn_app, texts};
-
-fn colloquy(app: &TestApp, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_colloquy"))
-        .args(["--database-url", &app.database_url])
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run colloquy");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("colloquy finishes")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
+use crate::helpers::{TestApp, colloquy, comment_id_of, spawn_app, stdout, texts};
 
 fn fails_with(output: &Output, words: &str) {
     assert!(

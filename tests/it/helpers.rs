@@ -1,6 +1,10 @@
 //! `spawn_app()` and the helpers tests use to act as a person would: publish a post, leave a reply, look.
 
-use std::sync::Once;
+use std::{
+    io::Write,
+    process::{Command, Output, Stdio},
+    sync::Once,
+};
 
 use colloquy::{
     config::{Config, ServeArgs},
@@ -624,4 +628,43 @@ impl TestApp {
             .expect("the link")
             .to_owned()
     }
+}
+
+/// Runs the real `colloquy` binary on `app`'s database with `args`, `stdin` on its standard input.
+pub fn colloquy(app: &TestApp, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_colloquy"))
+        .args(["--database-url", &app.database_url])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("COLLOQUY_BASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run colloquy");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("colloquy finishes")
+}
+
+/// What a command that succeeded printed, trimmed.
+pub fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
 }

@@ -5,7 +5,7 @@ use colloquy::domain::{calendar, user::Role};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, free_port, spawn_app};
 
 /// Sends `target` exactly as written (no client tidies `/\host` into `//host` first); the status and the
 /// `Location` header of the answer.
@@ -393,14 +393,6 @@ async fn a_flood_of_password_forms_neither_exhausts_memory_nor_stalls_the_site()
     }
     assert!(peak < 200, "peak resident memory {peak} MB");
     assert!(slowest < std::time::Duration::from_secs(1), "{slowest:?}");
-}
-
-/// A port nobody listens on now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .unwrap()
 }
 
 #[tokio::test]

@@ -3,11 +3,7 @@
 //! pages are served whole; admin routes answer 404 for rows that are not there; one discussion pipeline behind
 //! the public form, the dashboard and the command line.
 
-use std::{
-    collections::{BTreeSet, VecDeque},
-    io::Write,
-    process::{Command, Output, Stdio},
-};
+use std::collections::{BTreeSet, VecDeque};
 
 use colloquy::{
     address::{self, CommentReader, Target},
@@ -25,7 +21,8 @@ use reqwest::{Response, StatusCode, header};
 use scraper::{ElementRef, Html, Selector};
 
 use crate::helpers::{
-    Fields, Member, PostSpec, TestApp, attribute, client, comment_id_of, select, spawn_app, texts,
+    Fields, Member, PostSpec, TestApp, attribute, client, colloquy, comment_id_of, select,
+    spawn_app, stdout, texts,
 };
 
 const SLUG: &str = "hist-220";
@@ -180,35 +177,6 @@ async fn link_mailed(app: &TestApp, site: &Site, recipient: &str, marker: &str) 
         .flat_map(|mail| server_addresses(app, &mail.body))
         .find(|path| path.contains(marker))
         .unwrap_or_else(|| panic!("no link with {marker} mailed to {recipient}"))
-}
-
-fn colloquy(app: &TestApp, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_colloquy"))
-        .args(["--database-url", &app.database_url])
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("COLLOQUY_BASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run colloquy");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("colloquy finishes")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 /// `colloquy --site hist-220 comment approve ID`, with the server's public address for the mails' links.
