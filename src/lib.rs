@@ -5,12 +5,14 @@
 //! - `domain` holds the plain types and rules (permalinks, slugs, the comment pipeline, roles, markup); it knows
 //!   nothing of SQL or HTTP, so every rule is tested on its own.
 //! - `store` holds all SQL, behind one `Store` whose backend (SQLite or PostgreSQL) the database URL picks.
+//! - `cpu` moves long rendering off the async workers.
 //! - `startup` builds the application from a `Config`; `cli` carries out the instructor's commands; `demo`
 //!   fills an empty database with a small course.
 
 pub mod address;
 pub mod cli;
 pub mod config;
+pub mod cpu;
 pub mod demo;
 pub mod discussion;
 pub mod domain;

@@ -9,7 +9,9 @@ mod passages;
 
 use std::sync::Arc;
 
-pub use passages::{CurrentPassage, current_passages, post_passages, reading_passages};
+pub use passages::{
+    CurrentPassage, current_passages, post_passages, reading_passages, reading_text,
+};
 
 use crate::{
     address::{self, CommentReader, Target},
@@ -69,6 +71,12 @@ impl From<StoreError> for DiscussionError {
 }
 
 pub type DiscussionResult<T> = Result<T, DiscussionError>;
+
+/// A comment's text as HTML, rendered off the async workers.
+async fn rendered_comment(text: &str) -> markup::SafeHtml {
+    let text = text.to_owned();
+    crate::cpu::off_the_async_workers(move || markup::comment_to_html(&text)).await
+}
 
 /// Who writes: a signed-in member (with their role on the site) or a visitor, from where.
 #[derive(Clone, Copy, Debug)]
@@ -274,12 +282,15 @@ impl Discussion {
         }
 
         // 6. Classification (it needs no lock, so it is decided before the transaction of 4, 5 and 7).
-        let rendered = markup::comment_to_html(&valid.text);
+        let rendered = rendered_comment(&valid.text).await;
         let standing = match writer.member {
             Some(member) if member.is_staff() || member.user.id == post.author_id => {
                 Standing::Trusted
             }
             Some(member) if member.role.is_some() => Standing::Member,
+            None if self.store.user_by_email(&valid.email).await?.is_some() => {
+                Standing::ClaimsAccount
+            }
             _ => Standing::Public {
                 approved_before: site.settings.comment_previously_approved
                     && self
@@ -487,7 +498,7 @@ impl Discussion {
             Ok(valid) => valid,
             Err(errors) => return Ok(Err(errors)),
         };
-        let rendered = markup::comment_to_html(&valid.text);
+        let rendered = rendered_comment(&valid.text).await;
         let (linked, cited) = match self.store.post_by_id(site.id, original.post_id).await? {
             Some(post) => self.link_citations(&post, &valid.text, &rendered).await?,
             None => (rendered, Vec::new()),

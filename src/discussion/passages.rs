@@ -2,7 +2,11 @@
 //! whose discussion the post holds, as they are now.
 
 use crate::{
-    domain::{passage, post::Post, reading},
+    domain::{
+        passage,
+        post::Post,
+        reading::{self, Reading, ReadingText},
+    },
     store::{Store, StoreError, StoreResult},
 };
 
@@ -28,10 +32,17 @@ pub async fn current_passages(store: &Store, post: &Post) -> StoreResult<Vec<Cur
     let Some(reading) = store.reading_by_id(post.site_id, reading_id).await? else {
         return Ok(Vec::new());
     };
-    let text = reading::parse(&reading.source).map_err(|error| {
-        StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
-    })?;
-    Ok(reading_passages(&text))
+    Ok(reading_passages(&reading_text(&reading).await?))
+}
+
+/// A stored reading's text, its pages and paragraphs rendered off the async workers (a reading may be a book).
+pub async fn reading_text(reading: &Reading) -> StoreResult<ReadingText> {
+    let source = reading.source.clone();
+    crate::cpu::off_the_async_workers(move || reading::parse(&source))
+        .await
+        .map_err(|error| {
+            StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
+        })
 }
 
 /// A post's block quotes as passages, anchored `#passage-SIGNATURE`.

@@ -7,11 +7,15 @@ use sha2::Sha256;
 /// The avatar key for an email: 32 hex characters of HMAC-SHA256 under the site's secret salt.
 pub fn key_for(email: &str, salt: &[u8]) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(salt) else {
-        return "0".repeat(32);
+        return ANYONE.into();
     };
     mac.update(email.trim().to_lowercase().as_bytes());
     hex::encode(&mac.finalize().into_bytes()[..16])
 }
+
+/// The key of the avatar shown for someone who cannot be told apart (a plain grey tile): a comment that gives an
+/// account's email without its writer being signed in as that account may be anyone's.
+pub const ANYONE: &str = "00000000000000000000000000000000";
 
 /// Whether a string is an avatar key (what `key_for` makes).
 pub fn is_key(text: &str) -> bool {
@@ -59,6 +63,13 @@ mod tests {
         assert!(is_key(&key));
         assert_eq!(key, key_for("ada@example.org ", b"salt-one"));
         assert_ne!(key, key_for("ada@example.org", b"salt-two"));
+    }
+
+    #[test]
+    fn the_avatar_of_anyone_is_a_plain_tile() {
+        assert!(is_key(ANYONE));
+        assert!(!identicon_svg(ANYONE).contains("<rect x="));
+        assert!(identicon_svg(&key_for("ada@example.org", b"salt")).contains("<rect x="));
     }
 
     #[test]

@@ -303,6 +303,9 @@ pub enum Standing {
     Member,
     /// A member of the public; `approved_before` tells whether their email has an approved comment on the site.
     Public { approved_before: bool },
+    /// Someone not signed in who gave the email of an account: anyone can type an address, so staff decide
+    /// whether the comment is theirs.
+    ClaimsAccount,
 }
 
 /// What classification looks at.
@@ -323,6 +326,7 @@ pub enum Verdict {
     TooManyLinks,
     ModerationWord,
     FirstComment,
+    AccountEmailSignedOut,
     Clean,
 }
 
@@ -331,9 +335,11 @@ impl Verdict {
         match self {
             Self::TrustedAuthor | Self::Clean => CommentStatus::Approved,
             Self::DisallowedWord => CommentStatus::Spam,
-            Self::ModerateAll | Self::TooManyLinks | Self::ModerationWord | Self::FirstComment => {
-                CommentStatus::Pending
-            }
+            Self::ModerateAll
+            | Self::TooManyLinks
+            | Self::ModerationWord
+            | Self::FirstComment
+            | Self::AccountEmailSignedOut => CommentStatus::Pending,
         }
     }
 }
@@ -357,6 +363,9 @@ pub fn classify(settings: &SiteSettings, submission: &Submission<'_>) -> Verdict
     }
     if settings.comment_moderation {
         return Verdict::ModerateAll;
+    }
+    if submission.standing == Standing::ClaimsAccount {
+        return Verdict::AccountEmailSignedOut;
     }
     let max_links = settings.comment_max_links as usize;
     if max_links > 0 && super::markup::count_links(submission.rendered) >= max_links {
@@ -549,6 +558,31 @@ mod tests {
         assert_eq!(
             verdict(&settings, "Hello", Standing::Member),
             Verdict::Clean
+        );
+    }
+
+    #[test]
+    fn an_accounts_email_from_someone_signed_out_is_held_even_with_every_check_off() {
+        let trusting = SiteSettings {
+            comment_previously_approved: false,
+            comment_max_links: 0,
+            ..SiteSettings::default()
+        };
+        assert_eq!(
+            verdict(&trusting, "Hello", Standing::ClaimsAccount),
+            Verdict::AccountEmailSignedOut
+        );
+        assert_eq!(
+            Verdict::AccountEmailSignedOut.status(),
+            CommentStatus::Pending
+        );
+        let with_spam_words = SiteSettings {
+            disallowed_keys: "casino".into(),
+            ..trusting
+        };
+        assert_eq!(
+            verdict(&with_spam_words, "casino", Standing::ClaimsAccount),
+            Verdict::DisallowedWord
         );
     }
 

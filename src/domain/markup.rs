@@ -7,6 +7,10 @@ use std::{collections::HashMap, fmt, sync::LazyLock};
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
+mod nesting;
+
+pub use nesting::DEEPEST as DEEPEST_NESTING;
+
 /// HTML that has been sanitized and may be inserted into a page as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SafeHtml(String);
@@ -147,7 +151,12 @@ pub fn markdown_to_html(source: &str) -> SafeHtml {
     });
     let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut unsafe_html, events);
-    SafeHtml(POST_CLEANER.clean(&unsafe_html).to_string())
+    sanitized(&POST_CLEANER, &unsafe_html)
+}
+
+/// HTML as a cleaner keeps it, its nesting bounded first (see `nesting`).
+fn sanitized(cleaner: &ammonia::Builder<'_>, html: &str) -> SafeHtml {
+    SafeHtml(cleaner.clean(&nesting::well_nested(html)).to_string())
 }
 
 static WORDPRESS_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
@@ -161,12 +170,12 @@ static WORDPRESS_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(||
 /// like any post before and after, so that scripts cannot upset the paragraphs, keeping the block comments,
 /// which browsers ignore, so that a later export is still block content.
 pub fn wordpress_to_html(source: &str) -> SafeHtml {
-    let clean = WORDPRESS_CLEANER.clean(source).to_string();
+    let clean = sanitized(&WORDPRESS_CLEANER, source);
     if source.contains("<!-- wp:") {
-        return SafeHtml(clean);
+        return clean;
     }
-    let paragraphs = html_auto_p::auto_p(clean, html_auto_p::Options::new().br(true));
-    SafeHtml(WORDPRESS_CLEANER.clean(&paragraphs).to_string())
+    let paragraphs = html_auto_p::auto_p(clean.0, html_auto_p::Options::new().br(true));
+    sanitized(&WORDPRESS_CLEANER, &paragraphs)
 }
 
 fn footnote_id(name: &str) -> String {
@@ -238,7 +247,7 @@ pub fn comment_to_html(text: &str) -> SafeHtml {
         .filter(|paragraph| !paragraph.is_empty())
         .map(|paragraph| format!("<p>{}</p>", paragraph.replace('\n', "<br>\n")))
         .collect();
-    SafeHtml(COMMENT_CLEANER.clean(&paragraphs.join("\n")).to_string())
+    sanitized(&COMMENT_CLEANER, &paragraphs.join("\n"))
 }
 
 /// Finds the next tag in `text` whose name is an allowed comment tag: (start, end, name, is closing).

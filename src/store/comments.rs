@@ -68,7 +68,9 @@ pub struct CommentFilter {
 
 impl Store {
     /// Steps 4, 5 and 7 of the pipeline, atomically: a duplicate or a flood stores nothing; otherwise the
-    /// comment is committed before this returns. `flood_interval` 0 skips the flood check.
+    /// comment is committed before this returns. `flood_interval` 0 skips the flood check. A signed-in writer
+    /// is checked against their account's comments only (a lecture hall shares one address, and anyone can type
+    /// their email); a visitor against other visitors' comments from the same address or email.
     ///
     /// The checks are conditions of the insert itself, so that SQLite's one writer stores a comment in one
     /// statement: each statement is a hand-over to the database's thread, and on a busy machine those
@@ -84,17 +86,23 @@ impl Store {
                                    author_ip, user_agent, content, content_html, status, created_at, is_private,
                                    grade, passage_signature, passage_text)
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
-             WHERE NOT EXISTS (SELECT 1 FROM comments
-                               WHERE site_id = $1 AND lower(author_email) = lower($6) AND post_id = $2
-                                 AND content = $10 AND status <> 'trash')
-               AND ($4 IS NULL OR NOT EXISTS (SELECT 1 FROM comments
-                                              WHERE user_id = $4 AND post_id = $2 AND content = $10
-                                                AND status <> 'trash'))
-               AND ($18 = 0 OR NOT EXISTS (SELECT 1 FROM comments
-                                           WHERE site_id = $1 AND author_ip = $8 AND created_at > $13 - $18))
-               AND ($18 = 0 OR NOT EXISTS (SELECT 1 FROM comments
-                                           WHERE site_id = $1 AND lower(author_email) = lower($6)
-                                             AND created_at > $13 - $18))
+             WHERE ($4 IS NOT NULL OR (
+                     NOT EXISTS (SELECT 1 FROM comments
+                                 WHERE site_id = $1 AND lower(author_email) = lower($6) AND post_id = $2
+                                   AND content = $10 AND status <> 'trash' AND user_id IS NULL)
+                     AND ($18 = 0 OR (
+                         NOT EXISTS (SELECT 1 FROM comments
+                                     WHERE site_id = $1 AND author_ip = $8 AND created_at > $13 - $18
+                                       AND user_id IS NULL)
+                         AND NOT EXISTS (SELECT 1 FROM comments
+                                         WHERE site_id = $1 AND lower(author_email) = lower($6)
+                                           AND created_at > $13 - $18 AND user_id IS NULL)))))
+               AND ($4 IS NULL OR (
+                     NOT EXISTS (SELECT 1 FROM comments
+                                 WHERE user_id = $4 AND post_id = $2 AND content = $10 AND status <> 'trash')
+                     AND ($18 = 0 OR NOT EXISTS (SELECT 1 FROM comments
+                                                 WHERE user_id = $4 AND site_id = $1
+                                                   AND created_at > $13 - $18))))
              RETURNING {COMMENT_COLUMNS},
                        NOT EXISTS (SELECT 1 FROM comments later
                                    WHERE later.post_id = $2 AND later.status IN ('approved', 'pending')
@@ -128,15 +136,16 @@ impl Store {
         // Only after a refusal: which rule refused it, and for how long a flood lasts.
         macro_rules! refusal {
             ($connection:expr) => {{
-                let (by_email_on_post, by_address, by_email): (Option<i64>, Option<i64>, Option<i64>) =
-                    sqlx::query_as(
+                let (duplicate, last_comment_at): (Option<i64>, Option<i64>) = match new.user_id {
+                    None => sqlx::query_as(
                         "SELECT
                            (SELECT id FROM comments
                             WHERE site_id = $1 AND lower(author_email) = lower($2) AND post_id = $3 AND content = $4
-                              AND status <> 'trash'
+                              AND status <> 'trash' AND user_id IS NULL
                             LIMIT 1),
-                           (SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND author_ip = $5),
-                           (SELECT MAX(created_at) FROM comments WHERE site_id = $1 AND lower(author_email) = lower($2))",
+                           (SELECT MAX(created_at) FROM comments
+                            WHERE site_id = $1 AND (author_ip = $5 OR lower(author_email) = lower($2))
+                              AND user_id IS NULL)",
                     )
                     .bind(new.site_id)
                     .bind(new.author_email)
@@ -144,27 +153,28 @@ impl Store {
                     .bind(new.content)
                     .bind(new.author_ip)
                     .fetch_one(&mut *$connection)
-                    .await?;
-                let by_member_on_post: Option<i64> = match new.user_id {
-                    Some(user_id) if by_email_on_post.is_none() => sqlx::query_scalar(
-                        "SELECT id FROM comments
-                         WHERE user_id = $1 AND post_id = $2 AND content = $3 AND status <> 'trash'
-                         LIMIT 1",
+                    .await?,
+                    Some(user_id) => sqlx::query_as(
+                        "SELECT
+                           (SELECT id FROM comments
+                            WHERE user_id = $1 AND post_id = $2 AND content = $3 AND status <> 'trash'
+                            LIMIT 1),
+                           (SELECT MAX(created_at) FROM comments WHERE user_id = $1 AND site_id = $4)",
                     )
                     .bind(user_id)
                     .bind(new.post_id)
                     .bind(new.content)
-                    .fetch_optional(&mut *$connection)
+                    .bind(new.site_id)
+                    .fetch_one(&mut *$connection)
                     .await?,
-                    _ => None,
                 };
-                if by_email_on_post.is_some() || by_member_on_post.is_some() {
+                if duplicate.is_some() {
                     Submitted::Duplicate
                 } else {
                     Submitted::Flood {
                         // A reason gone by now (another process wrote between the two statements) is a flood
                         // of a second: sent again, the comment is checked afresh.
-                        retry_after: flood_wait(by_address.max(by_email), new.created_at, flood_interval)
+                        retry_after: flood_wait(last_comment_at, new.created_at, flood_interval)
                             .unwrap_or(1),
                     }
                 }
@@ -180,14 +190,17 @@ impl Store {
             } else {
                 let mut tx = pool.begin_with(dialect.begin).await?;
                 if let Some(lock) = dialect.advisory_lock {
-                    let mut lock_keys = [
-                        format!("flood:{}:ip:{}", new.site_id, new.author_ip),
-                        format!(
-                            "flood:{}:email:{}",
-                            new.site_id,
-                            new.author_email.to_lowercase()
-                        ),
-                    ];
+                    let mut lock_keys = match new.user_id {
+                        Some(user_id) => vec![format!("flood:{}:user:{user_id}", new.site_id)],
+                        None => vec![
+                            format!("flood:{}:ip:{}", new.site_id, new.author_ip),
+                            format!(
+                                "flood:{}:email:{}",
+                                new.site_id,
+                                new.author_email.to_lowercase()
+                            ),
+                        ],
+                    };
                     lock_keys.sort();
                     for key in &lock_keys {
                         sqlx::query(lock).bind(key).execute(&mut *tx).await?;

@@ -1,7 +1,5 @@
 //! What the participation report counts, read as the site shows it.
 
-use std::collections::HashMap;
-
 use crate::domain::{
     markup::html_to_text,
     participation::{Activity, Event, word_count},
@@ -28,35 +26,29 @@ fn category_condition(categories: Option<&[i64]>, first_parameter: usize) -> Str
 #[derive(sqlx::FromRow)]
 struct CommentFact {
     user_id: Option<i64>,
-    author_email: String,
     created_at: i64,
     content: String,
     /// `None` on a reading's discussion, whose post is nobody's writing.
     post_author_id: Option<i64>,
+    has_parent: bool,
     parent_user_id: Option<i64>,
-    parent_email: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
 struct CitationFact {
     post_author_id: i64,
     comment_user_id: Option<i64>,
-    comment_email: Option<String>,
     is_comment: bool,
     at: i64,
 }
 
-/// Posts (author, published at, HTML), comments, citations, and members (id, email in lower case).
-type Facts = (
-    Vec<(i64, i64, String)>,
-    Vec<CommentFact>,
-    Vec<CitationFact>,
-    Vec<(i64, String)>,
-);
+/// Posts (author, published at, HTML), comments and citations.
+type Facts = (Vec<(i64, i64, String)>, Vec<CommentFact>, Vec<CitationFact>);
 
 impl Store {
     /// Every counted event of the site's members between `from` and `to` (Unix seconds, half-open): their
-    /// published posts, approved comments on published posts (signed in, or under their account's email),
+    /// published posts, approved comments on published posts written signed in (a comment that only gives their
+    /// email may be anyone's),
     /// others' approved comments on their posts or replying to them, and their citations of readings.
     /// `categories` limits everything to posts in those categories.
     pub async fn participation_events(
@@ -74,9 +66,9 @@ impl Store {
                AND p.published_at >= $2 AND p.published_at < $3{in_categories}"
         );
         let comments_sql = format!(
-            "SELECT c.user_id, c.author_email, c.created_at, c.content,
+            "SELECT c.user_id, c.created_at, c.content,
                     CASE WHEN p.discusses_reading THEN NULL ELSE p.author_id END AS post_author_id,
-                    parent.user_id AS parent_user_id, parent.author_email AS parent_email
+                    (c.parent_id IS NOT NULL) AS has_parent, parent.user_id AS parent_user_id
              FROM comments c JOIN posts p ON p.id = c.post_id
              LEFT JOIN comments parent ON parent.id = c.parent_id
              WHERE c.site_id = $1 AND c.status = 'approved' AND c.is_private = FALSE
@@ -84,7 +76,7 @@ impl Store {
                AND c.created_at >= $2 AND c.created_at < $3{in_categories}"
         );
         let citations_sql = format!(
-            "SELECT p.author_id AS post_author_id, m.user_id AS comment_user_id, m.author_email AS comment_email,
+            "SELECT p.author_id AS post_author_id, m.user_id AS comment_user_id,
                     (c.comment_id IS NOT NULL) AS is_comment,
                     COALESCE(m.created_at, p.published_at) AS at
              FROM citations c JOIN posts p ON p.id = c.post_id
@@ -94,9 +86,7 @@ impl Store {
                AND COALESCE(m.created_at, p.published_at) >= $2
                AND COALESCE(m.created_at, p.published_at) < $3{in_categories}"
         );
-        let members_sql = "SELECT u.id, lower(u.email) FROM users u
-                           JOIN memberships m ON m.user_id = u.id WHERE m.site_id = $1";
-        let (posts, comments, citations, members): Facts = with_pool!(self, reader, |pool| {
+        let (posts, comments, citations): Facts = with_pool!(self, reader, |pool| {
             let mut posts = sqlx::query_as(&posts_sql).bind(site_id).bind(from).bind(to);
             let mut comments = sqlx::query_as(&comments_sql)
                 .bind(site_id)
@@ -115,17 +105,8 @@ impl Store {
                 posts.fetch_all(pool).await?,
                 comments.fetch_all(pool).await?,
                 citations.fetch_all(pool).await?,
-                sqlx::query_as(members_sql)
-                    .bind(site_id)
-                    .fetch_all(pool)
-                    .await?,
             )
         });
-        let by_email: HashMap<String, i64> =
-            members.into_iter().map(|(id, email)| (email, id)).collect();
-        let member = |user_id: Option<i64>, email: Option<&str>| {
-            user_id.or_else(|| email.and_then(|email| by_email.get(&email.to_lowercase()).copied()))
-        };
         let mut events = Vec::with_capacity(posts.len() + comments.len() * 2 + citations.len());
         for (author_id, at, html) in posts {
             events.push(Event {
@@ -137,7 +118,7 @@ impl Store {
             });
         }
         for fact in comments {
-            let writer = member(fact.user_id, Some(&fact.author_email));
+            let writer = fact.user_id;
             if let Some(writer) = writer {
                 events.push(Event {
                     member_id: writer,
@@ -147,9 +128,10 @@ impl Store {
                     },
                 });
             }
-            let replied_to = match (fact.parent_user_id, &fact.parent_email) {
-                (None, None) => fact.post_author_id,
-                (user_id, email) => member(user_id, email.as_deref()),
+            let replied_to = if fact.has_parent {
+                fact.parent_user_id
+            } else {
+                fact.post_author_id
             };
             if let Some(recipient) = replied_to
                 && Some(recipient) != writer
@@ -163,7 +145,7 @@ impl Store {
         }
         for fact in citations {
             let citer = if fact.is_comment {
-                member(fact.comment_user_id, fact.comment_email.as_deref())
+                fact.comment_user_id
             } else {
                 Some(fact.post_author_id)
             };

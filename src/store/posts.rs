@@ -1,9 +1,10 @@
 //! Posts and pages: writing them, finding them by URL, listing them for the home page and archives.
 
 use crate::domain::{
+    citation::{Citable, Cited},
     markup::html_to_text,
     post::{
-        DEFAULT_CATEGORY, Post, PostKind, PostStatus, SourceFormat, Taxonomy, Term,
+        DEFAULT_CATEGORY, Post, PostKind, PostStatus, RenderedBody, SourceFormat, Taxonomy, Term,
         render_body_citing,
     },
     slug,
@@ -237,12 +238,26 @@ const CARD_SELECT: &str = "COALESCE(u.pseudonym, u.name) AS author_name, u.nicen
      AS comment_count \
      FROM posts p JOIN users u ON u.id = p.author_id";
 
+/// A body rendered with its citations linked, off the async workers.
+async fn rendered(
+    source: &str,
+    format: SourceFormat,
+    excerpt: &str,
+    citable: Citable,
+) -> (RenderedBody, Vec<Cited>) {
+    let (source, excerpt) = (source.to_owned(), excerpt.to_owned());
+    crate::cpu::off_the_async_workers(move || {
+        render_body_citing(&source, format, &excerpt, &citable)
+    })
+    .await
+}
+
 impl Store {
     /// Creates a post or page with a slug unique in its site, and its categories and tags (creating those that
     /// do not exist yet). A post without a category gets the default one.
     pub async fn create_post(&self, new: &NewPost<'_>, now: i64) -> StoreResult<Post> {
         let citable = self.citable(new.site_id, new.reading_id).await?;
-        let (body, cited) = render_body_citing(new.source, new.format, new.excerpt, &citable);
+        let (body, cited) = rendered(new.source, new.format, new.excerpt, citable).await;
         let terms = terms_to_attach(new.kind, new.categories, new.tags);
         let search_text = html_to_text(body.html.as_str());
         let base_slug = slug::slugify(new.title);
@@ -692,7 +707,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let citable = self.citable(site_id, edit.reading_id).await?;
         let (body, cited) =
-            render_body_citing(edit.source, current.source_format, edit.excerpt, &citable);
+            rendered(edit.source, current.source_format, edit.excerpt, citable).await;
         let terms = terms_to_attach(current.kind, edit.categories, edit.tags);
         let search_text = html_to_text(body.html.as_str());
         let saved: bool = with_pool!(self, writer, |pool, dialect| {

@@ -84,6 +84,37 @@ impl Store {
         Ok(row.map(User::from))
     }
 
+    /// Which of these emails (in lower case) belong to an account.
+    pub async fn emails_with_accounts(
+        &self,
+        emails: &[&str],
+    ) -> StoreResult<std::collections::HashSet<String>> {
+        let mut asked: Vec<String> = emails
+            .iter()
+            .map(|email| email.trim().to_lowercase())
+            .collect();
+        asked.sort_unstable();
+        asked.dedup();
+        let mut found = std::collections::HashSet::new();
+        for chunk in asked.chunks(500) {
+            let placeholders: Vec<String> =
+                (1..=chunk.len()).map(|index| format!("${index}")).collect();
+            let sql = format!(
+                "SELECT lower(email) FROM users WHERE lower(email) IN ({})",
+                placeholders.join(", ")
+            );
+            let rows: Vec<String> = with_pool!(self, reader, |pool| {
+                let mut query = sqlx::query_scalar(&sql);
+                for email in chunk {
+                    query = query.bind(email);
+                }
+                query.fetch_all(pool).await
+            })?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
     pub async fn user_by_id(&self, id: i64) -> StoreResult<User> {
         let row: UserRow = with_pool!(self, reader, |pool| {
             sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))

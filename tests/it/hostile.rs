@@ -1,7 +1,10 @@
 //! A visitor who attacks instead of reading: every redirect colloquy makes stays on its own origin, whatever the
 //! path or the `next` parameter holds.
 
-use colloquy::domain::{calendar, user::Role};
+use colloquy::{
+    domain::{avatar, calendar, comment::CommentStatus, user::Role},
+    store::{NewComment, Submitted},
+};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -576,5 +579,251 @@ async fn one_students_typos_do_not_lock_out_the_lecture_hall() {
         neighbour.status(),
         StatusCode::SEE_OTHER,
         "the next student signs in"
+    );
+}
+
+/// Point 8: a stranger who types a student's email into the public form is not the student. The comment is held
+/// (even where the student's own comments would be approved at once), shown after approval under the name typed
+/// with the avatar of anyone, and never counted as the student's; and it cannot make the student wait, since a
+/// signed-in writer's flood and duplicate rules look at their account, not at an email or a shared address.
+#[tokio::test]
+async fn a_students_email_typed_signed_out_is_held_and_never_theirs() {
+    let app = spawn_app().await;
+    let instructor = app.sign_in_as(Role::Administrator).await;
+    let student = app.sign_in_as(Role::Author).await;
+    let classmate = app.sign_in_as(Role::Author).await;
+    let post = app.publish_post("Week one").await;
+    let address = app.permalink(&post);
+    let now = calendar::now();
+    app.set(
+        "term_start",
+        &calendar::SiteZone::utc().date_input(now - 86_400),
+    )
+    .await;
+    app.set("term_weeks", "2").await;
+    // The student's own comment of an hour ago, approved: the email now "has an approved comment".
+    let own_id = match app
+        .store
+        .submit_comment(
+            &NewComment {
+                site_id: app.site.id,
+                post_id: post.id,
+                parent_id: None,
+                user_id: Some(student.user.id),
+                author_name: &student.user.name,
+                author_email: &student.user.email,
+                author_url: None,
+                author_ip: "127.0.0.1",
+                user_agent: "test",
+                content: "My own first thought.",
+                content_html: "<p>My own first thought.</p>",
+                status: CommentStatus::Approved,
+                created_at: now - 3600,
+                cited: &[],
+                is_private: false,
+                grade: None,
+                passage: None,
+            },
+            0,
+        )
+        .await
+        .unwrap()
+    {
+        Submitted::Stored { comment, .. } => comment.id,
+        other => panic!("not stored: {other:?}"),
+    };
+    let csrf = student.csrf(&app).await;
+    let signed_in_comment = |csrf: &str, text: &str| {
+        let mut fields = TestApp::reply_fields(&post, "ignored", text);
+        fields.push(("csrf", csrf.to_owned()));
+        fields
+    };
+
+    let mut forged = TestApp::reply_fields(&post, "Not The Student", "I am the student, honestly.");
+    for (name, value) in &mut forged {
+        if *name == "email" {
+            *value = student.user.email.to_uppercase();
+        }
+    }
+    let forged_id = crate::helpers::comment_id_of(&app.leave_reply("198.51.100.7", &forged).await);
+    let stored = app
+        .store
+        .comment_by_id(app.site.id, forged_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, CommentStatus::Pending, "held, not approved");
+    assert_eq!(stored.user_id, None);
+
+    // The student is not made to wait by it, nor is a classmate on the same address; the student's own
+    // second comment within the interval still is.
+    let second = student
+        .post_form(
+            &app,
+            "/comments",
+            &signed_in_comment(&csrf, "I am the student, honestly."),
+        )
+        .await;
+    assert_eq!(
+        second.status(),
+        StatusCode::SEE_OTHER,
+        "not refused for the stranger's comment"
+    );
+    let classmate_csrf = classmate.csrf(&app).await;
+    let beside = classmate
+        .post_form(
+            &app,
+            "/comments",
+            &signed_in_comment(&classmate_csrf, "Sitting beside them."),
+        )
+        .await;
+    assert_eq!(
+        beside.status(),
+        StatusCode::SEE_OTHER,
+        "a lecture hall shares one address"
+    );
+    let third = student
+        .post_form(
+            &app,
+            "/comments",
+            &signed_in_comment(&csrf, "And a third, at once."),
+        )
+        .await;
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS, "per account");
+    let again = student
+        .post_form(
+            &app,
+            "/comments",
+            &signed_in_comment(&csrf, "My own first thought."),
+        )
+        .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::CONFLICT,
+        "a duplicate of the account's own comment"
+    );
+
+    // Approved by staff: the name typed, the avatar of anyone.
+    let approved = instructor
+        .post_form(
+            &app,
+            "/admin/comments",
+            &[
+                ("csrf", instructor.csrf(&app).await),
+                ("one", format!("approve:{forged_id}")),
+            ],
+        )
+        .await;
+    assert!(approved.status().is_redirection(), "{}", approved.status());
+    let (_, page) = app.page(&address).await;
+    let avatar_of = |id: i64| {
+        crate::helpers::attribute(&page, &format!("#comment-{id} img.avatar"), "src")
+            .unwrap_or_else(|| panic!("comment {id} has an avatar on {address}"))
+    };
+    assert!(page.contains("Not The Student"));
+    assert!(avatar_of(forged_id).ends_with(&format!("/avatar/{}.svg", avatar::ANYONE)));
+    assert_ne!(avatar_of(forged_id), avatar_of(own_id));
+    assert!(!avatar_of(own_id).contains(avatar::ANYONE));
+
+    // Counted: the student's two comments signed in, not the stranger's.
+    let csv = instructor
+        .get(&app, "/admin/participation.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let row = csv
+        .lines()
+        .find(|line| line.contains(&student.user.email))
+        .unwrap_or_else(|| panic!("the student in {csv}"));
+    let totals: Vec<&str> = row.rsplitn(6, ',').collect();
+    assert_eq!(totals[3], "2", "comments counted in {row}");
+}
+
+/// Point 6: 200 KB of nested `> ` quotes sent to the editor's preview took 46 s to sanitize (the HTML parser's
+/// time grows with the square of the nesting), and two at once kept `/healthz` waiting 13.9 s. Nesting is bounded
+/// before sanitizing and the work runs off the async workers: both previews answer, and nobody else waits.
+#[tokio::test]
+async fn two_deeply_nested_previews_slow_nobody_down() {
+    let app = spawn_app().await;
+    let (user, password) = app
+        .account("nested@example.edu", "Nested Writer", Some(Role::Author))
+        .await;
+    let post = app.publish_post("Read meanwhile").await;
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let (mut server, base) = start_binary(&app, "warn", &log).await;
+    let post_address = format!("{base}{}", app.permalink(&post));
+    let writer = crate::helpers::client();
+    let signed_in = writer
+        .post(format!("{base}/login"))
+        .header("x-forwarded-for", "198.51.100.30")
+        .form(&[
+            ("email", user.email.as_str()),
+            ("password", password.as_str()),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let page = writer
+        .get(format!("{base}/admin/posts/new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::helpers::attribute(&page, "input[name=csrf]", "value").unwrap();
+
+    let nested = format!("{}the innermost words", "> ".repeat(100_000));
+    let started = std::time::Instant::now();
+    let previews: Vec<_> = (0..2)
+        .map(|_| {
+            let (writer, base, csrf, nested) =
+                (writer.clone(), base.clone(), csrf.clone(), nested.clone());
+            tokio::spawn(async move {
+                let answer = writer
+                    .post(format!("{base}/admin/preview"))
+                    .form(&[("csrf", csrf), ("body", nested), ("reading", String::new())])
+                    .timeout(std::time::Duration::from_secs(60))
+                    .send()
+                    .await
+                    .expect("the preview answers within a minute");
+                (answer.status(), answer.text().await.unwrap_or_default())
+            })
+        })
+        .collect();
+    let reader = reqwest::Client::new();
+    let mut slowest = std::time::Duration::ZERO;
+    let mut asked = 0;
+    while asked < 10 || previews.iter().any(|preview| !preview.is_finished()) {
+        for address in [format!("{base}/healthz"), post_address.clone()] {
+            let at = std::time::Instant::now();
+            let answer = reader.get(&address).send().await.unwrap();
+            assert_eq!(answer.status(), StatusCode::OK, "{address}");
+            slowest = slowest.max(at.elapsed());
+        }
+        asked += 1;
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(90),
+            "the previews never ended"
+        );
+    }
+    let took = started.elapsed();
+    for preview in previews {
+        let (status, html) = preview.await.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("the innermost words"), "the text is kept");
+        assert!(html.matches("<blockquote>").count() <= colloquy::domain::markup::DEEPEST_NESTING);
+    }
+    server.kill().unwrap();
+    let _ = server.wait();
+    crate::helpers::say(&format!(
+        "two nested previews: answered in {took:?}; slowest /healthz or post page meanwhile {slowest:?} ({asked} rounds)"
+    ));
+    assert!(
+        slowest < std::time::Duration::from_secs(1),
+        "a reader waited {slowest:?} while the previews ran"
     );
 }

@@ -1136,8 +1136,13 @@ async fn preview_html(
     body: &str,
     reading: &str,
 ) -> Result<SafeHtml, WebError> {
-    let rendered = markdown_to_html(body);
-    let (_, citations) = citation::link_in_html(rendered.as_str(), |_| None);
+    let body = body.to_owned();
+    let (rendered, citations) = crate::cpu::off_the_async_workers(move || {
+        let rendered = markdown_to_html(&body);
+        let (_, citations) = citation::link_in_html(rendered.as_str(), |_| None);
+        (rendered, citations)
+    })
+    .await;
     if citations.is_empty() {
         return Ok(rendered);
     }
@@ -1150,7 +1155,7 @@ async fn preview_html(
             continue;
         }
         if let Some(reading) = state.store.reading_by_id(site.id, cited.reading_id).await?
-            && let Ok(text) = crate::domain::reading::parse(&reading.source)
+            && let Ok(text) = crate::discussion::reading_text(&reading).await
         {
             texts.insert(reading.id, (reading.label.clone(), text.comparable_pages()));
         }

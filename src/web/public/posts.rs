@@ -361,12 +361,31 @@ pub async fn discussion(
             })
     });
     let avatar_prefix = site.root().join("/avatar/");
+    let signed_out_emails: Vec<&str> = thread
+        .entries
+        .iter()
+        .filter(|entry| entry.comment.user_id.is_none())
+        .map(|entry| entry.comment.author_email.as_str())
+        .collect();
+    let accounts_emails = state.store.emails_with_accounts(&signed_out_emails).await?;
     let comment_views = thread
         .entries
         .iter()
         .map(|entry| {
-            let mut view =
-                comment_view(entry, &page_path, &zone, &avatar_prefix, &state.avatar_salt);
+            let comment = &entry.comment;
+            let avatar_key = if comment.user_id.is_none()
+                && accounts_emails.contains(&comment.author_email.trim().to_lowercase())
+            {
+                avatar::ANYONE.to_owned()
+            } else {
+                avatar::key_for(&comment.author_email, &state.avatar_salt)
+            };
+            let mut view = comment_view(
+                entry,
+                &page_path,
+                &zone,
+                &format!("{avatar_prefix}{avatar_key}.svg"),
+            );
             view.passage = entry.comment.passage.as_ref().map(|on| {
                 match located.get(&entry.comment.id).copied().flatten() {
                     Some(index) => PassageNote {
@@ -415,8 +434,7 @@ fn comment_view(
     entry: &ThreadEntry,
     page_path: &str,
     zone: &calendar::SiteZone,
-    avatar_prefix: &str,
-    salt: &[u8],
+    avatar: &str,
 ) -> CommentView {
     let comment = &entry.comment;
     CommentView {
@@ -427,10 +445,7 @@ fn comment_view(
             .author_url
             .clone()
             .filter(|url| crate::domain::comment::is_web_address(url)),
-        avatar: format!(
-            "{avatar_prefix}{}.svg",
-            avatar::key_for(&comment.author_email, salt)
-        ),
+        avatar: avatar.to_owned(),
         date: zone.long_date_time(comment.created_at),
         date_iso: zone.iso(comment.created_at),
         content_html: comment.content_html.clone(),

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::{
     address::{CommentReader, Target},
-    discussion::reading_passages,
+    discussion::{reading_passages, reading_text},
     domain::{
         calendar,
         markup::{SafeHtml, excerpt, html_to_text},
@@ -293,9 +293,7 @@ async fn render_reading(
     } = discussion_state;
     let site = state.site().clone();
     let href = reading_href(&site, reading);
-    let text = reading::parse(&reading.source).map_err(|error| {
-        StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
-    })?;
+    let text = reading_text(reading).await?;
     let counts = counts_by_page(&state.store.citations_of(reading.id, None).await?);
     let holder = match state
         .store
@@ -399,9 +397,7 @@ pub async fn cited_page(
         viewer.as_ref(),
         &format!("{href}page/{number}/"),
     )?;
-    let text = reading::parse(&reading.source).map_err(|error| {
-        StoreError::Corrupt(format!("reading {} does not parse: {error}", reading.id))
-    })?;
+    let text = reading_text(&reading).await?;
     if !text.has_page(number) {
         return Err(WebError::NotFound);
     }
