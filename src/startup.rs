@@ -212,7 +212,8 @@ async fn background_work(store: Store, mailer: Mailer) {
             Ok(published) => tracing::info!(published, "published scheduled posts"),
             Err(error) => tracing::warn!(%error, "could not publish scheduled posts"),
         }
-        if second % 60 == 30 {
+        // Failed mail waits its turn (`mail::next_attempt`); this only looks for what is due.
+        if second % 15 == 7 {
             mailer.retry_undelivered().await;
         }
         if second % 3_600 == 0 {

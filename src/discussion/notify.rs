@@ -222,7 +222,8 @@ pub(super) async fn start_following(
 }
 
 /// Mails the followers of a discussion (not the comment's writer; never a private comment) a newly approved
-/// comment, each mail with its one-click unsubscribe link; answers how many were queued.
+/// comment, each mail with its one-click unsubscribe link (in the text and in its headers); answers how many
+/// were queued.
 async fn mail_followers(
     discussion: &Discussion,
     site: &Site,
@@ -238,15 +239,23 @@ async fn mail_followers(
     let subject = format!("[{}] New comment on “{}”", site.settings.title, post.title);
     let mut sent = 0;
     for follow in followers {
+        let unsubscribe = format!("{base}/follow/stop/{token}", token = follow.token);
         let body = format!(
             "{name} commented on “{title}”:\n\n{text}\n\nRead and reply: {link}\n\n\
-             You follow this discussion. Stop these mails (one click, no sign-in): {base}/follow/stop/{token}\n",
+             You follow this discussion. Stop these mails (one click, no sign-in): {unsubscribe}\n",
             name = comment.author_name,
             title = post.title,
             text = comment.content,
-            token = follow.token,
         );
-        sent += usize::from(queue(discussion, site, &follow.email, &subject, &body).await);
+        // The mail program offers the same link as its own "unsubscribe" (RFC 8058's headers).
+        match discussion
+            .mailer
+            .send_follow_up(Some(site.id), &follow.email, &subject, &body, &unsubscribe)
+            .await
+        {
+            Ok(()) => sent += 1,
+            Err(error) => tracing::warn!(%error, "cannot queue a follow-up mail"),
+        }
     }
     sent
 }

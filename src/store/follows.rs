@@ -88,6 +88,20 @@ impl Store {
         Ok(row)
     }
 
+    /// The follow of this site with this token, changing nothing (what its unsubscribe page shows).
+    pub async fn follow_by_token(&self, site_id: i64, token: &str) -> StoreResult<Option<Follow>> {
+        let row = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {FOLLOW_COLUMNS} FROM follows WHERE token = $1 AND site_id = $2"
+            ))
+            .bind(token)
+            .bind(site_id)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row)
+    }
+
     /// Ends the follow of this site with this token; `None` when there was none (ended already, or another
     /// site's link).
     pub async fn unfollow(&self, site_id: i64, token: &str) -> StoreResult<Option<Follow>> {

@@ -35,7 +35,7 @@ pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, 
 pub use follows::{Audience, Follow, FollowStart, Follower};
 pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};
 pub use members::Membership;
-pub use outbox::OutboxMail;
+pub use outbox::{NewMail, OutboxMail};
 pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};
 pub use readings::CitationRecord;
 pub use search::SEARCH_CANDIDATES;

@@ -203,6 +203,18 @@ pub struct MessagePage {
     pub message: String,
 }
 
+/// A page that asks for one click before a link acts: opening a link (as a mail scanner does) changes nothing.
+#[derive(Template)]
+#[template(path = "button.html")]
+pub struct ButtonPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub message: String,
+    /// Where the button posts, from the site's root.
+    pub action: String,
+    pub button: String,
+}
+
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {

@@ -1,11 +1,11 @@
 //! Following a discussion: "Notify me of follow-up comments by email" mails nothing but a confirmation until its
 //! link is followed, then each approved comment (not one's own, never a private one), each with a one-click
-//! unsubscribe link that needs no sign-in.
+//! unsubscribe link that needs no sign-in (opened, it only shows its button).
 
 use colloquy::domain::user::Role;
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, comment_id_of, spawn_app};
+use crate::helpers::{TestApp, attribute, comment_id_of, spawn_app};
 
 async fn mails_to(app: &TestApp, recipient: &str) -> Vec<colloquy::store::OutboxMail> {
     app.outbox()
@@ -121,21 +121,38 @@ async fn a_follower_confirms_gets_each_new_comment_and_unsubscribes_in_one_click
     assert_eq!(mails.len(), 3);
     assert!(mails[0].body.contains("Aid as containment."));
 
-    // One click, signed out, ends one discussion's mails; the link still answers kindly afterwards.
+    // Opening the link (as a mail scanner does) changes nothing: it shows a button.
     let from_first = mails
         .iter()
         .find(|mail| mail.body.contains("Kennan himself"))
         .expect("the first discussion's mail");
     let stop = stop_link(&from_first.body);
-    let (status, page) = app.page(&stop).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("no more mails"));
+    for _ in 0..2 {
+        let (status, page) = app.page(&stop).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            attribute(&page, "form[method=post] button[type=submit]", "type").as_deref(),
+            Some("submit"),
+            "a button: {page}"
+        );
+    }
+    comment(&app, &post, "Dee", "While Ada still follows.", false).await;
+    assert_eq!(mails_to(&app, ada).await.len(), 4, "opened, still followed");
+
+    // One click on it, signed out, ends one discussion's mails; the link still answers kindly afterwards.
+    let clicked = crate::helpers::client()
+        .post(app.url(&stop))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clicked.status(), StatusCode::OK);
+    assert!(clicked.text().await.unwrap().contains("no more mails"));
     comment(&app, &post, "Dee", "After Ada left.", false).await;
-    assert_eq!(mails_to(&app, ada).await.len(), 3);
+    assert_eq!(mails_to(&app, ada).await.len(), 4);
     let (status, _) = app.page(&stop).await;
     assert_eq!(status, StatusCode::OK);
     comment(&app, &other, "Eve", "Still followed here.", false).await;
-    assert_eq!(mails_to(&app, ada).await.len(), 4);
+    assert_eq!(mails_to(&app, ada).await.len(), 5);
 
     // Cy asked too, but never confirmed: Cy got only the confirmation.
     let cys = mails_to(&app, "cy@example.org").await;

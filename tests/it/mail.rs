@@ -7,7 +7,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use colloquy::domain::user::Role;
+use colloquy::{
+    domain::{calendar, user::Role},
+    mail::Mailer,
+    store::{NewMail, Store},
+};
+use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, comment_id_of, say, spawn_app_with};
 
@@ -186,4 +191,217 @@ async fn a_password_reset_arrives_by_smtp_and_an_unreachable_server_keeps_it_in_
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The value of a header of a raw message (folded lines unfolded), the first of that name.
+fn header(raw: &str, name: &str) -> Option<String> {
+    let head = raw
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .replace("\r\n", "\n");
+    let unfolded = head.replace("\n ", " ").replace("\n\t", " ");
+    unfolded.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_owned())
+    })
+}
+
+/// Polls the outbox until every mail is marked sent.
+async fn wait_until_all_sent(app: &TestApp) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let outbox = app.outbox().await;
+        if outbox.iter().all(|mail| mail.sent_at.is_some()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the outbox was not marked sent: {outbox:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_instances_retrying_the_same_mails_deliver_each_once() {
+    let Some(smtp) = smtp_server().await else {
+        return;
+    };
+    // The server itself delivers nothing (no SMTP): two more instances on its database retry its outbox.
+    let app = spawn_app_with(|_| {}).await;
+    for number in 0..20 {
+        app.store
+            .enqueue_mail(
+                &NewMail {
+                    site_id: Some(app.site.id),
+                    recipient: &format!("reader{number}@example.edu"),
+                    subject: &format!("Mail number {number}"),
+                    body: "Once, please.",
+                    carries_secret: false,
+                    message_id: &format!("<mail-{number}@example.edu>"),
+                    unsubscribe_url: None,
+                },
+                calendar::now(),
+            )
+            .await
+            .unwrap();
+    }
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let mut instances = Vec::new();
+    for _ in 0..2 {
+        let store = Store::connect(&app.database_url).await.unwrap();
+        instances.push(Mailer::new(store, Some(&url), "colloquy@example.edu").unwrap());
+    }
+    let rounds: Vec<_> = instances
+        .iter()
+        .flat_map(|mailer| [mailer.clone(), mailer.clone()])
+        .map(|mailer| tokio::spawn(async move { mailer.retry_undelivered().await }))
+        .collect();
+    for round in rounds {
+        round.await.unwrap();
+    }
+    wait_until_all_sent(&app).await;
+    let received = smtp.wait_for(20).await;
+    let mut subjects: Vec<String> = received
+        .iter()
+        .filter_map(|mail| header(mail, "Subject"))
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    crate::helpers::say(&format!(
+        "20 mails retried by two instances at once (two rounds each): {} delivered, {} distinct",
+        received.len(),
+        subjects.len()
+    ));
+    assert_eq!(received.len(), 20, "each mail once");
+    assert_eq!(subjects.len(), 20);
+    assert!(
+        app.outbox().await.iter().all(|mail| mail.attempts == 1),
+        "each tried once"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_mail_waits_its_turn_instead_of_being_tried_every_round() {
+    let closed = crate::helpers::free_port();
+    let app =
+        spawn_app_with(|serve| serve.smtp_url = Some(format!("smtp://127.0.0.1:{closed}"))).await;
+    app.account("bea@example.edu", "Bea", None).await;
+    let queued = calendar::now();
+    app.client
+        .post(app.url("/login/forgot"))
+        .form(&[("email", "bea@example.edu")])
+        .send()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let failed = loop {
+        let outbox = app.outbox().await;
+        if let Some(mail) = outbox.into_iter().find(|mail| mail.last_error.is_some()) {
+            break mail;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the failed delivery was not recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(failed.attempts, 1);
+    let next = failed.next_attempt_at.expect("tried again later");
+    assert!(
+        (queued + 55..=calendar::now() + 65).contains(&next),
+        "a minute later: {next} (queued {queued})"
+    );
+    let retrier = Mailer::new(
+        app.store.clone(),
+        Some(&format!("smtp://127.0.0.1:{closed}")),
+        "colloquy@example.edu",
+    )
+    .unwrap();
+    for _ in 0..3 {
+        retrier.retry_undelivered().await;
+    }
+    let again = app.outbox().await;
+    assert_eq!(again[0].attempts, 1, "not due yet: not tried");
+    assert!(again[0].sent_at.is_none());
+}
+
+#[tokio::test]
+async fn every_mail_has_a_message_id_and_a_follow_up_offers_one_click_unsubscribe() {
+    let Some(smtp) = smtp_server().await else {
+        return;
+    };
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let app = spawn_app_with(|serve| serve.smtp_url = Some(url)).await;
+    app.set("comment_previously_approved", "off").await;
+    let post = app.publish_post("Followed by mail").await;
+    app.store
+        .follow(
+            app.site.id,
+            post.id,
+            "reader@example.org",
+            "unsubscribetoken0123456789",
+            true,
+            calendar::now(),
+        )
+        .await
+        .unwrap();
+    comment_id_of(
+        &app.leave_reply(
+            "198.51.100.61",
+            &TestApp::reply_fields(&post, "Newcomer", "A follow-up worth a mail."),
+        )
+        .await,
+    );
+    wait_until_all_sent(&app).await;
+    let received = smtp.wait_for(2).await;
+    let mut ids = Vec::new();
+    for mail in &received {
+        let id = header(mail, "Message-ID").unwrap_or_default();
+        assert!(
+            id.starts_with('<') && id.ends_with('>') && id.contains('@'),
+            "Message-ID {id:?} in {mail}"
+        );
+        ids.push(id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), received.len(), "each its own");
+    let follow_up = received
+        .iter()
+        .find(|mail| header(mail, "To").is_some_and(|to| to.contains("reader@example.org")))
+        .expect("the follower's mail");
+    let unsubscribe = format!("{}/follow/stop/unsubscribetoken0123456789", app.address);
+    assert_eq!(
+        header(follow_up, "List-Unsubscribe").as_deref(),
+        Some(format!("<{unsubscribe}>").as_str()),
+        "{follow_up}"
+    );
+    assert_eq!(
+        header(follow_up, "List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    for other in received
+        .iter()
+        .filter(|mail| !std::ptr::eq(*mail, follow_up))
+    {
+        assert_eq!(header(other, "List-Unsubscribe"), None, "only follow-ups");
+    }
+
+    // What a mail program does with it: a POST of `List-Unsubscribe=One-Click`, no cookie, no token.
+    let clicked = reqwest::Client::new()
+        .post(&unsubscribe)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clicked.status(), StatusCode::OK);
+    let audience = app
+        .store
+        .audience(post.id, None, "someone@example.org")
+        .await
+        .unwrap();
+    assert!(audience.followers.is_empty(), "unsubscribed");
 }

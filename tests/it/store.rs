@@ -520,7 +520,7 @@ async fn the_integrity_check_finds_a_post_without_its_first_revision() {
 
 #[tokio::test]
 async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
-    use colloquy::store::{SignInLimits, TokenPurpose};
+    use colloquy::store::{NewMail, SignInLimits, TokenPurpose};
     let app = spawn_app().await;
     let store = &app.store;
     let user = app.author().await;
@@ -585,17 +585,21 @@ async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
     ] {
         let id = store
             .enqueue_mail(
-                Some(app.site.id),
-                "a@example.edu",
-                subject,
-                "body",
-                false,
+                &NewMail {
+                    site_id: Some(app.site.id),
+                    recipient: "a@example.edu",
+                    subject,
+                    body: "body",
+                    carries_secret: false,
+                    message_id: "<m@example.edu>",
+                    unsubscribe_url: None,
+                },
                 now - 41 * day,
             )
             .await
             .unwrap();
         if let Some(sent) = sent {
-            store.record_delivery(id, None, sent).await.unwrap();
+            store.record_delivery(id, None, sent, None).await.unwrap();
         }
     }
 
@@ -647,4 +651,72 @@ async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
         ),
         "the failure of three days ago is gone, today's kept"
     );
+}
+
+#[tokio::test]
+async fn a_due_mail_is_claimed_by_one_caller_until_its_lease_runs_out() {
+    use colloquy::store::NewMail;
+    let app = spawn_app().await;
+    let store = &app.store;
+    let now = calendar::now();
+    let mail = |subject| NewMail {
+        site_id: Some(app.site.id),
+        recipient: "a@example.edu",
+        subject,
+        body: "body",
+        carries_secret: false,
+        message_id: "<m@example.edu>",
+        unsubscribe_url: Some("https://blog.example.edu/follow/stop/t"),
+    };
+    let id = store.enqueue_mail(&mail("first"), now).await.unwrap();
+    assert_eq!(store.due_mail(now, 10).await.unwrap(), [id]);
+    let claimed = store.claim_mail(id, now, now + 300).await.unwrap().unwrap();
+    assert_eq!(claimed.message_id.as_deref(), Some("<m@example.edu>"));
+    assert_eq!(
+        claimed.unsubscribe_url.as_deref(),
+        Some("https://blog.example.edu/follow/stop/t")
+    );
+    assert!(
+        store
+            .claim_mail(id, now, now + 300)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.due_mail(now, 10).await.unwrap().is_empty(), "held");
+    assert!(
+        store
+            .claim_mail(id, now + 301, now + 601)
+            .await
+            .unwrap()
+            .is_some(),
+        "a lease that ran out is taken over"
+    );
+    store
+        .record_delivery(id, Some("refused"), now + 302, Some(now + 362))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_mail(id, now + 303, now + 603)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.due_mail(now + 362, 10).await.unwrap(), [id]);
+    store
+        .record_delivery(id, None, now + 363, None)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_mail(id, now + 400, now + 700)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.due_mail(now + 9_999, 10).await.unwrap().is_empty());
+    let sent = &store.outbox(app.site.id, 1).await.unwrap()[0];
+    assert_eq!((sent.attempts, sent.next_attempt_at), (2, None));
+    assert!(sent.sent_at.is_some());
 }

@@ -281,9 +281,17 @@ pub async fn outbox(
         .map(|mail| MailRow {
             state: match (mail.sent_at, &mail.last_error) {
                 (Some(sent), _) => format!("sent {}", zone.long_date_time(sent)),
-                (None, Some(error)) => {
-                    format!("not delivered after {} tries: {error}", mail.attempts)
-                }
+                (None, Some(error)) => match mail.next_attempt_at {
+                    Some(next) => format!(
+                        "not delivered after {} tries, tried again {}: {error}",
+                        mail.attempts,
+                        zone.long_date_time(next)
+                    ),
+                    None => format!(
+                        "not delivered after {} tries over a day; no more tries (read it here): {error}",
+                        mail.attempts
+                    ),
+                },
                 (None, None) if state.mailer.delivers_by_smtp() => "waiting to be sent".to_owned(),
                 (None, None) => "kept here (no SMTP server is configured)".to_owned(),
             },

@@ -1,13 +1,19 @@
 //! Following a discussion by mail: the links in the mails. `/follow/confirm/TOKEN` confirms the address
-//! (nothing is sent before), `/follow/stop/TOKEN` ends the follow in one click, signed in or not (a POST to it
-//! too, for mail programs' one-click unsubscribe).
+//! (nothing is sent before). `/follow/stop/TOKEN` opened shows a button and changes nothing (mail scanners open
+//! links); the button's POST ends the follow, signed in or not, and so does the POST a mail program sends for
+//! RFC 8058's one-click unsubscribe (body `List-Unsubscribe=One-Click`, no session, no CSRF token: the token in
+//! the address is the proof).
 
 use axum::{extract::Path, http::StatusCode, response::Response};
 
 use crate::domain::calendar;
 
 use crate::web::{
-    error::WebError, respond::private, respond::render, site_scope::Scoped, views::MessagePage,
+    error::WebError,
+    respond::private,
+    respond::render,
+    site_scope::Scoped,
+    views::{ButtonPage, MessagePage},
 };
 
 async fn title_of(state: &Scoped, site_id: i64, post_id: i64) -> Result<String, WebError> {
@@ -65,6 +71,30 @@ pub async fn confirm(state: Scoped, Path(token): Path<String>) -> Result<Respons
     }
 }
 
+/// `GET /follow/stop/TOKEN`: what the button would stop, and the button.
+pub async fn stop_page(state: Scoped, Path(token): Path<String>) -> Result<Response, WebError> {
+    let site = state.site().clone();
+    let message = match state.store.follow_by_token(site.id, &token).await? {
+        Some(follow) => {
+            let title = title_of(&state, site.id, follow.post_id).await?;
+            format!(
+                "{} gets a mail for each new comment on “{title}”. Stop them with this button.",
+                follow.email
+            )
+        }
+        None => "This link follows no discussion any more: no more mails will come from it.".into(),
+    };
+    let page = ButtonPage {
+        layout: state.layout(&site, Some("Stop these mails"), None).await?,
+        heading: "Stop these mails".into(),
+        message,
+        action: format!("/follow/stop/{token}"),
+        button: "Unsubscribe".into(),
+    };
+    private(render(StatusCode::OK, &page))
+}
+
+/// `POST /follow/stop/TOKEN`: ends the follow (the page's button, or a mail program's one-click unsubscribe).
 pub async fn stop(state: Scoped, Path(token): Path<String>) -> Result<Response, WebError> {
     let site_id = state.site().id;
     match state.store.unfollow(site_id, &token).await? {

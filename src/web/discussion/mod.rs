@@ -18,6 +18,6 @@ pub fn routes() -> Router<AppState> {
         .route("/follow/confirm/{token}", get(follows::confirm))
         .route(
             "/follow/stop/{token}",
-            get(follows::stop).post(follows::stop),
+            get(follows::stop_page).post(follows::stop),
         )
 }
