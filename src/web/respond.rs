@@ -24,6 +24,16 @@ pub fn private(response: Result<Response, WebError>) -> Result<Response, WebErro
     })
 }
 
+/// Marks every answer of the routes it wraps as private, errors included: pages reached by a secret link (a
+/// reset, sign-in, confirmation, join or unsubscribe token) change when the link is used, and a shared cache
+/// must never answer one with the page it drew before. (`route_layer(map_response(every_answer_private))`)
+pub async fn every_answer_private(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, PRIVATE);
+    response
+}
+
 /// A message as a sentence: its first letter in capitals.
 pub fn capitalized(text: &str) -> String {
     let mut chars = text.chars();

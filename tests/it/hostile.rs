@@ -825,5 +825,134 @@ async fn two_deeply_nested_previews_slow_nobody_down() {
     assert!(
         slowest < std::time::Duration::from_secs(1),
         "a reader waited {slowest:?} while the previews ran"
+
+/// Asks for a reset (`/login/forgot`) or a sign-in link (`/login/link`) for `email` as a visitor at `ip`; the
+/// answer's status and page.
+async fn ask_for_link(app: &TestApp, path: &str, email: &str, ip: &str) -> (u16, String) {
+    let response = crate::helpers::client()
+        .post(app.url(path))
+        .header("x-forwarded-for", ip)
+        .form(&[("email", email)])
+        .send()
+        .await
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.text().await.unwrap_or_default(),
+    )
+}
+
+async fn mails_to(app: &TestApp, recipient: &str) -> Vec<colloquy::store::OutboxMail> {
+    app.store
+        .outbox(app.site.id, 1_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|mail| mail.recipient == recipient)
+        .collect()
+}
+
+/// The paths of the links to this site in the mails to `recipient`, newest first.
+async fn links_mailed_to(app: &TestApp, recipient: &str) -> Vec<String> {
+    mails_to(app, recipient)
+        .await
+        .iter()
+        .filter_map(|mail| {
+            let start = mail.body.find(&app.address)? + app.address.len();
+            mail.body[start..]
+                .split_whitespace()
+                .next()
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_used_link_is_never_answered_from_the_page_cache() {
+    let app = spawn_app().await;
+    let (ada, _) = app
+        .account("ada@example.edu", "Ada", Some(Role::Author))
+        .await;
+    ask_for_link(&app, "/login/forgot", &ada.email, "203.0.113.5").await;
+    ask_for_link(&app, "/login/link", &ada.email, "203.0.113.5").await;
+    let links = links_mailed_to(&app, &ada.email).await;
+    let (sign_in, reset) = (&links[0], &links[1]);
+    // Each is read twice signed out (the second time the cache would answer), then used.
+    let stranger = || {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    };
+    for link in [reset, sign_in] {
+        for _ in 0..2 {
+            let opened = stranger().get(app.url(link)).send().await.unwrap();
+            assert_eq!(opened.status(), StatusCode::OK, "{link}");
+            let cache_control = opened
+                .headers()
+                .get("cache-control")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                cache_control.contains("no-store"),
+                "{link}: Cache-Control {cache_control:?}"
+            );
+        }
+    }
+    let new_password = [
+        ("password", "a new long password"),
+        ("confirm", "a new long password"),
+    ];
+    for link in [sign_in, reset] {
+        let used = stranger()
+            .post(app.url(link))
+            .form(&new_password)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(used.status(), StatusCode::SEE_OTHER, "{link}");
+    }
+    for link in [reset, sign_in] {
+        let again = stranger().get(app.url(link)).send().await.unwrap();
+        assert_eq!(
+            again.status(),
+            StatusCode::GONE,
+            "{link}: not the kept form"
+        );
+        assert!(!again.text().await.unwrap().contains("type=\"password\""));
+    }
+
+    // The reverse: a link refused while unknown, then made, opens its form (not a kept refusal).
+    let token = "later-made-token-0123456789abcdef";
+    let path = format!("/login/reset/{token}");
+    assert_eq!(
+        stranger()
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::GONE
+    );
+    let now = calendar::now();
+    app.store
+        .create_token(
+            colloquy::store::TokenPurpose::ResetPassword,
+            &colloquy::web::session::hash_token(token),
+            ada.id,
+            now,
+            now + 3_600,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        stranger()
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
     );
 }

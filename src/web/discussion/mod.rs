@@ -6,18 +6,24 @@ pub mod follows;
 
 use axum::{
     Router,
+    middleware::map_response,
     routing::{get, post},
 };
 
-use crate::web::state::AppState;
+use crate::web::{respond::every_answer_private, state::AppState};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/comments", post(comments::leave_reply))
         .route("/wp-comments-post.php", post(comments::leave_reply))
-        .route("/follow/confirm/{token}", get(follows::confirm))
-        .route(
-            "/follow/stop/{token}",
-            get(follows::stop_page).post(follows::stop),
+        .merge(
+            // Pages reached by a secret link: never kept by the page cache, whatever they answer.
+            Router::new()
+                .route("/follow/confirm/{token}", get(follows::confirm))
+                .route(
+                    "/follow/stop/{token}",
+                    get(follows::stop_page).post(follows::stop),
+                )
+                .route_layer(map_response(every_answer_private)),
         )
 }
