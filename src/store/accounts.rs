@@ -42,6 +42,33 @@ pub struct SignInLimits {
     pub per_account: i64,
 }
 
+/// Mails a stranger can have sent to an address, each kind counted for a client address on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailRequestKind {
+    /// A password reset or a sign-in link.
+    Link,
+    /// Joining a course: the link that finishes it, or word to an address that has an account already.
+    Join,
+}
+
+impl MailRequestKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Link => "link",
+            Self::Join => "join",
+        }
+    }
+}
+
+/// How many asked-for mails within the window are allowed.
+#[derive(Clone, Copy, Debug)]
+pub struct MailLimits {
+    /// To one address, of every kind.
+    pub per_recipient: i64,
+    /// From one client address, of the kind asked for.
+    pub per_client: i64,
+}
+
 /// Whether a password may be checked now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignInTurn {
@@ -112,8 +139,8 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes what no one will use again: sessions past their expiry, sign-in failures older than
-    /// `failures_before`, one-time links and email confirmations used or expired, and mail sent before
+    /// Deletes what no one will use again: sessions past their expiry, sign-in failures and mail requests older
+    /// than `failures_before`, one-time links and email confirmations used or expired, and mail sent before
     /// `mail_before`. How many rows went.
     pub async fn clean_out(
         &self,
@@ -138,6 +165,10 @@ impl Store {
                     now,
                 ),
                 (
+                    "DELETE FROM mail_requests WHERE created_at < $1",
+                    failures_before,
+                ),
+                (
                     "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1",
                     mail_before,
                 ),
@@ -151,18 +182,6 @@ impl Store {
             Ok::<_, sqlx::Error>(removed)
         })?;
         Ok(removed)
-    }
-
-    /// Ends every session of an account (after its password changes).
-    pub async fn delete_sessions_of(&self, user_id: i64) -> StoreResult<()> {
-        with_pool!(self, writer, |pool| {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(user_id)
-                .execute(pool)
-                .await
-                .map(|_| ())
-        })?;
-        Ok(())
     }
 
     /// Takes a turn at checking a password for `email_key` from `client_ip`, counted as a failure before the
@@ -252,6 +271,59 @@ impl Store {
         Ok(())
     }
 
+    /// Takes a turn at mailing `email_key` at the request of `client_ip`: refused (`false`) while the requests
+    /// since `since` reach one of `limits`. Taken whether an account has the address or not, and counted in one
+    /// transaction, so that requests sent at once, to any instance, cannot pass the limit.
+    pub async fn take_mail_turn(
+        &self,
+        kind: MailRequestKind,
+        email_key: &str,
+        client_ip: &str,
+        now: i64,
+        since: i64,
+        limits: MailLimits,
+    ) -> StoreResult<bool> {
+        let granted = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            if let Some(lock) = dialect.advisory_lock {
+                sqlx::query(lock)
+                    .bind("mail-requests")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let to_recipient: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM mail_requests WHERE email_key = $1 AND created_at >= $2",
+            )
+            .bind(email_key)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+            let from_client: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM mail_requests WHERE client_ip = $1 AND kind = $2 AND created_at >= $3",
+            )
+            .bind(client_ip)
+            .bind(kind.as_str())
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+            let granted = to_recipient < limits.per_recipient && from_client < limits.per_client;
+            if granted {
+                sqlx::query(
+                    "INSERT INTO mail_requests (kind, email_key, client_ip, created_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(kind.as_str())
+                .bind(email_key)
+                .bind(client_ip)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(granted)
+        })?;
+        Ok(granted)
+    }
+
     /// Stores a single-use link's token hash.
     pub async fn create_token(
         &self,
@@ -316,6 +388,51 @@ impl Store {
             .bind(now)
             .fetch_optional(pool)
             .await
+        })?;
+        Ok(user_id)
+    }
+
+    /// Uses a reset link: in one transaction, sets the account's new password, ends its sessions and every
+    /// other reset and sign-in link it has outstanding (one reset ends them all: a link mailed earlier, perhaps
+    /// read by someone else, no longer works). The account, once; `None` for a link used, expired or unknown.
+    pub async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<i64>> {
+        let user_id = with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            let user_id: Option<i64> = sqlx::query_scalar(
+                "UPDATE one_time_tokens SET used_at = $3
+                 WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+                 RETURNING user_id",
+            )
+            .bind(token_hash)
+            .bind(TokenPurpose::ResetPassword.as_str())
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(user_id) = user_id {
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE one_time_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
+                )
+                .bind(user_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(user_id)
         })?;
         Ok(user_id)
     }

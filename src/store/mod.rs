@@ -28,7 +28,9 @@ mod terms;
 mod upgrades;
 mod users;
 
-pub use accounts::{SessionRecord, SignInLimits, SignInTurn, TokenPurpose};
+pub use accounts::{
+    MailLimits, MailRequestKind, SessionRecord, SignInLimits, SignInTurn, TokenPurpose,
+};
 pub use autosaves::Autosave;
 pub use backup::{Contents, POSTGRES_BACKUPS, sqlite_file};
 pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, Submitted};

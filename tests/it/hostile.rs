@@ -852,6 +852,88 @@ async fn mails_to(app: &TestApp, recipient: &str) -> Vec<colloquy::store::Outbox
         .collect()
 }
 
+#[tokio::test]
+async fn sixty_link_requests_at_once_reach_an_inbox_three_times_and_answer_alike() {
+    let app = spawn_app().await;
+    let (ada, _) = app
+        .account("ada@example.edu", "Ada", Some(Role::Author))
+        .await;
+    let mut asks = Vec::new();
+    for number in 0..60 {
+        let (address, email) = (app.address.clone(), ada.email.clone());
+        asks.push(tokio::spawn(async move {
+            let path = if number % 2 == 0 {
+                "/login/forgot"
+            } else {
+                "/login/link"
+            };
+            crate::helpers::client()
+                .post(format!("{address}{path}"))
+                .header("x-forwarded-for", format!("198.51.100.{}", number + 1))
+                .form(&[("email", email)])
+                .send()
+                .await
+                .unwrap()
+        }));
+    }
+    let mut answers = Vec::new();
+    for ask in asks {
+        let response = ask.await.unwrap();
+        answers.push((
+            response.status().as_u16(),
+            response.text().await.unwrap_or_default(),
+        ));
+    }
+    let mailed = mails_to(&app, &ada.email).await.len();
+    crate::helpers::say(&format!(
+        "60 link requests at once for one address: {mailed} mailed"
+    ));
+    assert_eq!(mailed, 3, "mails to one inbox in an hour");
+    let nobody = ask_for_link(&app, "/login/forgot", "nobody@example.edu", "198.51.100.99").await;
+    assert_eq!(answers[0].0, 200);
+    for answer in answers.iter().chain([&nobody]) {
+        assert_eq!(
+            answer, &answers[0],
+            "limited or not, account or not, the same answer"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_client_address_has_links_mailed_to_twenty_inboxes_an_hour() {
+    let app = spawn_app().await;
+    let mut emails = Vec::new();
+    for number in 0..25 {
+        let email = format!("student{number}@example.edu");
+        app.account(&email, &format!("Student {number}"), Some(Role::Author))
+            .await;
+        emails.push(email);
+    }
+    let mut answers = Vec::new();
+    for email in &emails {
+        answers.push(ask_for_link(&app, "/login/forgot", email, "203.0.113.66").await);
+    }
+    let mut mailed = 0;
+    for email in &emails {
+        mailed += mails_to(&app, email).await.len();
+    }
+    crate::helpers::say(&format!(
+        "25 addresses asked for from one client address: {mailed} mailed"
+    ));
+    assert_eq!(mailed, 20);
+    assert!(
+        answers.iter().all(|answer| answer == &answers[0]),
+        "the same answer, limited or not"
+    );
+    let elsewhere = ask_for_link(&app, "/login/forgot", &emails[24], "203.0.113.67").await;
+    assert_eq!(elsewhere, answers[0]);
+    assert_eq!(
+        mails_to(&app, &emails[24]).await.len(),
+        1,
+        "another client address is counted on its own"
+    );
+}
+
 /// The paths of the links to this site in the mails to `recipient`, newest first.
 async fn links_mailed_to(app: &TestApp, recipient: &str) -> Vec<String> {
     mails_to(app, recipient)
@@ -865,6 +947,63 @@ async fn links_mailed_to(app: &TestApp, recipient: &str) -> Vec<String> {
                 .map(str::to_owned)
         })
         .collect()
+}
+
+#[tokio::test]
+async fn one_password_reset_ends_every_other_link_of_the_account() {
+    let app = spawn_app().await;
+    let (ada, _) = app
+        .account("ada@example.edu", "Ada", Some(Role::Author))
+        .await;
+    for path in ["/login/forgot", "/login/link", "/login/forgot"] {
+        ask_for_link(&app, path, &ada.email, "203.0.113.5").await;
+    }
+    let links = links_mailed_to(&app, &ada.email).await;
+    assert_eq!(links.len(), 3, "{links:?}");
+    let (newest, sign_in, oldest) = (&links[0], &links[1], &links[2]);
+    assert!(newest.starts_with("/login/reset/") && oldest.starts_with("/login/reset/"));
+    assert!(sign_in.starts_with("/login/link/"));
+    for link in &links {
+        assert_eq!(app.get(link).await.status(), StatusCode::OK, "{link}");
+    }
+
+    let new_password = [
+        ("password", "a new long password"),
+        ("confirm", "a new long password"),
+    ];
+    let reset = crate::helpers::client()
+        .post(app.url(newest))
+        .form(&new_password)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), StatusCode::SEE_OTHER);
+
+    for link in [oldest, sign_in, newest] {
+        let opened = crate::helpers::client()
+            .get(app.url(link))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.status(), StatusCode::GONE, "{link} opened");
+        let used = crate::helpers::client()
+            .post(app.url(link))
+            .form(&new_password)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(used.status(), StatusCode::GONE, "{link} used");
+        assert!(
+            used.headers().get("set-cookie").is_none(),
+            "{link} signs no one in"
+        );
+    }
+    let signed_in = app.sign_in(&ada.email, "a new long password").await;
+    assert_eq!(
+        signed_in.status(),
+        StatusCode::SEE_OTHER,
+        "the new password works"
+    );
 }
 
 #[tokio::test]

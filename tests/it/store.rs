@@ -520,7 +520,7 @@ async fn the_integrity_check_finds_a_post_without_its_first_revision() {
 
 #[tokio::test]
 async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
-    use colloquy::store::{NewMail, SignInLimits, TokenPurpose};
+    use colloquy::store::{MailLimits, MailRequestKind, NewMail, SignInLimits, TokenPurpose};
     let app = spawn_app().await;
     let store = &app.store;
     let user = app.author().await;
@@ -578,6 +578,25 @@ async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
         .take_sign_in_turn("192.0.2.1", "a@example.edu", now, now - day, limits)
         .await
         .unwrap();
+    let one_mail_an_hour = MailLimits {
+        per_recipient: 1,
+        per_client: 1,
+    };
+    for (email, at) in [("old@example.edu", now - 3 * day), ("new@example.edu", now)] {
+        assert!(
+            store
+                .take_mail_turn(
+                    MailRequestKind::Link,
+                    email,
+                    email,
+                    at,
+                    at - 3_600,
+                    one_mail_an_hour
+                )
+                .await
+                .unwrap()
+        );
+    }
     for (subject, sent) in [
         ("old", Some(now - 40 * day)),
         ("recent", Some(now - day)),
@@ -631,6 +650,23 @@ async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
             .unwrap(),
         0
     );
+    for (email, turn) in [("old@example.edu", true), ("new@example.edu", false)] {
+        assert_eq!(
+            store
+                .take_mail_turn(
+                    MailRequestKind::Link,
+                    email,
+                    "192.0.2.7",
+                    now,
+                    now - 10 * day,
+                    one_mail_an_hour
+                )
+                .await
+                .unwrap(),
+            turn,
+            "the mail requested three days ago is forgotten, today's kept"
+        );
+    }
     let one_failure_left = SignInLimits {
         per_account_and_address: 2,
         ..limits

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::{
     domain::{calendar, user::hash_password},
-    store::{SignInLimits, SignInTurn, TokenPurpose},
+    store::{MailLimits, MailRequestKind, SignInLimits, SignInTurn, TokenPurpose},
 };
 
 use crate::web::{
@@ -38,6 +38,14 @@ const SIGN_IN_LIMITS: SignInLimits = SignInLimits {
     per_account_and_address: 5,
     per_address: 50,
     per_account: 20,
+};
+/// The window over which mails asked for by strangers are counted, in seconds.
+const MAIL_WINDOW: i64 = 3_600;
+/// Reset and sign-in links mailed within the window: 3 to one address, 20 at the request of one client
+/// address. Past either, the form answers as always and nothing is sent: no inbox can be flooded from here.
+const LINK_MAIL_LIMITS: MailLimits = MailLimits {
+    per_recipient: 3,
+    per_client: 20,
 };
 const RESET_LINK_SECONDS: i64 = 3_600;
 const SIGN_IN_LINK_SECONDS: i64 = 15 * 60;
@@ -243,29 +251,78 @@ pub struct EmailForm {
     email: String,
 }
 
-/// `POST /login/forgot` and `POST /login/link`: mail a single-use link if the account exists, and say the same
-/// thing either way.
+/// `POST /login/forgot` and `POST /login/link`: mail a single-use link if the account exists and the limits
+/// allow, and say the same thing either way.
 pub async fn mail_reset_link(
     state: Scoped,
+    ClientIp(ip): ClientIp,
     StrictForm(form): StrictForm<EmailForm>,
 ) -> Result<Response, WebError> {
-    mail_link(&state, &form.email, TokenPurpose::ResetPassword).await
+    mail_link(
+        &state,
+        &ip.to_string(),
+        &form.email,
+        TokenPurpose::ResetPassword,
+    )
+    .await
 }
 
 pub async fn mail_sign_in_link(
     state: Scoped,
+    ClientIp(ip): ClientIp,
     StrictForm(form): StrictForm<EmailForm>,
 ) -> Result<Response, WebError> {
-    mail_link(&state, &form.email, TokenPurpose::SignIn).await
+    mail_link(&state, &ip.to_string(), &form.email, TokenPurpose::SignIn).await
+}
+
+/// Whether a mail asked for by whoever is at `client_ip` may go to `email` now. The turn is taken whether an
+/// account has the address or not, so the answer's timing says nothing either.
+async fn may_mail(
+    state: &Scoped,
+    kind: MailRequestKind,
+    client_ip: &str,
+    email: &str,
+    limits: MailLimits,
+) -> Result<bool, WebError> {
+    let now = calendar::now();
+    let granted = state
+        .store
+        .take_mail_turn(
+            kind,
+            &email.trim().to_lowercase(),
+            client_ip,
+            now,
+            now - MAIL_WINDOW,
+            limits,
+        )
+        .await?;
+    if !granted {
+        tracing::info!("an asked-for mail was not sent: the hour's limit is reached");
+    }
+    Ok(granted)
 }
 
 async fn mail_link(
     state: &Scoped,
+    client_ip: &str,
     email: &str,
     purpose: TokenPurpose,
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
-    if let Some(user) = state.store.user_by_email(email.trim()).await? {
+    let allowed = may_mail(
+        state,
+        MailRequestKind::Link,
+        client_ip,
+        email,
+        LINK_MAIL_LIMITS,
+    )
+    .await?;
+    let user = if allowed {
+        state.store.user_by_email(email.trim()).await?
+    } else {
+        None
+    };
+    if let Some(user) = user {
         let token = new_token();
         let now = calendar::now();
         let (lifetime, path, subject, purpose_text) = match purpose {
@@ -399,19 +456,14 @@ pub async fn reset_password(
             .await;
         }
     };
+    // The new password, the end of the account's sessions and of every other link it has: one transaction.
     let Some(user_id) = state
         .store
-        .consume_token(
-            TokenPurpose::ResetPassword,
-            &hash_token(&token),
-            calendar::now(),
-        )
+        .reset_password(&hash_token(&token), &hash, calendar::now())
         .await?
     else {
         return Err(WebError::LinkExpired);
     };
-    state.store.set_password_hash(user_id, &hash).await?;
-    state.store.delete_sessions_of(user_id).await?;
     tracing::info!(user = user_id, "password reset");
     Ok(Redirect::to(&state.site().root().join("/login?reset=1")).into_response())
 }
