@@ -76,6 +76,7 @@ enum Kind<'a> {
 
 impl Mailer {
     /// `smtp_url` as lettre reads it: `smtp://host:port` (plain), `smtp://host?tls=required`, `smtps://user:pass@host`.
+    /// TLS trusts the system's root certificates (a campus relay's own authority, once installed there).
     pub fn new(store: Store, smtp_url: Option<&str>, from: &str) -> anyhow::Result<Self> {
         let smtp = smtp_url
             .map(|url| {

@@ -405,3 +405,183 @@ async fn every_mail_has_a_message_id_and_a_follow_up_offers_one_click_unsubscrib
         .unwrap();
     assert!(audience.followers.is_empty(), "unsubscribed");
 }
+
+/// Runs `openssl` with `args` in `folder`; whether it succeeded.
+fn openssl(folder: &std::path::Path, args: &[&str]) -> bool {
+    Command::new("openssl")
+        .args(args)
+        .current_dir(folder)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// A certificate authority of its own (as a campus has) and a relay certificate for `localhost` that it signed,
+/// in `folder`: `ca.pem`, `relay.pem`, `relay.key`. `false` when openssl cannot make them.
+fn campus_authority(folder: &std::path::Path) -> bool {
+    std::fs::write(
+        folder.join("relay.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .is_ok()
+        && openssl(
+            folder,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Campus Test Authority",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        )
+        && openssl(
+            folder,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "relay.key",
+                "-out",
+                "relay.csr",
+            ],
+        )
+        && openssl(
+            folder,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "relay.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "relay.ext",
+                "-out",
+                "relay.pem",
+            ],
+        )
+}
+
+#[tokio::test]
+async fn a_relay_certified_by_an_authority_the_system_trusts_gets_the_mail() {
+    let Some(mut smtp) = smtp_server().await else {
+        return;
+    };
+    let certificates = tempfile::tempdir().unwrap();
+    if !campus_authority(certificates.path()) {
+        say("TLS relay test skipped: openssl cannot make a test certificate authority");
+        return;
+    }
+    // The same receiver, now behind implicit TLS with the campus authority's certificate.
+    let _ = smtp.child.kill();
+    let _ = smtp.child.wait();
+    let folder = certificates.path();
+    smtp.child = Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l"])
+        .arg(format!("127.0.0.1:{}", smtp.port))
+        .args(["-c", "aiosmtpd.handlers.Mailbox", "--smtpscert"])
+        .arg(folder.join("relay.pem"))
+        .arg("--smtpskey")
+        .arg(folder.join("relay.key"))
+        .arg(smtp.maildir.path().join("maildir"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(("127.0.0.1", smtp.port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the TLS relay did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let app = spawn_app_with(|_| {}).await;
+    app.account("ada@example.edu", "Ada", None).await;
+    // The real binary, its system's root certificates read from where OpenSSL's variables say: first the
+    // usual ones alone, then the campus authority's.
+    for (roots, delivered) in [(None, 0), (Some(folder.join("ca.pem")), 1)] {
+        let port = crate::helpers::free_port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_colloquy"));
+        command
+            .args([
+                "--database-url",
+                &app.database_url,
+                "serve",
+                "--no-demo",
+                "--bind",
+            ])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["--smtp-url", &format!("smtps://localhost:{}", smtp.port)])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(roots) = &roots {
+            command
+                .env("SSL_CERT_FILE", roots)
+                .env_remove("SSL_CERT_DIR");
+        }
+        let mut server = command.spawn().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let client = crate::helpers::client();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while client.get(format!("{base}/healthz")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "the server did not start");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        client
+            .post(format!("{base}/login/forgot"))
+            .form(&[("email", "ada@example.edu")])
+            .send()
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let outcome = loop {
+            let newest = app.outbox().await.into_iter().next().expect("the mail");
+            if newest.sent_at.is_some() || newest.last_error.is_some() {
+                break newest;
+            }
+            assert!(Instant::now() < deadline, "no delivery was tried");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let _ = server.kill();
+        let _ = server.wait();
+        assert_eq!(
+            smtp.received().len(),
+            delivered,
+            "trusting {roots:?}: {:?}",
+            outcome.last_error
+        );
+        if delivered == 0 {
+            assert!(
+                outcome
+                    .last_error
+                    .is_some_and(|error| error.contains("certificate")),
+                "refused for its certificate"
+            );
+        }
+    }
+}
