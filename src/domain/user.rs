@@ -84,8 +84,11 @@ impl User {
     }
 }
 
-/// Checks a pseudonym as typed: `None` (no pseudonym) when blank; an error message when unusable.
-pub fn check_pseudonym(typed: &str) -> Result<Option<String>, &'static str> {
+/// Checks a pseudonym as typed by the person named `own_name`: `None` (no pseudonym) when blank; an error
+/// message when unusable. Only the person's own name is compared here (a pseudonym that is one's name hides
+/// nothing); whether someone else goes by it is the store's question, asked of the names their readers see
+/// (`Store::set_pseudonym`), never of real names kept hidden, so that no answer tells whose name exists.
+pub fn check_pseudonym(typed: &str, own_name: &str) -> Result<Option<String>, &'static str> {
     let pseudonym = typed.split_whitespace().collect::<Vec<_>>().join(" ");
     if pseudonym.is_empty() {
         return Ok(None);
@@ -98,6 +101,10 @@ pub fn check_pseudonym(typed: &str) -> Result<Option<String>, &'static str> {
     }
     if pseudonym.contains('@') {
         return Err("A pseudonym cannot look like an email address.");
+    }
+    let own_name = own_name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if pseudonym.to_lowercase() == own_name.to_lowercase() {
+        return Err("That is your own name: a pseudonym is another name to publish under.");
     }
     Ok(Some(pseudonym))
 }
@@ -125,6 +132,19 @@ pub fn is_valid_email(email: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pseudonym_is_tidied_and_is_not_ones_own_name() {
+        assert_eq!(
+            check_pseudonym("  Blue   bird ", "Ana Realname"),
+            Ok(Some("Blue bird".to_owned()))
+        );
+        assert_eq!(check_pseudonym("   ", "Ana Realname"), Ok(None));
+        assert!(check_pseudonym("ana  REALNAME", " Ana Realname").is_err());
+        assert!(check_pseudonym("ana@example.edu", "Ana").is_err());
+        assert!(check_pseudonym("…", "Ana").is_err());
+        assert!(check_pseudonym(&"x".repeat(61), "Ana").is_err());
+    }
 
     #[test]
     fn roles_read_from_their_names() {

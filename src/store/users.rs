@@ -200,8 +200,8 @@ impl Store {
 impl Store {
     /// Sets (or, with `None`, drops) the name an account publishes under. Its author-archive name is made
     /// anew from the public name, with no redirect from the old one (a redirect would tie the two names
-    /// together), and its comments everywhere show the public name. `Conflict` when another account already
-    /// goes by that name, real or chosen.
+    /// together), and its comments everywhere show the public name. `Conflict` when a member of one of the
+    /// account's sites already publishes under that name (their pseudonym, or their name if they have none).
     pub async fn set_pseudonym(&self, user_id: i64, pseudonym: Option<&str>) -> StoreResult<User> {
         let row: UserRow = with_pool!(self, writer, |pool, dialect| {
             let mut tx = pool.begin_with(dialect.begin).await?;
@@ -210,9 +210,16 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             if let Some(pseudonym) = pseudonym {
+                // Only the names the person's readers see: those of the members of their sites, each by the
+                // name they publish under. A real name kept behind a pseudonym, or known only on another site,
+                // is never compared, so the answer tells no one that it exists.
                 let clash: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM users WHERE id <> $1
-                       AND (lower(name) = lower($2) OR lower(COALESCE(pseudonym, '')) = lower($2)) LIMIT 1",
+                    "SELECT u.id FROM users u
+                     WHERE u.id <> $1 AND lower(COALESCE(u.pseudonym, u.name)) = lower($2)
+                       AND EXISTS (SELECT 1 FROM memberships theirs
+                                   JOIN memberships mine ON mine.site_id = theirs.site_id AND mine.user_id = $1
+                                   WHERE theirs.user_id = u.id)
+                     LIMIT 1",
                 )
                 .bind(user_id)
                 .bind(pseudonym)

@@ -184,3 +184,44 @@ async fn a_pseudonymous_students_real_name_is_absent_from_every_public_response(
     );
     assert_eq!(other.pseudonym, None);
 }
+
+#[tokio::test]
+async fn a_pseudonym_tells_no_one_whose_real_name_it_is() {
+    let app = spawn_app().await;
+    let history = app
+        .store
+        .create_site("hist", "History", colloquy::domain::calendar::now())
+        .await
+        .unwrap();
+    // Carl writes under his real name on another site; Bea publishes here as Bluebird.
+    let (carl, _) = app.account("carl@example.edu", "Carl Faraway", None).await;
+    app.store
+        .set_role(
+            history.id,
+            carl.id,
+            Role::Author,
+            colloquy::domain::calendar::now(),
+        )
+        .await
+        .unwrap();
+    let (bea, _) = app
+        .account("bea@example.edu", "Bea Hidden", Some(Role::Author))
+        .await;
+    app.store
+        .set_pseudonym(bea.id, Some("Bluebird"))
+        .await
+        .unwrap();
+    let ana = sign_in(&app, EMAIL, REAL_NAME, Role::Author).await;
+
+    // Neither real name is known to Ana's readers: as pseudonyms they are names like any other.
+    for hidden in ["Carl Faraway", "bea hidden"] {
+        let chosen = set_pseudonym(&app, &ana, hidden).await;
+        assert_eq!(chosen.status(), StatusCode::SEE_OTHER, "{hidden}");
+    }
+    // Refused: the name Bea publishes under here, and Ana's own name (which would be no pseudonym).
+    let taken = set_pseudonym(&app, &ana, "bluebird").await;
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    let own = set_pseudonym(&app, &ana, &REAL_NAME.to_uppercase()).await;
+    assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(own.text().await.unwrap().contains("your own name"));
+}

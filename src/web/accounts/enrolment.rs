@@ -385,7 +385,7 @@ pub async fn save_account(
     if email_changes && !is_valid_email(email) {
         errors.push(("email", "Please give a valid email address.".to_owned()));
     }
-    let pseudonym = match check_pseudonym(&form.pseudonym) {
+    let pseudonym = match check_pseudonym(&form.pseudonym, name) {
         Ok(pseudonym) => pseudonym,
         Err(message) => {
             errors.push(("pseudonym", message.to_owned()));
@@ -454,7 +454,7 @@ pub async fn save_account(
                 };
                 let errors = [(
                     "pseudonym",
-                    "Someone else goes by that name; choose another.".to_owned(),
+                    "Someone else goes by that name here; choose another.".to_owned(),
                 )];
                 return show_account(
                     &state,
