@@ -140,7 +140,8 @@ impl Store {
     }
 
     /// Deletes what no one will use again: sessions past their expiry, sign-in failures and mail requests older
-    /// than `failures_before`, one-time links and email confirmations used or expired, and mail sent before
+    /// than `failures_before`, one-time links, email confirmations and join requests used or expired, and mail
+    /// sent before
     /// `mail_before`. How many rows went.
     pub async fn clean_out(
         &self,
@@ -162,6 +163,10 @@ impl Store {
                 ),
                 (
                     "DELETE FROM email_confirmations WHERE used_at IS NOT NULL OR expires_at < $1",
+                    now,
+                ),
+                (
+                    "DELETE FROM join_requests WHERE used_at IS NOT NULL OR expires_at < $1",
                     now,
                 ),
                 (

@@ -1,4 +1,5 @@
-//! Enrolment: join codes, the members of a site, account details and email confirmation.
+//! Enrolment: join codes, requests to join with a new account, the members of a site, account details and
+//! email confirmation.
 
 use crate::domain::user::{Role, User};
 
@@ -15,7 +16,95 @@ pub struct Membership {
     pub role: Role,
 }
 
+/// A request to join a site with a new account, as the join form gave it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct JoinRequest {
+    pub site_id: i64,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+}
+
+/// A request to join to keep until its link is used.
+#[derive(Clone, Copy, Debug)]
+pub struct NewJoinRequest<'a> {
+    pub token_hash: &'a str,
+    pub site_id: i64,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+}
+
 impl Store {
+    /// Keeps a request to join a site with a new account until `expires_at`; its link carries the token.
+    pub async fn create_join_request(
+        &self,
+        request: &NewJoinRequest<'_>,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        with_pool!(self, writer, |pool| {
+            sqlx::query(
+                "INSERT INTO join_requests (token_hash, site_id, email, name, password_hash, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(request.token_hash)
+            .bind(request.site_id)
+            .bind(request.email)
+            .bind(request.name)
+            .bind(request.password_hash)
+            .bind(now)
+            .bind(expires_at)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Whether a request to join this site is still good, without using it (to show its button).
+    pub async fn join_request_is_live(
+        &self,
+        site_id: i64,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let found: Option<i64> = with_pool!(self, reader, |pool| {
+            sqlx::query_scalar(
+                "SELECT site_id FROM join_requests
+                 WHERE token_hash = $1 AND site_id = $2 AND used_at IS NULL AND expires_at > $3",
+            )
+            .bind(token_hash)
+            .bind(site_id)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(found.is_some())
+    }
+
+    /// Uses a request to join this site: returns it once, and never again (nor after it expires).
+    pub async fn take_join_request(
+        &self,
+        site_id: i64,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<JoinRequest>> {
+        let request = with_pool!(self, writer, |pool| {
+            sqlx::query_as(
+                "UPDATE join_requests SET used_at = $3
+                 WHERE token_hash = $1 AND site_id = $2 AND used_at IS NULL AND expires_at > $3
+                 RETURNING site_id, email, name, password_hash",
+            )
+            .bind(token_hash)
+            .bind(site_id)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(request)
+    }
+
     /// The site's join code, made on first use.
     pub async fn join_code(
         &self,

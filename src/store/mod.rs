@@ -36,7 +36,7 @@ pub use backup::{Contents, POSTGRES_BACKUPS, sqlite_file};
 pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, Submitted};
 pub use follows::{Audience, Follow, FollowStart, Follower};
 pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};
-pub use members::Membership;
+pub use members::{JoinRequest, Membership, NewJoinRequest};
 pub use outbox::{NewMail, OutboxMail};
 pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};
 pub use readings::CitationRecord;

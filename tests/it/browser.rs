@@ -598,6 +598,12 @@ async fn a_student_joins_writes_with_the_toolbar_and_publishes() {
     browser
         .click("form[action^='/join/'] button[type=submit]")
         .await;
+    browser.wait(".message").await;
+    let finish = app.link_mailed_to("rosa@example.edu").await;
+    browser.goto(&finish).await;
+    browser
+        .click("form[action^='/join/finish/'] button[type=submit]")
+        .await;
     browser.wait(".account-links a[href='/account']").await;
 
     browser.goto("/admin/posts/new").await;

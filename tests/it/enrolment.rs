@@ -16,7 +16,7 @@ async fn join_path(app: &TestApp, admin: &crate::helpers::Member) -> String {
 }
 
 #[tokio::test]
-async fn a_student_joins_with_the_link_and_confirms_their_address() {
+async fn a_student_joins_with_the_link_and_the_mail_that_proves_their_address() {
     let app = spawn_app().await;
     let admin = app.sign_in_as(Role::Administrator).await;
     let join = join_path(&app, &admin).await;
@@ -32,7 +32,7 @@ async fn a_student_joins_with_the_link_and_confirms_their_address() {
         .await
         .unwrap();
     assert_eq!(select(&form, "input#password").len(), 1);
-    let joined = student
+    let asked = student
         .post(app.url(&join))
         .form(&[
             ("name", "Sam Student"),
@@ -42,6 +42,27 @@ async fn a_student_joins_with_the_link_and_confirms_their_address() {
         .send()
         .await
         .unwrap();
+    assert_eq!(asked.status(), StatusCode::OK);
+    assert!(asked.text().await.unwrap().contains("Check your mail"));
+    assert!(
+        app.store
+            .user_by_email("sam@example.edu")
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing is made before the mail's link is used"
+    );
+
+    let finish = app.link_mailed_to("sam@example.edu").await;
+    assert!(finish.starts_with("/join/finish/"), "{finish}");
+    let opened = student.get(app.url(&finish)).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::OK, "opening does not use it");
+    let button = opened.text().await.unwrap();
+    assert_eq!(
+        attribute(&button, "form[method=post]", "action").as_deref(),
+        Some(finish.as_str())
+    );
+    let joined = student.post(app.url(&finish)).send().await.unwrap();
     assert_eq!(joined.status(), StatusCode::SEE_OTHER);
     let sam = app
         .store
@@ -49,11 +70,12 @@ async fn a_student_joins_with_the_link_and_confirms_their_address() {
         .await
         .unwrap()
         .unwrap();
+    assert_eq!(sam.name, "Sam Student");
     assert_eq!(
         app.store.role_on(app.site.id, sam.id).await.unwrap(),
         Some(Role::Author)
     );
-    assert!(!sam.email_confirmed);
+    assert!(sam.email_confirmed, "the mail's link proved the address");
     let home = student
         .get(app.url("/"))
         .send()
@@ -63,39 +85,9 @@ async fn a_student_joins_with_the_link_and_confirms_their_address() {
         .await
         .unwrap();
     assert!(home.contains("Signed in as"), "joining signs in");
-
-    let confirm = app.link_mailed_to("sam@example.edu").await;
-    assert!(confirm.starts_with("/account/confirm/"), "{confirm}");
-    assert_eq!(
-        student
-            .get(app.url(&confirm))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK,
-        "opening does not use it"
-    );
-    assert_eq!(
-        student
-            .post(app.url(&confirm))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::SEE_OTHER
-    );
-    assert!(
-        app.store
-            .user_by_email("sam@example.edu")
-            .await
-            .unwrap()
-            .unwrap()
-            .email_confirmed
-    );
     assert_eq!(
         client()
-            .post(app.url(&confirm))
+            .post(app.url(&finish))
             .send()
             .await
             .unwrap()
@@ -107,19 +99,33 @@ async fn a_student_joins_with_the_link_and_confirms_their_address() {
 #[tokio::test]
 async fn notifications_wait_for_a_confirmed_address() {
     let app = spawn_app().await;
-    let admin = app.sign_in_as(Role::Administrator).await;
-    let join = join_path(&app, &admin).await;
-    let student = client();
-    student
-        .post(app.url(&join))
-        .form(&[
-            ("name", "Una"),
-            ("email", "una@example.edu"),
-            ("password", "a long password"),
-        ])
-        .send()
+    // An account its instructor made, whose address no link has proved yet.
+    let password = "a long password";
+    let una = app
+        .store
+        .create_user(
+            &colloquy::store::NewUser {
+                email: "una@example.edu",
+                name: "Una",
+                password_hash: Some(&colloquy::domain::user::hash_password(password).unwrap()),
+                email_confirmed: false,
+            },
+            colloquy::domain::calendar::now(),
+        )
         .await
         .unwrap();
+    app.store
+        .set_role(
+            app.site.id,
+            una.id,
+            Role::Author,
+            colloquy::domain::calendar::now(),
+        )
+        .await
+        .unwrap();
+    let student = client();
+    app.sign_in_with(&student, "una@example.edu", password, "203.0.113.41")
+        .await;
     let csrf = attribute(
         &student
             .get(app.url("/"))
@@ -176,7 +182,7 @@ async fn notifications_wait_for_a_confirmed_address() {
         .into_iter()
         .filter(|mail| mail.recipient == "una@example.edu")
         .count();
-    assert_eq!(to_una, 1, "only the confirmation link, no notification");
+    assert_eq!(to_una, 0, "no notification");
 }
 
 #[tokio::test]
@@ -218,7 +224,16 @@ async fn bad_join_forms_and_codes_are_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        taken.status(),
+        StatusCode::OK,
+        "the same answer as for a new address"
+    );
+    assert_eq!(
+        app.store.role_on(app.site.id, admin.user.id).await.unwrap(),
+        Some(Role::Administrator),
+        "and nothing changes"
+    );
     assert_eq!(
         app.page("/join/not-a-real-code").await.0,
         StatusCode::NOT_FOUND

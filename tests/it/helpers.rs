@@ -630,6 +630,45 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Joins by the join form at `join_path` as a signed-out visitor with `client`, then opens the link mailed
+    /// for site `site_id` to `email` and presses its button; the answer to that (a redirect that signs in).
+    pub async fn join_with(
+        &self,
+        client: &reqwest::Client,
+        site_id: i64,
+        join_path: &str,
+        [name, email, password]: [&str; 3],
+    ) -> Response {
+        let asked = client
+            .post(self.url(join_path))
+            .form(&[("name", name), ("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("POST the join form");
+        assert_eq!(asked.status(), StatusCode::OK, "the join form answers");
+        let mail = self
+            .store
+            .outbox(site_id, 100)
+            .await
+            .expect("the outbox")
+            .into_iter()
+            .find(|mail| mail.recipient == email)
+            .expect("a mail to the joiner");
+        let start = mail.body.find(&self.address).expect("a link in the mail") + self.address.len();
+        let link = mail.body[start..]
+            .split_whitespace()
+            .next()
+            .expect("the link");
+        assert!(link.contains("/join/finish/"), "{link}");
+        client
+            .post(self.url(link))
+            .send()
+            .await
+            .expect("POST the finishing link")
+    }
+}
+
 /// Runs the real `colloquy` binary on `app`'s database with `args`, `stdin` on its standard input.
 pub fn colloquy(app: &TestApp, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_colloquy"))

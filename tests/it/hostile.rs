@@ -462,13 +462,44 @@ async fn a_whole_session_of_secret_links_leaves_no_token_in_the_log() {
             client.get(format!("{base}{path}")).send().await.unwrap();
         }
     }
+    client
+        .post(format!("{base}/join/{join_code}"))
+        .form(&[
+            ("name", "Jo Iner"),
+            ("email", "joiner@example.edu"),
+            ("password", "a long enough password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let finish = app
+        .store
+        .outbox(app.site.id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|mail| {
+            mail.body
+                .split("/join/finish/")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .map(str::to_owned)
+        })
+        .expect("the link that finishes joining");
     for path in [
         format!("/join/{join_code}"),
+        format!("/join/finish/{finish}"),
         "/follow/confirm/followtoken0123456789abcdef".to_owned(),
         "/follow/stop/followtoken0123456789abcdef".to_owned(),
         "/account/confirm/confirmtoken0123456789".to_owned(),
     ] {
         client.get(format!("{base}{path}")).send().await.unwrap();
+    }
+    for path in [
+        format!("/join/finish/{finish}"),
+        "/follow/stop/followtoken0123456789abcdef".to_owned(),
+    ] {
+        client.post(format!("{base}{path}")).send().await.unwrap();
     }
     let signed_in = client
         .post(format!("{base}/login"))
@@ -499,6 +530,7 @@ async fn a_whole_session_of_secret_links_leaves_no_token_in_the_log() {
     );
     tokens.extend([
         join_code,
+        finish,
         "followtoken0123456789abcdef".to_owned(),
         "confirmtoken0123456789".to_owned(),
         session,
@@ -1093,5 +1125,148 @@ async fn a_used_link_is_never_answered_from_the_page_cache() {
             .unwrap()
             .status(),
         StatusCode::OK
+    );
+}
+
+/// Sends the join form as a signed-out visitor; the response.
+async fn join_as(app: &TestApp, code: &str, email: &str) -> reqwest::Response {
+    crate::helpers::client()
+        .post(app.url(&format!("/join/{code}")))
+        .header("x-forwarded-for", "203.0.113.120")
+        .form(&[
+            ("name", "Someone New"),
+            ("email", email),
+            ("password", "a long enough password"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// What a stranger learns from an answer: its status, its headers but the date, and its page with the address
+/// they typed taken out.
+async fn as_seen(response: reqwest::Response, typed: &str) -> (u16, Vec<String>, String) {
+    let status = response.status().as_u16();
+    let mut headers: Vec<String> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| *name != "date")
+        .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap_or_default()))
+        .collect();
+    headers.sort();
+    let page = response.text().await.unwrap().replace(typed, "EMAIL");
+    (status, headers, page)
+}
+
+#[tokio::test]
+async fn joining_answers_alike_whether_the_address_has_an_account_or_not() {
+    let app = spawn_app().await;
+    let code = app
+        .store
+        .join_code(app.site.id, || "joinalike2026".into())
+        .await
+        .unwrap();
+    let (existing, _) = app
+        .account("existing@example.edu", "Eve Existing", None)
+        .await;
+    let fresh = as_seen(
+        join_as(&app, &code, "newcomer@example.edu").await,
+        "newcomer@example.edu",
+    )
+    .await;
+    let taken = as_seen(join_as(&app, &code, &existing.email).await, &existing.email).await;
+    assert_eq!(fresh, taken, "a stranger cannot tell them apart");
+    assert_eq!(fresh.0, 200);
+    assert!(
+        !fresh
+            .1
+            .iter()
+            .any(|header| header.starts_with("set-cookie")),
+        "nobody is signed in by the form: {:?}",
+        fresh.1
+    );
+
+    // The account's holder hears of it, with the ways in, and is enrolled in nothing.
+    let to_existing = mails_to(&app, &existing.email).await;
+    assert_eq!(to_existing.len(), 1);
+    assert!(
+        to_existing[0].body.contains("/login/forgot"),
+        "{}",
+        to_existing[0].body
+    );
+    assert!(
+        !to_existing[0].body.contains("/join/"),
+        "{}",
+        to_existing[0].body
+    );
+    assert_eq!(
+        app.store.role_on(app.site.id, existing.id).await.unwrap(),
+        None
+    );
+
+    // The newcomer's account is made by the mailed link: opened, it only shows a button.
+    assert!(
+        app.store
+            .user_by_email("newcomer@example.edu")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let link = links_mailed_to(&app, "newcomer@example.edu").await;
+    assert_eq!(link.len(), 1);
+    let link = &link[0];
+    let opened = crate::helpers::client()
+        .get(app.url(link))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert!(
+        app.store
+            .user_by_email("newcomer@example.edu")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let student = crate::helpers::client();
+    let finished = student.post(app.url(link)).send().await.unwrap();
+    assert_eq!(finished.status(), StatusCode::SEE_OTHER);
+    let newcomer = app
+        .store
+        .user_by_email("newcomer@example.edu")
+        .await
+        .unwrap()
+        .expect("the account");
+    assert!(newcomer.email_confirmed, "the link proved the address");
+    assert_eq!(
+        app.store.role_on(app.site.id, newcomer.id).await.unwrap(),
+        Some(Role::Author)
+    );
+    let home = student
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Signed in as"), "finishing signs in");
+    assert_eq!(
+        crate::helpers::client()
+            .post(app.url(link))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::GONE,
+        "the link works once"
+    );
+    let signed_in = app
+        .sign_in("newcomer@example.edu", "a long enough password")
+        .await;
+    assert_eq!(
+        signed_in.status(),
+        StatusCode::SEE_OTHER,
+        "with the password chosen"
     );
 }

@@ -649,13 +649,34 @@ async fn the_log_never_holds_a_password_an_email_or_a_session() {
         .send()
         .await
         .unwrap();
-    let joined = client()
+    let student = client();
+    let asked = student
         .post(url(&format!("/join/{join}")))
         .form(&[
             ("name", "Logged Student"),
             ("email", "logged.student@private-mail.example"),
             ("password", "Student-Password-Qq7"),
         ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::OK);
+    let outbox = instructor
+        .get(url("/admin/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let finish_token = outbox
+        .split("/join/finish/")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| c == '<' || c.is_whitespace()).next())
+        .expect("the link that finishes joining")
+        .to_owned();
+    let joined = student
+        .post(url(&format!("/join/finish/{finish_token}")))
         .send()
         .await
         .unwrap();
@@ -709,6 +730,7 @@ async fn the_log_never_holds_a_password_an_email_or_a_session() {
         "logged.student@private-mail.example",
         "logged.commenter@private-mail.example",
         session.as_str(),
+        finish_token.as_str(),
         "$argon2",
     ] {
         assert!(!log.contains(secret), "the log holds {secret}");

@@ -169,16 +169,14 @@ async fn roles_and_join_codes_belong_to_one_site() {
         StatusCode::OK
     );
     let student = client();
-    let joined = student
-        .post(app.url(&format!("/bio-101/join/{code}")))
-        .form(&[
-            ("name", "Bea"),
-            ("email", "bea@example.edu"),
-            ("password", "a long password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let joined = app
+        .join_with(
+            &student,
+            biology.id,
+            &format!("/bio-101/join/{code}"),
+            ["Bea", "bea@example.edu", "a long password"],
+        )
+        .await;
     assert_eq!(joined.status(), StatusCode::SEE_OTHER);
     assert_eq!(joined.headers()["location"], "/bio-101/");
     let bea = app
@@ -193,16 +191,16 @@ async fn roles_and_join_codes_belong_to_one_site() {
     );
     assert_eq!(app.store.role_on(app.site.id, bea.id).await.unwrap(), None);
     let mails = app.store.outbox(biology.id, 10).await.unwrap();
-    let confirmation = mails
+    let finishing = mails
         .iter()
         .find(|mail| mail.recipient == "bea@example.edu")
-        .expect("a confirmation mail");
+        .expect("the mail that finishes joining");
     assert!(
-        confirmation
+        finishing
             .body
-            .contains(&format!("{}/bio-101/account/confirm/", app.address)),
+            .contains(&format!("{}/bio-101/join/finish/", app.address)),
         "{}",
-        confirmation.body
+        finishing.body
     );
 }
 

@@ -756,3 +756,76 @@ async fn a_due_mail_is_claimed_by_one_caller_until_its_lease_runs_out() {
     assert_eq!((sent.attempts, sent.next_attempt_at), (2, None));
     assert!(sent.sent_at.is_some());
 }
+
+#[tokio::test]
+async fn a_request_to_join_is_taken_once_on_its_own_site_before_it_expires() {
+    use colloquy::store::NewJoinRequest;
+    let app = spawn_app().await;
+    let store = &app.store;
+    let now = calendar::now();
+    let other = store.create_site("hist", "History", now).await.unwrap();
+    for (token_hash, expires_at) in [("live", now + 60), ("stale", now - 1)] {
+        store
+            .create_join_request(
+                &NewJoinRequest {
+                    token_hash,
+                    site_id: app.site.id,
+                    email: "new@example.edu",
+                    name: "New Comer",
+                    password_hash: "$argon2id$stand-in",
+                },
+                now - 120,
+                expires_at,
+            )
+            .await
+            .unwrap();
+    }
+    assert!(
+        !store
+            .join_request_is_live(other.id, "live", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .take_join_request(other.id, "live", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !store
+            .join_request_is_live(app.site.id, "stale", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .join_request_is_live(app.site.id, "live", now)
+            .await
+            .unwrap()
+    );
+    let taken = store
+        .take_join_request(app.site.id, "live", now)
+        .await
+        .unwrap()
+        .expect("taken once");
+    assert_eq!(
+        (taken.site_id, taken.email.as_str(), taken.name.as_str()),
+        (app.site.id, "new@example.edu", "New Comer")
+    );
+    assert_eq!(taken.password_hash, "$argon2id$stand-in");
+    assert!(
+        store
+            .take_join_request(app.site.id, "live", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !store
+            .join_request_is_live(app.site.id, "live", now)
+            .await
+            .unwrap()
+    );
+}

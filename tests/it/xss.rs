@@ -359,16 +359,18 @@ async fn no_known_xss_payload_survives_as_executable_markup_anywhere() {
         findings.check_answer("the join form sent back", join).await;
     }
     for (n, payload) in payloads.iter().take(3).enumerate() {
-        let joined = client()
-            .post(app.url(&format!("/join/{code}")))
-            .form(&[
-                ("name", payload.as_str()),
-                ("email", &format!("joiner{n}@example.edu")),
-                ("password", "a long enough password"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let joined = app
+            .join_with(
+                &client(),
+                app.site.id,
+                &format!("/join/{code}"),
+                [
+                    payload,
+                    &format!("joiner{n}@example.edu"),
+                    "a long enough password",
+                ],
+            )
+            .await;
         assert_eq!(joined.status(), StatusCode::SEE_OTHER, "{payload}");
     }
 

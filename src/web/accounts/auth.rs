@@ -277,7 +277,7 @@ pub async fn mail_sign_in_link(
 
 /// Whether a mail asked for by whoever is at `client_ip` may go to `email` now. The turn is taken whether an
 /// account has the address or not, so the answer's timing says nothing either.
-async fn may_mail(
+pub(super) async fn may_mail(
     state: &Scoped,
     kind: MailRequestKind,
     client_ip: &str,

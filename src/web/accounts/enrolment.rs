@@ -14,10 +14,12 @@ use crate::{
         calendar, roster,
         user::{Role, User, check_pseudonym, is_valid_email},
     },
-    store::{NewUser, Site, StoreError, TokenPurpose},
+    store::{MailLimits, MailRequestKind, NewJoinRequest, NewUser, Site, StoreError, TokenPurpose},
 };
 
 use crate::web::{
+    accounts::auth::may_mail,
+    client_ip::ClientIp,
     error::WebError,
     form::{self, StrictForm},
     respond::capitalized,
@@ -25,7 +27,7 @@ use crate::web::{
     respond::render,
     session::{self, Administrator, SignedIn, hash_token, new_token},
     site_scope::Scoped,
-    views::{AccountPage, ConfirmPage, JoinPage, MemberRow, MembersPage},
+    views::{AccountPage, ButtonPage, ConfirmPage, JoinPage, MemberRow, MembersPage, MessagePage},
 };
 
 /// How long an invitation's sign-in link works.
@@ -116,11 +118,22 @@ async fn show_join(
     private(render(status, &page))
 }
 
+/// Mails asked for through a join form within an hour: 3 to one address (counted with reset and sign-in links),
+/// 100 at the request of one client address (a lecture hall joining on the first day shares one; past it, no
+/// one address can have the form mail strangers).
+const JOIN_MAIL_LIMITS: MailLimits = MailLimits {
+    per_recipient: 3,
+    per_client: 100,
+};
+
+/// `POST /join/CODE`. Signed in, one button enrols. Signed out, the form answers the same whether the address
+/// has an account or not (a stranger learns nothing from it): a new address is mailed a link that makes the
+/// account and enrols it (nothing is made before), an address with an account is told how to sign in.
 pub async fn join(
     state: Scoped,
     Path(code): Path<String>,
     signed_in: Option<SignedIn>,
-    jar: CookieJar,
+    ClientIp(ip): ClientIp,
     StrictForm(form): StrictForm<JoinForm>,
 ) -> Result<Response, WebError> {
     let site = site_of_code(&state, &code).await?;
@@ -150,6 +163,7 @@ pub async fn join(
             "Please give a valid email address, such as name@example.edu.".to_owned(),
         ));
     }
+    // Hashed for an address with an account too, so that the answer takes as long.
     let hash = state.passwords.hash(form.password.clone()).await?;
     let hash = match hash {
         Ok(hash) => Some(hash),
@@ -158,7 +172,7 @@ pub async fn join(
             None
         }
     };
-    if !errors.is_empty() {
+    let Some(hash) = hash.filter(|_| errors.is_empty()) else {
         return show_join(
             &state,
             &site,
@@ -169,35 +183,155 @@ pub async fn join(
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    }
-    let new = NewUser {
+    };
+    if may_mail(
+        &state,
+        MailRequestKind::Join,
+        &ip.to_string(),
         email,
-        name,
-        password_hash: hash.as_deref(),
-        email_confirmed: false,
+        JOIN_MAIL_LIMITS,
+    )
+    .await?
+    {
+        match state.store.user_by_email(email).await? {
+            Some(holder) => mail_account_holder(&state, &site, &holder).await?,
+            None => mail_join_link(&state, &site, name, email, &hash).await?,
+        }
+    }
+    let page = MessagePage {
+        layout: state.layout(&site, Some("Check your mail"), None).await?,
+        heading: "Check your mail".into(),
+        message: format!(
+            "A mail with the next step is on its way to {email}. If none arrives within a few minutes, check \
+             the address and your spam folder, then try again."
+        ),
+    };
+    private(render(StatusCode::OK, &page))
+}
+
+/// Mails a new address the link that makes its account and enrols it.
+async fn mail_join_link(
+    state: &Scoped,
+    site: &Site,
+    name: &str,
+    email: &str,
+    password_hash: &str,
+) -> Result<(), WebError> {
+    let token = new_token();
+    let now = calendar::now();
+    state
+        .store
+        .create_join_request(
+            &NewJoinRequest {
+                token_hash: &hash_token(&token),
+                site_id: site.id,
+                email,
+                name,
+                password_hash,
+            },
+            now,
+            now + CONFIRM_SECONDS,
+        )
+        .await?;
+    let body = format!(
+        "Hello {name},\n\nTo finish joining {title}, open this link within two days and press its button:\n\n\
+         {base}/join/finish/{token}\n\nIt makes your account, with the password you chose. If you did not ask to \
+         join, ignore this mail: nothing is made without it.\n",
+        title = site.settings.title,
+        base = state.site_url(site),
+    );
+    state
+        .mailer
+        .send_secret(
+            Some(site.id),
+            email,
+            &format!("Finish joining {}", site.settings.title),
+            &body,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Tells the holder of an account that someone tried to join with its address, and how to get in.
+async fn mail_account_holder(state: &Scoped, site: &Site, holder: &User) -> Result<(), WebError> {
+    let base = state.site_url(site);
+    let body = format!(
+        "Hello {name},\n\nSomeone asked to join {title} with this address, which has an account already. If it \
+         was you, sign in, then open the course's join link again:\n\n{base}/login\n\nForgot your password? Ask \
+         for a new one here: {base}/login/forgot\n\nIf it was not you, ignore this mail: nothing has changed.\n",
+        name = holder.name,
+        title = site.settings.title,
+    );
+    state
+        .mailer
+        .send(
+            Some(site.id),
+            &holder.email,
+            &format!("Joining {}", site.settings.title),
+            &body,
+        )
+        .await?;
+    Ok(())
+}
+
+/// `GET /join/finish/TOKEN`: a button that makes the account (mail scanners open links; only the POST acts).
+pub async fn finish_join_page(
+    state: Scoped,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let site = state.site().clone();
+    if !state
+        .store
+        .join_request_is_live(site.id, &hash_token(&token), calendar::now())
+        .await?
+    {
+        return Err(WebError::LinkExpired);
+    }
+    let page = ButtonPage {
+        layout: state.layout(&site, Some("Join the course"), None).await?,
+        heading: format!("Join {}", site.settings.title),
+        message: "One more click makes your account and takes you in.".into(),
+        action: format!("/join/finish/{token}"),
+        button: "Join the course".into(),
+    };
+    private(render(StatusCode::OK, &page))
+}
+
+/// `POST /join/finish/TOKEN`: makes the account (its address confirmed by the link), enrols it as an author and
+/// signs it in.
+pub async fn finish_join(
+    state: Scoped,
+    Path(token): Path<String>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    let site = state.site().clone();
+    let now = calendar::now();
+    let Some(request) = state
+        .store
+        .take_join_request(site.id, &hash_token(&token), now)
+        .await?
+    else {
+        return Err(WebError::LinkExpired);
+    };
+    let new = NewUser {
+        email: &request.email,
+        name: &request.name,
+        password_hash: Some(&request.password_hash),
+        email_confirmed: true,
     };
     let user = match state.store.create_user(&new, now).await {
         Ok(user) => user,
         Err(StoreError::Conflict(_)) => {
-            let message = "This email already has an account: sign in with it, then open this join link again.".to_owned();
-            return show_join(
-                &state,
-                &site,
-                &code,
-                None,
-                &form,
-                &[("email", message)],
-                StatusCode::CONFLICT,
-            )
-            .await;
+            return Err(WebError::Conflict(
+                "This email has an account already: sign in with it, then open the join link again.",
+            ));
         }
         Err(error) => return Err(error.into()),
     };
     state
         .store
-        .set_role(site.id, user.id, Role::Author, now)
+        .set_role(request.site_id, user.id, Role::Author, now)
         .await?;
-    send_confirmation(&state, &site, &user, &user.email).await?;
     tracing::info!(user = user.id, site = site.id, "joined with a new account");
     let cookie = session::start(&state, &user).await?;
     Ok((

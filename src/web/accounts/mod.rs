@@ -28,6 +28,10 @@ pub fn routes() -> Router<AppState> {
             get(enrolment::join_page).post(enrolment::join),
         )
         .route(
+            "/join/finish/{token}",
+            get(enrolment::finish_join_page).post(enrolment::finish_join),
+        )
+        .route(
             "/account/confirm/{token}",
             get(enrolment::confirm_page).post(enrolment::confirm),
         )
