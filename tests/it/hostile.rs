@@ -857,6 +857,8 @@ async fn two_deeply_nested_previews_slow_nobody_down() {
     assert!(
         slowest < std::time::Duration::from_secs(1),
         "a reader waited {slowest:?} while the previews ran"
+    );
+}
 
 /// Asks for a reset (`/login/forgot`) or a sign-in link (`/login/link`) for `email` as a visitor at `ip`; the
 /// answer's status and page.
