@@ -664,13 +664,6 @@ async fn a_students_email_typed_signed_out_is_held_and_never_theirs() {
         Submitted::Stored { comment, .. } => comment.id,
         other => panic!("not stored: {other:?}"),
     };
-    let csrf = student.csrf(&app).await;
-    let signed_in_comment = |csrf: &str, text: &str| {
-        let mut fields = TestApp::reply_fields(&post, "ignored", text);
-        fields.push(("csrf", csrf.to_owned()));
-        fields
-    };
-
     let mut forged = TestApp::reply_fields(&post, "Not The Student", "I am the student, honestly.");
     for (name, value) in &mut forged {
         if *name == "email" {
@@ -688,52 +681,44 @@ async fn a_students_email_typed_signed_out_is_held_and_never_theirs() {
     assert_eq!(stored.user_id, None);
 
     // The student is not made to wait by it, nor is a classmate on the same address; the student's own
-    // second comment within the interval still is.
-    let second = student
-        .post_form(
-            &app,
-            "/comments",
-            &signed_in_comment(&csrf, "I am the student, honestly."),
-        )
-        .await;
-    assert_eq!(
-        second.status(),
-        StatusCode::SEE_OTHER,
-        "not refused for the stranger's comment"
-    );
+    // second comment within the interval still is, and so is a duplicate of their own.
+    let student_csrf = student.csrf(&app).await;
     let classmate_csrf = classmate.csrf(&app).await;
-    let beside = classmate
-        .post_form(
-            &app,
-            "/comments",
-            &signed_in_comment(&classmate_csrf, "Sitting beside them."),
-        )
-        .await;
-    assert_eq!(
-        beside.status(),
-        StatusCode::SEE_OTHER,
-        "a lecture hall shares one address"
-    );
-    let third = student
-        .post_form(
-            &app,
-            "/comments",
-            &signed_in_comment(&csrf, "And a third, at once."),
-        )
-        .await;
-    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS, "per account");
-    let again = student
-        .post_form(
-            &app,
-            "/comments",
-            &signed_in_comment(&csrf, "My own first thought."),
-        )
-        .await;
-    assert_eq!(
-        again.status(),
-        StatusCode::CONFLICT,
-        "a duplicate of the account's own comment"
-    );
+    for (who, csrf, text, expected, why) in [
+        (
+            &student,
+            &student_csrf,
+            "I am the student, honestly.",
+            StatusCode::SEE_OTHER,
+            "not refused for the stranger's comment",
+        ),
+        (
+            &classmate,
+            &classmate_csrf,
+            "Sitting beside them.",
+            StatusCode::SEE_OTHER,
+            "a lecture hall shares one address",
+        ),
+        (
+            &student,
+            &student_csrf,
+            "And a third, at once.",
+            StatusCode::TOO_MANY_REQUESTS,
+            "flood per account",
+        ),
+        (
+            &student,
+            &student_csrf,
+            "My own first thought.",
+            StatusCode::CONFLICT,
+            "a duplicate of the account's own comment",
+        ),
+    ] {
+        let mut fields = TestApp::reply_fields(&post, "ignored", text);
+        fields.push(("csrf", csrf.clone()));
+        let answer = who.post_form(&app, "/comments", &fields).await;
+        assert_eq!(answer.status(), expected, "{why}");
+    }
 
     // Approved by staff: the name typed, the avatar of anyone.
     let approved = instructor
