@@ -209,7 +209,8 @@ pub(super) async fn start_following(
     let base = discussion.site_url(site);
     let body = format!(
         "You asked to be mailed the follow-up comments on “{title}”.\n\n\
-         Confirm that this address is yours, and start them: {base}/follow/confirm/{token}\n\n\
+         Confirm that this address is yours, and start them, with the button of this page: \
+         {base}/follow/confirm/{token}\n\n\
          Nothing more is sent unless you do. Changed your mind? {base}/follow/stop/{token}\n",
         title = post.title,
         token = follow.token,

@@ -521,3 +521,97 @@ async fn people_change_their_own_name_email_and_password() {
         "signed out: sent to sign in"
     );
 }
+
+/// Mail scanners open every link: the invitation's sign-in link and the email confirmation, opened twice, show
+/// a button and change nothing; the button does it.
+#[tokio::test]
+async fn opening_an_invitation_or_an_email_confirmation_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as(Role::Administrator).await;
+    let csrf = admin.csrf(&app).await;
+    admin
+        .post_form(
+            &app,
+            "/admin/members",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "invite"),
+                ("roster", "Grace Hopper,grace@example.edu\n"),
+            ],
+        )
+        .await;
+    let invitation = app.link_mailed_to("grace@example.edu").await;
+    assert!(invitation.starts_with("/login/link/"), "{invitation}");
+
+    let (ada, password) = app
+        .account("ada@example.edu", "Ada", Some(Role::Author))
+        .await;
+    let browser = client();
+    app.sign_in_with(&browser, &ada.email, &password, "198.51.100.21")
+        .await;
+    let page = browser
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = attribute(&page, "form[action='/account'] input[name=csrf]", "value").unwrap();
+    browser
+        .post(app.url("/account"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Ada"),
+            ("email", "ada@new.example.edu"),
+            ("current_password", password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let confirmation = app.link_mailed_to("ada@new.example.edu").await;
+    assert!(
+        confirmation.starts_with("/account/confirm/"),
+        "{confirmation}"
+    );
+
+    for link in [&invitation, &confirmation] {
+        for _ in 0..2 {
+            let (status, page) = app.page(link).await;
+            assert_eq!(status, StatusCode::OK, "{link}");
+            assert_eq!(
+                attribute(&page, "form[method=post]", "action").as_deref(),
+                Some(link.as_str()),
+                "a button: {page}"
+            );
+        }
+    }
+    let grace = app
+        .store
+        .user_by_email("grace@example.edu")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!grace.email_confirmed, "the invitation opened, not used");
+    assert_eq!(
+        app.store.user_by_id(ada.id).await.unwrap().email,
+        "ada@example.edu",
+        "the confirmation opened, not used"
+    );
+
+    let (status, _) = app.press_button_of(&invitation).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = app.press_button_of(&confirmation).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        app.store
+            .user_by_id(grace.id)
+            .await
+            .unwrap()
+            .email_confirmed
+    );
+    assert_eq!(
+        app.store.user_by_id(ada.id).await.unwrap().email,
+        "ada@new.example.edu"
+    );
+}

@@ -72,7 +72,7 @@ async fn a_follower_confirms_gets_each_new_comment_and_unsubscribes_in_one_click
 
     let confirm = app.link_mailed_to(ada).await;
     assert!(confirm.starts_with("/follow/confirm/"), "{confirm}");
-    let (status, page) = app.page(&confirm).await;
+    let (status, page) = app.press_button_of(&confirm).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("You follow this discussion"));
 
@@ -170,7 +170,7 @@ async fn the_posts_author_and_the_followers_hear_of_the_same_approved_comment() 
     let ada = "ada@example.org";
     comment(&app, &post, "Ada", "Following the airlift.", true).await;
     let confirm = app.link_mailed_to(ada).await;
-    assert_eq!(app.page(&confirm).await.0, StatusCode::OK);
+    assert_eq!(app.press_button_of(&confirm).await.0, StatusCode::OK);
     let to_the_writer = mails_to(&app, &writer).await.len();
     assert_eq!(to_the_writer, 1, "the writer heard of Ada's comment");
 
@@ -193,4 +193,63 @@ async fn the_posts_author_and_the_followers_hear_of_the_same_approved_comment() 
     comment(&app, &post, "Cy", "Held for now.", false).await;
     assert_eq!(mails_to(&app, &writer).await.len(), 2);
     assert_eq!(mails_to(&app, ada).await.len(), adas.len());
+}
+
+/// Anyone can tick "Notify me" under someone else's address; the mail scanner of that address opens every link
+/// it receives. Opening the confirmation link shows a button and confirms nothing; pressing it confirms.
+#[tokio::test]
+async fn opening_a_follow_confirmation_confirms_nothing_its_button_does() {
+    let app = spawn_app().await;
+    app.set("comment_flood_interval", "0").await;
+    app.set("comment_previously_approved", "off").await;
+    let post = app.publish_post("The Yalta Conference").await;
+    let ada = "ada@example.org";
+    comment(
+        &app,
+        &post,
+        "Ada",
+        "Spheres of influence on a napkin.",
+        true,
+    )
+    .await;
+    let confirm = app.link_mailed_to(ada).await;
+    assert!(confirm.starts_with("/follow/confirm/"), "{confirm}");
+
+    for _ in 0..2 {
+        let (status, page) = app.page(&confirm).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            attribute(&page, "form[method=post]", "action").as_deref(),
+            Some(confirm.as_str()),
+            "a button that confirms: {page}"
+        );
+        assert!(!page.contains("You follow this discussion"), "{page}");
+    }
+    comment(&app, &post, "Bo", "The napkin was Churchill's.", false).await;
+    assert_eq!(
+        mails_to(&app, ada).await.len(),
+        1,
+        "opened twice, still unconfirmed: no mail but the confirmation"
+    );
+
+    let (status, _) = app.press_button_of("/follow/confirm/not-a-token").await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a made-up link confirms nothing"
+    );
+    let (status, page) = app.press_button_of(&confirm).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("You follow this discussion"), "{page}");
+    comment(&app, &post, "Cy", "Stalin kept the napkin.", false).await;
+    let mails = mails_to(&app, ada).await;
+    assert_eq!(mails.len(), 2, "confirmed by the button");
+    assert!(mails[0].body.contains("Stalin kept the napkin."));
+
+    let (status, page) = app.page(&confirm).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("You follow this discussion"),
+        "opened again: {page}"
+    );
 }

@@ -264,6 +264,18 @@ impl TestApp {
         (status, response.text().await.expect("a body"))
     }
 
+    /// Presses the button of a page reached by a mailed link, as its recipient does: a POST to the link itself,
+    /// signed out, with no body; the status and page.
+    pub async fn press_button_of(&self, link: &str) -> (StatusCode, String) {
+        let response = client()
+            .post(self.url(link))
+            .send()
+            .await
+            .expect("POST the link");
+        let status = response.status();
+        (status, response.text().await.expect("a body"))
+    }
+
     /// The account that writes test posts, made an author on first use.
     pub async fn author(&self) -> colloquy::domain::user::User {
         let email = "writer@example.edu";

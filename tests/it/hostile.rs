@@ -497,6 +497,7 @@ async fn a_whole_session_of_secret_links_leaves_no_token_in_the_log() {
     }
     for path in [
         format!("/join/finish/{finish}"),
+        "/follow/confirm/followtoken0123456789abcdef".to_owned(),
         "/follow/stop/followtoken0123456789abcdef".to_owned(),
     ] {
         client.post(format!("{base}{path}")).send().await.unwrap();

@@ -647,7 +647,7 @@ async fn no_address_in_any_page_feed_or_mail_of_a_sub_site_names_another_site() 
         confirm.starts_with("/hist-220/follow/confirm/"),
         "{confirm}"
     );
-    assert_eq!(app.page(&confirm).await.0, StatusCode::OK);
+    assert_eq!(app.press_button_of(&confirm).await.0, StatusCode::OK);
     approve_on_dashboard(&app, &instructor, ada).await;
     for (name, text, ip) in [
         (
@@ -1218,7 +1218,11 @@ async fn the_queues_link_and_the_mails_read_and_reply_link_to_a_reading_comment_
     )
     .await;
     let confirm = link_mailed(&app, &history, "bo@example.org", "/follow/confirm/").await;
-    assert_eq!(app.page(&confirm).await.0, StatusCode::OK, "{confirm}");
+    assert_eq!(
+        app.press_button_of(&confirm).await.0,
+        StatusCode::OK,
+        "{confirm}"
+    );
     let ada = visitor_comment(
         &app,
         &discussion,
@@ -1294,7 +1298,7 @@ async fn approving_from_the_command_line_mails_the_author_and_the_followers_of_t
     )
     .await;
     let confirm = link_mailed(&app, &history, "ada@example.org", "/follow/confirm/").await;
-    assert_eq!(app.page(&confirm).await.0, StatusCode::OK);
+    assert_eq!(app.press_button_of(&confirm).await.0, StatusCode::OK);
     visitor_comment(&app, &post, "Bo", "Me too, perhaps.", "198.51.100.2", true).await;
     let cy = visitor_comment(
         &app,
@@ -1727,6 +1731,10 @@ async fn a_follow_link_works_on_its_own_site_only() {
 
     let crossed = app.get("/hist-220/follow/confirm/main-follow-token").await;
     assert_eq!(crossed.status(), StatusCode::NOT_FOUND);
+    let crossed = app
+        .press_button_of("/hist-220/follow/confirm/main-follow-token")
+        .await;
+    assert_eq!(crossed.0, StatusCode::NOT_FOUND);
     let crossed = app.get("/follow/stop/hist-follow-token").await;
     let said = crossed.text().await.unwrap();
     assert!(
@@ -1743,15 +1751,18 @@ async fn a_follow_link_works_on_its_own_site_only() {
         "not confirmed from the other site"
     );
 
-    let confirmed = app.get("/hist-220/follow/confirm/hist-follow-token").await;
-    assert_eq!(confirmed.status(), StatusCode::OK);
-    let page = confirmed.text().await.unwrap();
+    let (status, page) = app
+        .press_button_of("/hist-220/follow/confirm/hist-follow-token")
+        .await;
+    assert_eq!(status, StatusCode::OK);
     assert!(page.contains("History discussion"), "its own title");
     let stopped = app.get("/hist-220/follow/stop/hist-follow-token").await;
     assert_eq!(stopped.status(), StatusCode::OK);
     assert!(stopped.text().await.unwrap().contains("History discussion"));
-    let main_confirmed = app.get("/follow/confirm/main-follow-token").await;
-    assert_eq!(main_confirmed.status(), StatusCode::OK);
+    let main_confirmed = app
+        .press_button_of("/follow/confirm/main-follow-token")
+        .await;
+    assert_eq!(main_confirmed.0, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -1,8 +1,9 @@
-//! Following a discussion by mail: the links in the mails. `/follow/confirm/TOKEN` confirms the address
-//! (nothing is sent before). `/follow/stop/TOKEN` opened shows a button and changes nothing (mail scanners open
-//! links); the button's POST ends the follow, signed in or not, and so does the POST a mail program sends for
-//! RFC 8058's one-click unsubscribe (body `List-Unsubscribe=One-Click`, no session, no CSRF token: the token in
-//! the address is the proof).
+//! Following a discussion by mail: the links in the mails. Both open as a page with a button and change
+//! nothing (mail scanners open every link, and anyone can ask to follow under someone else's address); the
+//! button's POST acts, signed in or not, with no CSRF token: the token in the address is the proof.
+//! `/follow/confirm/TOKEN` confirms the address (nothing is sent before). `/follow/stop/TOKEN` ends the follow,
+//! and so does the POST a mail program sends for RFC 8058's one-click unsubscribe (body
+//! `List-Unsubscribe=One-Click`).
 
 use axum::{extract::Path, http::StatusCode, response::Response};
 
@@ -40,6 +41,53 @@ async fn message(
     private(render(status, &page))
 }
 
+async fn nothing_to_confirm(state: &Scoped) -> Result<Response, WebError> {
+    message(
+        state,
+        StatusCode::NOT_FOUND,
+        "Nothing to confirm",
+        "This link follows no discussion: it was stopped already, or the address is not right."
+            .into(),
+    )
+    .await
+}
+
+/// `GET /follow/confirm/TOKEN`: what the button would confirm, and the button; once confirmed, says so.
+pub async fn confirm_page(state: Scoped, Path(token): Path<String>) -> Result<Response, WebError> {
+    let site = state.site().clone();
+    let Some(follow) = state.store.follow_by_token(site.id, &token).await? else {
+        return nothing_to_confirm(&state).await;
+    };
+    let title = title_of(&state, site.id, follow.post_id).await?;
+    if follow.confirmed_at.is_some() {
+        return message(
+            &state,
+            StatusCode::OK,
+            "You follow this discussion",
+            format!(
+                "{} gets a mail for each new comment on “{title}”. Each mail has a link to stop them.",
+                follow.email
+            ),
+        )
+        .await;
+    }
+    let page = ButtonPage {
+        layout: state
+            .layout(&site, Some("Follow this discussion"), None)
+            .await?,
+        heading: "Follow this discussion".into(),
+        message: format!(
+            "Someone asked that {} get a mail for each new comment on “{title}”. If it was you, confirm with \
+             this button; if not, close this page: nothing is sent without it.",
+            follow.email
+        ),
+        action: format!("/follow/confirm/{token}"),
+        button: "Confirm".into(),
+    };
+    private(render(StatusCode::OK, &page))
+}
+
+/// `POST /follow/confirm/TOKEN`: confirms the address, and the follow starts (the page's button).
 pub async fn confirm(state: Scoped, Path(token): Path<String>) -> Result<Response, WebError> {
     let site_id = state.site().id;
     match state
@@ -60,14 +108,7 @@ pub async fn confirm(state: Scoped, Path(token): Path<String>) -> Result<Respons
             )
             .await
         }
-        _ => message(
-            &state,
-            StatusCode::NOT_FOUND,
-            "Nothing to confirm",
-            "This link follows no discussion: it was stopped already, or the address is not right."
-                .into(),
-        )
-        .await,
+        None => nothing_to_confirm(&state).await,
     }
 }
 

@@ -19,7 +19,10 @@ pub fn routes() -> Router<AppState> {
         .merge(
             // Pages reached by a secret link: never kept by the page cache, whatever they answer.
             Router::new()
-                .route("/follow/confirm/{token}", get(follows::confirm))
+                .route(
+                    "/follow/confirm/{token}",
+                    get(follows::confirm_page).post(follows::confirm),
+                )
                 .route(
                     "/follow/stop/{token}",
                     get(follows::stop_page).post(follows::stop),
