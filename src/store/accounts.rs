@@ -69,6 +69,31 @@ pub struct MailLimits {
     pub per_client: i64,
 }
 
+/// The statements of a password change, in the caller's transaction `$tx` (written once, compiled inside
+/// `with_pool!` for each backend): the account's new hash, the end of every link it has outstanding, and the end
+/// of its sessions but the one whose hash is `$keeping` (`""`, which no session has, keeps none).
+macro_rules! change_password_in {
+    ($tx:expr, $user_id:expr, $password_hash:expr, $keeping:expr, $now:expr) => {{
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind($password_hash)
+            .bind($user_id)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(
+            "UPDATE one_time_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind($user_id)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind($user_id)
+            .bind($keeping)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
 /// Whether a password may be checked now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignInTurn {
@@ -419,22 +444,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if let Some(user_id) = user_id {
-                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                    .bind(password_hash)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "UPDATE one_time_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
-                )
-                .bind(user_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
+                change_password_in!(tx, user_id, password_hash, "", now);
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(user_id)
@@ -442,14 +452,21 @@ impl Store {
         Ok(user_id)
     }
 
-    pub async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> StoreResult<()> {
-        with_pool!(self, writer, |pool| {
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                .bind(password_hash)
-                .bind(user_id)
-                .execute(pool)
-                .await
-                .map(|_| ())
+    /// Sets a new password for an account and, in the same transaction, ends every reset and sign-in link it
+    /// has outstanding and every session but `keeping` (the hash of the session that chose the password, which
+    /// stays signed in). Every door that changes a password comes here or to `reset_password`: one change
+    /// ends them all.
+    pub async fn change_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keeping: Option<&str>,
+        now: i64,
+    ) -> StoreResult<()> {
+        with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            change_password_in!(tx, user_id, password_hash, keeping.unwrap_or(""), now);
+            tx.commit().await
         })?;
         Ok(())
     }

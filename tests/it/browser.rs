@@ -672,7 +672,10 @@ async fn the_editor_keeps_text_through_a_reload_autosaves_on_leaving_and_saves_o
     let user = app.author().await;
     let password = "a long enough password";
     let hash = colloquy::domain::user::hash_password(password).unwrap();
-    app.store.set_password_hash(user.id, &hash).await.unwrap();
+    app.store
+        .change_password(user.id, &hash, None, colloquy::domain::calendar::now())
+        .await
+        .unwrap();
     let Some(browser) = Browser::open(&app, 1280, 900).await else {
         return;
     };

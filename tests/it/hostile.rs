@@ -8,7 +8,7 @@ use colloquy::{
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{TestApp, free_port, spawn_app};
+use crate::helpers::{TestApp, attribute, free_port, spawn_app};
 
 /// Sends `target` exactly as written (no client tidies `/\host` into `//host` first); the status and the
 /// `Location` header of the answer.
@@ -1023,6 +1023,108 @@ async fn one_password_reset_ends_every_other_link_of_the_account() {
         signed_in.status(),
         StatusCode::SEE_OTHER,
         "the new password works"
+    );
+}
+
+/// One reset ends them all, whichever door the password changes by: a new password chosen on the account page
+/// ends every reset and sign-in link the account has outstanding and its other sessions, and keeps the session
+/// that chose it signed in; a reset afterwards ends that one too.
+#[tokio::test]
+async fn a_password_changed_on_the_account_page_ends_every_link_and_every_other_session() {
+    let app = spawn_app().await;
+    let (ada, password) = app
+        .account("ada@example.edu", "Ada", Some(Role::Author))
+        .await;
+    let (laptop, phone) = (crate::helpers::client(), crate::helpers::client());
+    for browser in [&laptop, &phone] {
+        let signed_in = app
+            .sign_in_with(browser, &ada.email, &password, "203.0.113.8")
+            .await;
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    }
+    for path in ["/login/forgot", "/login/link"] {
+        ask_for_link(&app, path, &ada.email, "203.0.113.5").await;
+    }
+    let links = links_mailed_to(&app, &ada.email).await;
+    assert_eq!(links.len(), 2, "{links:?}");
+
+    let account = |browser: &reqwest::Client| {
+        let request = browser.get(app.url("/account"));
+        async move { request.send().await.unwrap() }
+    };
+    let page = account(&laptop).await.text().await.unwrap();
+    let csrf = attribute(&page, "form[action='/account'] input[name=csrf]", "value").unwrap();
+    let changed = laptop
+        .post(app.url("/account"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Ada"),
+            ("email", ada.email.as_str()),
+            ("current_password", password.as_str()),
+            ("new_password", "a new long password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+
+    assert_eq!(
+        account(&laptop).await.status(),
+        StatusCode::OK,
+        "the session that changed it stays signed in"
+    );
+    assert_eq!(
+        account(&phone).await.status(),
+        StatusCode::SEE_OTHER,
+        "the other session is signed out"
+    );
+    let new_password = [
+        ("password", "a password of the thief"),
+        ("confirm", "a password of the thief"),
+    ];
+    for link in &links {
+        let opened = crate::helpers::client()
+            .get(app.url(link))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.status(), StatusCode::GONE, "{link} opened");
+        let used = crate::helpers::client()
+            .post(app.url(link))
+            .form(&new_password)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(used.status(), StatusCode::GONE, "{link} used");
+        assert!(
+            used.headers().get("set-cookie").is_none(),
+            "{link} signs no one in"
+        );
+    }
+    assert_eq!(
+        app.sign_in(&ada.email, "a new long password")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "the new password works"
+    );
+
+    ask_for_link(&app, "/login/forgot", &ada.email, "203.0.113.5").await;
+    let reset = links_mailed_to(&app, &ada.email).await.remove(0);
+    let used = crate::helpers::client()
+        .post(app.url(&reset))
+        .form(&[
+            ("password", "a third long password"),
+            ("confirm", "a third long password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(used.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        account(&laptop).await.status(),
+        StatusCode::SEE_OTHER,
+        "a reset signs out every session"
     );
 }
 

@@ -829,3 +829,63 @@ async fn a_request_to_join_is_taken_once_on_its_own_site_before_it_expires() {
             .unwrap()
     );
 }
+
+#[tokio::test]
+async fn a_password_change_ends_the_accounts_links_and_sessions_but_the_one_kept() {
+    use colloquy::store::TokenPurpose;
+    let app = spawn_app().await;
+    let store = &app.store;
+    let now = calendar::now();
+    let (ada, _) = app.account("ada@example.edu", "Ada", None).await;
+    let (bo, _) = app.account("bo@example.edu", "Bo", None).await;
+    for (user, session, link) in [(&ada, "ada-here", "ada-link"), (&bo, "bo-here", "bo-link")] {
+        store
+            .create_session(session, user.id, "csrf", now, now + 3_600)
+            .await
+            .unwrap();
+        store
+            .create_token(TokenPurpose::SignIn, link, user.id, now, now + 3_600)
+            .await
+            .unwrap();
+    }
+    store
+        .create_session("ada-there", ada.id, "csrf", now, now + 3_600)
+        .await
+        .unwrap();
+
+    store
+        .change_password(ada.id, "new-hash", Some("ada-here"), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.password_hash(ada.id).await.unwrap().as_deref(),
+        Some("new-hash")
+    );
+    assert!(store.session("ada-here", now).await.unwrap().is_some());
+    assert!(store.session("ada-there", now).await.unwrap().is_none());
+    assert!(
+        !store
+            .token_is_live(TokenPurpose::SignIn, "ada-link", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store.session("bo-here", now).await.unwrap().is_some(),
+        "another account's"
+    );
+    assert!(
+        store
+            .token_is_live(TokenPurpose::SignIn, "bo-link", now)
+            .await
+            .unwrap()
+    );
+
+    store
+        .change_password(ada.id, "newer-hash", None, now)
+        .await
+        .unwrap();
+    assert!(
+        store.session("ada-here", now).await.unwrap().is_none(),
+        "none kept"
+    );
+}

@@ -427,6 +427,11 @@ pub async fn account_page(
 ) -> Result<Response, WebError> {
     let notice = match (query.confirmed, query.saved) {
         (Some(_), _) => Some("Your email address is confirmed.".to_owned()),
+        (None, Some(saved)) if saved == "password" => Some(
+            "Your new password is set. You stay signed in here; every other session of your account and \
+             every sign-in or reset link mailed to it have ended."
+                .to_owned(),
+        ),
         (None, Some(_)) => Some("Saved.".to_owned()),
         _ => None,
     };
@@ -608,8 +613,13 @@ pub async fn save_account(
     if name != user.name {
         state.store.set_user_name(user.id, name).await?;
     }
-    if let Some(hash) = new_hash {
-        state.store.set_password_hash(user.id, &hash).await?;
+    if let Some(hash) = &new_hash {
+        // One change ends them all: every reset and sign-in link of the account, and its other sessions.
+        state
+            .store
+            .change_password(user.id, hash, Some(&signed_in.token_hash), calendar::now())
+            .await?;
+        tracing::info!(user = user.id, "password changed");
     }
     if email_changes {
         send_confirmation(&state, &site, user, email).await?;
@@ -624,7 +634,12 @@ pub async fn save_account(
         };
         return show_account(&state, &signed_in, &form, &[], notice, StatusCode::OK).await;
     }
-    Ok(Redirect::to(&state.site().root().join("/account?saved=1")).into_response())
+    let saved = if new_hash.is_some() {
+        "/account?saved=password"
+    } else {
+        "/account?saved=1"
+    };
+    Ok(Redirect::to(&state.site().root().join(saved)).into_response())
 }
 
 /// `/admin/members`: who is in the course, their roles, the join link, and the roster form.
