@@ -3,6 +3,7 @@
 pub mod avatar;
 pub mod calendar;
 pub mod citation;
+pub mod client;
 pub mod comment;
 pub mod markup;
 pub mod participation;

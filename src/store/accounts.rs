@@ -1,6 +1,6 @@
 //! Signing in: sessions, failed-attempt counts for throttling, single-use links, passwords.
 
-use crate::domain::user::User;
+use crate::domain::{client::ClientGroup, user::User};
 
 use super::{
     Store, StoreResult,
@@ -34,15 +34,15 @@ pub struct SessionRecord {
 /// How many failed sign-ins within the window are allowed.
 #[derive(Clone, Copy, Debug)]
 pub struct SignInLimits {
-    /// For one email from one address.
+    /// For one email from one client (an IPv4 address or an IPv6 /64: `ClientGroup`).
     pub per_account_and_address: i64,
-    /// For every email from one address (a lecture hall shares one).
+    /// For every email from one client (a lecture hall shares one address).
     pub per_address: i64,
     /// For one email from every address (guesses spread over many).
     pub per_account: i64,
 }
 
-/// Mails a stranger can have sent to an address, each kind counted for a client address on its own.
+/// Mails a stranger can have sent to an address, each kind counted for a client on its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MailRequestKind {
     /// A password reset or a sign-in link.
@@ -65,7 +65,7 @@ impl MailRequestKind {
 pub struct MailLimits {
     /// To one address, of every kind.
     pub per_recipient: i64,
-    /// From one client address, of the kind asked for.
+    /// From one client (an IPv4 address or an IPv6 /64: `ClientGroup`), of the kind asked for.
     pub per_client: i64,
 }
 
@@ -214,17 +214,21 @@ impl Store {
         Ok(removed)
     }
 
-    /// Takes a turn at checking a password for `email_key` from `client_ip`, counted as a failure before the
-    /// check (so that attempts sent at once cannot all be checked): refused while the failures since `since`
-    /// reach one of `limits`. A right password takes its turn back with `forget_sign_in_attempt`.
+    /// Takes a turn at checking a password for `email_key` from `client` (counted by its group: an IPv6 client
+    /// by its /64), counted as a failure before the check (so that attempts sent at once cannot all be
+    /// checked): refused while the failures since `since` reach one of `limits`. A right password takes its
+    /// turn back with `forget_sign_in_attempt`.
     pub async fn take_sign_in_turn(
         &self,
-        client_ip: &str,
+        client: ClientGroup,
         email_key: &str,
         now: i64,
         since: i64,
         limits: SignInLimits,
     ) -> StoreResult<SignInTurn> {
+        // The column keeps its name; it holds the client's group (`203.0.113.9`, `2001:db8:1:2::/64`).
+        let client_ip = client.to_string();
+        let client_ip = client_ip.as_str();
         let turn = with_pool!(self, writer, |pool, dialect| {
             let mut tx = pool.begin_with(dialect.begin).await?;
             if let Some(lock) = dialect.advisory_lock {
@@ -301,18 +305,21 @@ impl Store {
         Ok(())
     }
 
-    /// Takes a turn at mailing `email_key` at the request of `client_ip`: refused (`false`) while the requests
-    /// since `since` reach one of `limits`. Taken whether an account has the address or not, and counted in one
-    /// transaction, so that requests sent at once, to any instance, cannot pass the limit.
+    /// Takes a turn at mailing `email_key` at the request of `client` (counted by its group: an IPv6 client by
+    /// its /64): refused (`false`) while the requests since `since` reach one of `limits`. Taken whether an
+    /// account has the address or not, and counted in one transaction, so that requests sent at once, to any
+    /// instance, cannot pass the limit.
     pub async fn take_mail_turn(
         &self,
         kind: MailRequestKind,
         email_key: &str,
-        client_ip: &str,
+        client: ClientGroup,
         now: i64,
         since: i64,
         limits: MailLimits,
     ) -> StoreResult<bool> {
+        let client_ip = client.to_string();
+        let client_ip = client_ip.as_str();
         let granted = with_pool!(self, writer, |pool, dialect| {
             let mut tx = pool.begin_with(dialect.begin).await?;
             if let Some(lock) = dialect.advisory_lock {

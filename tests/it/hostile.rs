@@ -954,6 +954,83 @@ async fn one_client_address_has_links_mailed_to_twenty_inboxes_an_hour() {
     );
 }
 
+/// An IPv6 client is given a whole /64 and may send from any of its addresses: the limits count the /64.
+#[tokio::test]
+async fn one_ipv6_client_is_counted_by_its_slash_64_whatever_address_it_sends_from() {
+    let app = spawn_app().await;
+    let mut emails = Vec::new();
+    for number in 0..25 {
+        let email = format!("student{number}@example.edu");
+        app.account(&email, &format!("Student {number}"), Some(Role::Author))
+            .await;
+        emails.push(email);
+    }
+    for (number, email) in emails.iter().enumerate() {
+        let address = format!("2001:db8:1:2:{:x}::{:x}", number * 2609, number + 1);
+        ask_for_link(&app, "/login/forgot", email, &address).await;
+    }
+    let mut mailed = 0;
+    for email in &emails {
+        mailed += mails_to(&app, email).await.len();
+    }
+    crate::helpers::say(&format!(
+        "25 reset requests from 25 addresses of one /64: {mailed} mailed"
+    ));
+    assert!(mailed <= 20, "{mailed} mailed");
+    ask_for_link(&app, "/login/forgot", &emails[24], "2001:db8:1:3::1").await;
+    assert_eq!(
+        mails_to(&app, &emails[24]).await.len(),
+        1,
+        "the next /64 is another client"
+    );
+
+    // Sign-in: 5 failures for one email from one client, each guess from another address of the /64.
+    let (ada, _) = app
+        .account("ada@example.edu", "Ada", Some(Role::Author))
+        .await;
+    let mut statuses = Vec::new();
+    for number in 1..=6 {
+        let address = format!("2001:db8:5:6::{number:x}");
+        let guess = app
+            .sign_in_with(&crate::helpers::client(), &ada.email, "wrong", &address)
+            .await;
+        statuses.push(guess.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+    let elsewhere = app
+        .sign_in_with(
+            &crate::helpers::client(),
+            &ada.email,
+            "wrong",
+            "2001:db8:5:7::1",
+        )
+        .await;
+    assert_eq!(elsewhere.status(), StatusCode::UNAUTHORIZED, "another /64");
+
+    // An IPv4 address written as IPv6 (as a dual-stack socket reports it) is that IPv4 address.
+    let (bo, _) = app
+        .account("bo@example.edu", "Bo", Some(Role::Author))
+        .await;
+    for _ in 0..5 {
+        app.sign_in_with(
+            &crate::helpers::client(),
+            &bo.email,
+            "wrong",
+            "::ffff:198.51.100.4",
+        )
+        .await;
+    }
+    let same_ipv4 = app
+        .sign_in_with(
+            &crate::helpers::client(),
+            &bo.email,
+            "wrong",
+            "198.51.100.4",
+        )
+        .await;
+    assert_eq!(same_ipv4.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
 /// The paths of the links to this site in the mails to `recipient`, newest first.
 async fn links_mailed_to(app: &TestApp, recipient: &str) -> Vec<String> {
     mails_to(app, recipient)

@@ -3,6 +3,7 @@
 use colloquy::{
     domain::{
         calendar,
+        client::ClientGroup,
         comment::{CommentStatus, Moderation},
         post::{PostKind, PostStatus},
         user::Role,
@@ -566,7 +567,7 @@ async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
     };
     store
         .take_sign_in_turn(
-            "192.0.2.1",
+            ClientGroup::of([192, 0, 2, 1].into()),
             "a@example.edu",
             now - 3 * day,
             now - 4 * day,
@@ -575,7 +576,13 @@ async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
         .await
         .unwrap();
     store
-        .take_sign_in_turn("192.0.2.1", "a@example.edu", now, now - day, limits)
+        .take_sign_in_turn(
+            ClientGroup::of([192, 0, 2, 1].into()),
+            "a@example.edu",
+            now,
+            now - day,
+            limits,
+        )
         .await
         .unwrap();
     let one_mail_an_hour = MailLimits {
@@ -588,7 +595,7 @@ async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
                 .take_mail_turn(
                     MailRequestKind::Link,
                     email,
-                    email,
+                    ClientGroup::of([192, 0, 2, 8].into()),
                     at,
                     at - 3_600,
                     one_mail_an_hour
@@ -656,7 +663,7 @@ async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
                 .take_mail_turn(
                     MailRequestKind::Link,
                     email,
-                    "192.0.2.7",
+                    ClientGroup::of([192, 0, 2, 7].into()),
                     now,
                     now - 10 * day,
                     one_mail_an_hour
@@ -675,7 +682,7 @@ async fn what_no_one_will_use_again_is_cleaned_out_and_nothing_else() {
         matches!(
             store
                 .take_sign_in_turn(
-                    "192.0.2.1",
+                    ClientGroup::of([192, 0, 2, 1].into()),
                     "a@example.edu",
                     now,
                     now - 10 * day,

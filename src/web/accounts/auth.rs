@@ -14,7 +14,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use crate::{
-    domain::{calendar, user::hash_password},
+    domain::{calendar, client::ClientGroup, user::hash_password},
     store::{MailLimits, MailRequestKind, SignInLimits, SignInTurn, TokenPurpose},
 };
 
@@ -31,9 +31,10 @@ use crate::web::{
 
 /// The window over which failed sign-ins are counted, in seconds.
 const THROTTLE_WINDOW: i64 = 15 * 60;
-/// Failed sign-ins allowed within the window: 5 for one email from one address; 50 for every email from one
-/// address (a lecture hall shares one, so one student's typos must not lock out the room); 20 for one email
-/// from anywhere, before password sign-in pauses for it.
+/// Failed sign-ins allowed within the window: 5 for one email from one client; 50 for every email from one
+/// client (a lecture hall shares one address, so one student's typos must not lock out the room); 20 for one
+/// email from anywhere, before password sign-in pauses for it. A client is an IPv4 address or an IPv6 /64
+/// (`domain::client`).
 const SIGN_IN_LIMITS: SignInLimits = SignInLimits {
     per_account_and_address: 5,
     per_address: 50,
@@ -41,8 +42,9 @@ const SIGN_IN_LIMITS: SignInLimits = SignInLimits {
 };
 /// The window over which mails asked for by strangers are counted, in seconds.
 const MAIL_WINDOW: i64 = 3_600;
-/// Reset and sign-in links mailed within the window: 3 to one address, 20 at the request of one client
-/// address. Past either, the form answers as always and nothing is sent: no inbox can be flooded from here.
+/// Reset and sign-in links mailed within the window: 3 to one address, 20 at the request of one client (an
+/// IPv4 address or an IPv6 /64). Past either, the form answers as always and nothing is sent: no inbox can be
+/// flooded from here.
 const LINK_MAIL_LIMITS: MailLimits = MailLimits {
     per_recipient: 3,
     per_client: 20,
@@ -123,13 +125,18 @@ pub async fn log_in(
     StrictForm(form): StrictForm<LoginForm>,
 ) -> Result<Response, WebError> {
     let now = calendar::now();
-    let ip = ip.to_string();
     let email_key = form.email.trim().to_lowercase();
     // The failure is counted before the password is checked, so attempts sent at once are checked no more
     // than the limit allows.
     let turn = state
         .store
-        .take_sign_in_turn(&ip, &email_key, now, now - THROTTLE_WINDOW, SIGN_IN_LIMITS)
+        .take_sign_in_turn(
+            ClientGroup::of(ip),
+            &email_key,
+            now,
+            now - THROTTLE_WINDOW,
+            SIGN_IN_LIMITS,
+        )
         .await?;
     let attempt = match turn {
         SignInTurn::Go { attempt } => attempt,
@@ -260,7 +267,7 @@ pub async fn mail_reset_link(
 ) -> Result<Response, WebError> {
     mail_link(
         &state,
-        &ip.to_string(),
+        ClientGroup::of(ip),
         &form.email,
         TokenPurpose::ResetPassword,
     )
@@ -272,15 +279,21 @@ pub async fn mail_sign_in_link(
     ClientIp(ip): ClientIp,
     StrictForm(form): StrictForm<EmailForm>,
 ) -> Result<Response, WebError> {
-    mail_link(&state, &ip.to_string(), &form.email, TokenPurpose::SignIn).await
+    mail_link(
+        &state,
+        ClientGroup::of(ip),
+        &form.email,
+        TokenPurpose::SignIn,
+    )
+    .await
 }
 
-/// Whether a mail asked for by whoever is at `client_ip` may go to `email` now. The turn is taken whether an
-/// account has the address or not, so the answer's timing says nothing either.
+/// Whether a mail asked for by `client` may go to `email` now. The turn is taken whether an account has the
+/// address or not, so the answer's timing says nothing either.
 pub(super) async fn may_mail(
     state: &Scoped,
     kind: MailRequestKind,
-    client_ip: &str,
+    client: ClientGroup,
     email: &str,
     limits: MailLimits,
 ) -> Result<bool, WebError> {
@@ -290,7 +303,7 @@ pub(super) async fn may_mail(
         .take_mail_turn(
             kind,
             &email.trim().to_lowercase(),
-            client_ip,
+            client,
             now,
             now - MAIL_WINDOW,
             limits,
@@ -304,7 +317,7 @@ pub(super) async fn may_mail(
 
 async fn mail_link(
     state: &Scoped,
-    client_ip: &str,
+    client: ClientGroup,
     email: &str,
     purpose: TokenPurpose,
 ) -> Result<Response, WebError> {
@@ -312,7 +325,7 @@ async fn mail_link(
     let allowed = may_mail(
         state,
         MailRequestKind::Link,
-        client_ip,
+        client,
         email,
         LINK_MAIL_LIMITS,
     )

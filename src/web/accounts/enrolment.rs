@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use crate::{
     domain::{
-        calendar, roster,
+        calendar,
+        client::ClientGroup,
+        roster,
         user::{Role, User, check_pseudonym, is_valid_email},
     },
     store::{MailLimits, MailRequestKind, NewJoinRequest, NewUser, Site, StoreError, TokenPurpose},
@@ -119,8 +121,8 @@ async fn show_join(
 }
 
 /// Mails asked for through a join form within an hour: 3 to one address (counted with reset and sign-in links),
-/// 100 at the request of one client address (a lecture hall joining on the first day shares one; past it, no
-/// one address can have the form mail strangers).
+/// 100 at the request of one client, an IPv4 address or an IPv6 /64 (a lecture hall joining on the first day
+/// shares one address; past it, no one client can have the form mail strangers).
 const JOIN_MAIL_LIMITS: MailLimits = MailLimits {
     per_recipient: 3,
     per_client: 100,
@@ -187,7 +189,7 @@ pub async fn join(
     if may_mail(
         &state,
         MailRequestKind::Join,
-        &ip.to_string(),
+        ClientGroup::of(ip),
         email,
         JOIN_MAIL_LIMITS,
     )
