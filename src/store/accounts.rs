@@ -91,6 +91,16 @@ macro_rules! change_password_in {
             .bind($keeping)
             .execute(&mut *$tx)
             .await?;
+        // A move of the account to another address, asked for by whoever knew the old password, ends too.
+        sqlx::query(
+            "UPDATE email_confirmations SET used_at = $2
+             WHERE user_id = $1 AND used_at IS NULL
+               AND lower(email) <> (SELECT lower(email) FROM users WHERE id = $1)",
+        )
+        .bind($user_id)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
     }};
 }
 

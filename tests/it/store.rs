@@ -859,6 +859,14 @@ async fn a_password_change_ends_the_accounts_links_and_sessions_but_the_one_kept
         .create_session("ada-there", ada.id, "csrf", now, now + 3_600)
         .await
         .unwrap();
+    store
+        .create_email_confirmation("ada-moves", ada.id, "thief@example.org", now, now + 3_600)
+        .await
+        .unwrap();
+    store
+        .create_email_confirmation("ada-stays", ada.id, "ADA@example.edu", now, now + 3_600)
+        .await
+        .unwrap();
 
     store
         .change_password(ada.id, "new-hash", Some("ada-here"), now)
@@ -875,6 +883,22 @@ async fn a_password_change_ends_the_accounts_links_and_sessions_but_the_one_kept
             .token_is_live(TokenPurpose::SignIn, "ada-link", now)
             .await
             .unwrap()
+    );
+    assert!(
+        store
+            .confirm_email("ada-moves", now)
+            .await
+            .unwrap()
+            .is_none(),
+        "a move to another address asked for before the change"
+    );
+    assert!(
+        store
+            .confirm_email("ada-stays", now)
+            .await
+            .unwrap()
+            .is_some(),
+        "confirming the address the account has"
     );
     assert!(
         store.session("bo-here", now).await.unwrap().is_some(),
