@@ -87,6 +87,11 @@ impl Application {
         &self.state.store
     }
 
+    /// The clock the server goes by, for tests to move on.
+    pub fn clock(&self) -> crate::domain::calendar::Clock {
+        self.state.clock.clone()
+    }
+
     /// Serves until SIGINT or SIGTERM, publishing scheduled posts as their time comes.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let scheduler = tokio::spawn(background_work(

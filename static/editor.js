@@ -15,6 +15,7 @@
   const excerptField = form.querySelector("#excerpt");
   const versionField = form.querySelector('input[name="version"]');
   const csrfField = form.querySelector('input[name="csrf"]');
+  const sessionField = form.querySelector('input[name="session"]');
   const saveButton = form.querySelector('button[name="action"][value="save"]');
   const status = document.getElementById("editor-status");
   const AUTOSAVE_AFTER_MS = 30000;
@@ -97,6 +98,7 @@
       body: text(),
       excerpt: excerptField ? excerptField.value : "",
       version: versionField ? versionField.value : "",
+      session: sessionField ? sessionField.value : "",
       kept: Date.now(),
     };
   }
@@ -118,15 +120,13 @@
     if (!autosaveTimer) autosaveTimer = setTimeout(autosave, AUTOSAVE_AFTER_MS);
   }
 
+  // The whole form as typed (a new post's first autosave makes it a draft with its categories, tags, reading and
+  // discussion setting), with the text as the editor holds it.
   function autosaveBody() {
-    const now = snapshot();
-    return new URLSearchParams({
-      csrf: csrfField.value,
-      version: now.version,
-      title: now.title,
-      body: now.body,
-      excerpt: now.excerpt,
-    });
+    const body = new URLSearchParams(new FormData(form));
+    body.delete("action");
+    body.set("body", text());
+    return body;
   }
 
   function adopt(created) {
@@ -227,6 +227,8 @@
         setText(kept.body);
         if (titleField) titleField.value = kept.title;
         if (excerptField) excerptField.value = kept.excerpt;
+        // The same editing session goes on: its draft, if an autosave made one, is the one saved.
+        if (sessionField && kept.session) sessionField.value = kept.session;
         unsaved = true;
         autosaveSoon();
         say("Your unsaved text from this browser was restored (kept " + new Date(kept.kept).toLocaleString() + ").");

@@ -186,9 +186,41 @@ pub fn now() -> i64 {
     Timestamp::now().as_second()
 }
 
+/// The time a server goes by: the system's, moved on by however much it was told to (tests set it, to see what a
+/// later day does). Clones share it.
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    ahead_seconds: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    /// The current time in Unix seconds.
+    pub fn now(&self) -> i64 {
+        now()
+            + self
+                .ahead_seconds
+                .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves the clock on by `seconds`.
+    pub fn advance(&self, seconds: i64) {
+        self.ahead_seconds
+            .fetch_add(seconds, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clock_moved_on_is_ahead_for_every_clone() {
+        let clock = Clock::default();
+        let shared = clock.clone();
+        clock.advance(2 * 86_400);
+        let ahead = shared.now() - now();
+        assert!((2 * 86_400..=2 * 86_400 + 1).contains(&ahead), "{ahead}");
+    }
 
     #[test]
     fn a_late_evening_utc_post_falls_on_the_next_day_in_tokyo() {

@@ -159,6 +159,10 @@ pub struct Post {
     pub reading_id: Option<i64>,
     /// The post holds its reading's discussion: never listed, shown on the reading's page.
     pub discusses_reading: bool,
+    /// Its date was set by its writer (or it was published); otherwise a draft's date is when it is published.
+    pub date_chosen: bool,
+    /// A draft the editor's autosave made that its writer has not saved since.
+    pub autosaved_only: bool,
 }
 
 impl Post {
@@ -369,6 +373,8 @@ mod tests {
             version: 1,
             reading_id: None,
             discusses_reading: false,
+            date_chosen: true,
+            autosaved_only: false,
         }
     }
 

@@ -38,7 +38,9 @@ pub use follows::{Audience, Follow, FollowStart, Follower};
 pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};
 pub use members::{JoinRequest, Membership, NewJoinRequest};
 pub use outbox::{NewMail, OutboxMail};
-pub use posts::{AdminFilter, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved};
+pub use posts::{
+    AdminFilter, Drafting, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved,
+};
 pub use readings::CitationRecord;
 pub use search::SEARCH_CANDIDATES;
 pub use seed::{COMMON_WORD, RARE_WORD};

@@ -40,6 +40,25 @@ pub struct NewPost<'a> {
     pub reading_id: Option<i64>,
 }
 
+/// How the editor made a draft: in which editing session, by an autosave or a save, with or without a date
+/// its writer chose.
+#[derive(Clone, Copy, Debug)]
+pub struct Drafting<'a> {
+    pub editing_session: Option<&'a str>,
+    pub autosaved_only: bool,
+    pub date_chosen: bool,
+}
+
+impl Default for Drafting<'_> {
+    fn default() -> Self {
+        Self {
+            editing_session: None,
+            autosaved_only: false,
+            date_chosen: true,
+        }
+    }
+}
+
 /// The categories (the default one when none is named) and tags a post gets; pages get none.
 fn terms_to_attach<'a>(
     kind: PostKind,
@@ -256,6 +275,17 @@ impl Store {
     /// Creates a post or page with a slug unique in its site, and its categories and tags (creating those that
     /// do not exist yet). A post without a category gets the default one.
     pub async fn create_post(&self, new: &NewPost<'_>, now: i64) -> StoreResult<Post> {
+        self.create_draft(new, Drafting::default(), now).await
+    }
+
+    /// Like `create_post`, for the editor: an editing session that already made a post gets
+    /// `Conflict::Duplicate` (its post is `post_of_editing_session`).
+    pub async fn create_draft(
+        &self,
+        new: &NewPost<'_>,
+        drafting: Drafting<'_>,
+        now: i64,
+    ) -> StoreResult<Post> {
         let citable = self.citable(new.site_id, new.reading_id).await?;
         let (body, cited) = rendered(new.source, new.format, new.excerpt, citable).await;
         let terms = terms_to_attach(new.kind, new.categories, new.tags);
@@ -281,8 +311,9 @@ impl Store {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (site_id, author_id, kind, status, slug, title, source, source_format, content_html,
                                     excerpt, summary, parent_id, comments_open, published_at, created_at, modified_at,
-                                    sticky, password, reading_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18)
+                                    sticky, password, reading_id, date_chosen, autosaved_only, editing_session)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19,
+                         $20, $21)
                  RETURNING id",
             )
             .bind(new.site_id)
@@ -303,6 +334,9 @@ impl Store {
             .bind(new.sticky)
             .bind(new.password)
             .bind(new.reading_id)
+            .bind(drafting.date_chosen)
+            .bind(drafting.autosaved_only)
+            .bind(drafting.editing_session)
             .fetch_one(&mut *tx)
             .await?;
             attach_terms!(&mut *tx, new.site_id, id, &terms);
@@ -324,6 +358,27 @@ impl Store {
         self.post_by_id(new.site_id, id)
             .await?
             .ok_or(StoreError::NotFound)
+    }
+
+    /// The post an editing session of `author_id` made, if it made one.
+    pub async fn post_of_editing_session(
+        &self,
+        site_id: i64,
+        author_id: i64,
+        editing_session: &str,
+    ) -> StoreResult<Option<Post>> {
+        let row: Option<PostRow> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {POST_COLUMNS} FROM posts p
+                 WHERE p.site_id = $1 AND p.author_id = $2 AND p.editing_session = $3"
+            ))
+            .bind(site_id)
+            .bind(author_id)
+            .bind(editing_session)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(Post::try_from).transpose()
     }
 
     pub async fn post_by_id(&self, site_id: i64, id: i64) -> StoreResult<Option<Post>> {
@@ -651,6 +706,8 @@ pub struct PostEdit<'a> {
     pub categories: &'a [String],
     pub tags: &'a [String],
     pub reading_id: Option<i64>,
+    /// The writer set `published_at` (or the post is being published); `false` keeps a draft's date floating.
+    pub date_chosen: bool,
 }
 
 /// The outcome of a save.
@@ -715,7 +772,8 @@ impl Store {
             let updated = sqlx::query(
                 "UPDATE posts SET title = $1, source = $2, content_html = $3, excerpt = $4, summary = $5, status = $6,
                         published_at = $7, comments_open = $8, sticky = $9, password = $10, parent_id = $11,
-                        modified_at = $12, version = version + 1, reading_id = $16
+                        modified_at = $12, version = version + 1, reading_id = $16, date_chosen = $17,
+                        autosaved_only = FALSE
                  WHERE site_id = $13 AND id = $14 AND version = $15",
             )
             .bind(edit.title)
@@ -734,6 +792,7 @@ impl Store {
             .bind(post_id)
             .bind(expected_version)
             .bind(edit.reading_id)
+            .bind(edit.date_chosen)
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() == 1 {

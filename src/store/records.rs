@@ -12,12 +12,12 @@ use super::{StoreError, StoreResult};
 /// The columns of `PostRow`, for `SELECT … FROM posts p`.
 pub(crate) const POST_COLUMNS: &str = "p.id, p.site_id, p.author_id, p.kind, p.status, p.slug, p.title, p.source, \
      p.content_html, p.excerpt, p.summary, p.parent_id, p.comments_open, p.published_at, p.modified_at, p.sticky, \
-     p.password, p.version, p.source_format, p.reading_id, p.discusses_reading";
+     p.password, p.version, p.source_format, p.reading_id, p.discusses_reading, p.date_chosen, p.autosaved_only";
 
 /// The columns of `PostRow` for listings, which show the summary and leave the body out.
 pub(crate) const POST_LIST_COLUMNS: &str = "p.id, p.site_id, p.author_id, p.kind, p.status, p.slug, p.title, \
      '' AS source, '' AS content_html, p.excerpt, p.summary, p.parent_id, p.comments_open, p.published_at, p.modified_at, \
-     p.sticky, p.password, p.version, p.source_format, p.reading_id, p.discusses_reading";
+     p.sticky, p.password, p.version, p.source_format, p.reading_id, p.discusses_reading, p.date_chosen, p.autosaved_only";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PostRow {
@@ -42,6 +42,8 @@ pub(crate) struct PostRow {
     source_format: String,
     reading_id: Option<i64>,
     discusses_reading: bool,
+    date_chosen: bool,
+    autosaved_only: bool,
 }
 
 impl PostRow {
@@ -76,6 +78,8 @@ impl TryFrom<PostRow> for Post {
             version: row.version,
             reading_id: row.reading_id,
             discusses_reading: row.discusses_reading,
+            date_chosen: row.date_chosen,
+            autosaved_only: row.autosaved_only,
         })
     }
 }

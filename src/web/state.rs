@@ -49,6 +49,8 @@ pub struct AppState {
     pub(crate) sites: Arc<PerVersion<i64, Site>>,
     /// How many posts a listing or search has, by site and question, as of a `content_version`.
     pub(crate) counts: Arc<PerVersion<(i64, String), i64>>,
+    /// The time the editor goes by (tests move it on).
+    pub clock: crate::domain::calendar::Clock,
 }
 
 /// A site's menu (top-level pages and categories) as of one `content_version`: every page draws it, and it
@@ -94,6 +96,7 @@ impl AppState {
             navigation: Arc::new(PerVersion::new(1_024)),
             sites: Arc::new(PerVersion::new(1_024)),
             counts: Arc::new(PerVersion::new(4_096)),
+            clock: crate::domain::calendar::Clock::default(),
         }
     }
 

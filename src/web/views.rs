@@ -353,6 +353,10 @@ pub struct PostListRow {
 pub struct PostListPage {
     pub layout: Layout,
     pub rows: Vec<PostListRow>,
+    /// Drafts the editor's autosave made that nobody saved since, listed apart to keep (open and save) or
+    /// discard.
+    pub autosaved: Vec<AutosavedDraft>,
+    pub csrf: String,
     pub kind: &'static str,
     pub status: String,
     pub search: String,
@@ -364,6 +368,13 @@ pub struct PostListPage {
     pub total: i64,
     pub newer: Option<String>,
     pub older: Option<String>,
+}
+
+/// A draft only the autosave made: its link, when it was last typed in, and where its Discard button posts.
+pub struct AutosavedDraft {
+    pub edit: Link,
+    pub saved: String,
+    pub action: String,
 }
 
 /// A category in the editor's list, indented by its depth.
@@ -580,6 +591,9 @@ pub struct EditorFields {
     pub version: i64,
     pub action: String,
     pub csrf: String,
+    /// The editing session of a new post (a token of its form): however the editor is left and opened again,
+    /// one session makes one post.
+    pub session: String,
 }
 
 #[cfg(test)]

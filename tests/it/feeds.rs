@@ -314,6 +314,7 @@ async fn protected_posts_keep_their_text_out_of_feeds() {
         .await;
     let editor = colloquy::store::PostEdit {
         reading_id: None,
+        date_chosen: true,
         title: "Quiz",
         source: "The answer is 42.",
         excerpt: "",

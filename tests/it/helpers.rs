@@ -27,6 +27,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database_url: String,
     pub site: Site,
+    /// The clock the server goes by: a test moves it on to see a later day.
+    pub clock: colloquy::domain::calendar::Clock,
     _database: TestDatabase,
 }
 
@@ -155,6 +157,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
     .expect("build the app");
     let address = format!("http://127.0.0.1:{}", application.port());
     let store = application.store().clone();
+    let clock = application.clock();
     tokio::spawn(application.run_until_stopped());
     let site = demo::ensure_main_site(&store).await.expect("the main site");
     TestApp {
@@ -163,6 +166,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
         client: client(),
         database_url,
         site,
+        clock,
         _database: database,
     }
 }
@@ -325,6 +329,7 @@ impl TestApp {
                     categories: &[],
                     tags: &[],
                     reading_id: None,
+                    date_chosen: true,
                 },
                 calendar::now(),
             )

@@ -1207,3 +1207,191 @@ async fn the_post_lists_next_page_keeps_its_filters() {
         "the 31st of the filtered posts"
     );
 }
+
+/// Issue #11, drafts: a post first stored by an autosave has what was typed (its discussion open, its new
+/// category and tags), is one post however often its editing session autosaves or saves, and is dated when it is
+/// published, not when the autosave stored it.
+#[tokio::test]
+async fn an_autosaved_draft_keeps_what_was_typed_and_is_dated_when_published() {
+    let app = spawn_app().await;
+    let student = app.sign_in_as(Role::Author).await;
+    let editor = student
+        .get(&app, "/admin/posts/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let session = attribute(&editor, "input[name=session]", "value").expect("an editing session");
+    let mut form = editor_form(
+        &app,
+        &student,
+        "Monday's thoughts",
+        "Begun on Monday.",
+        "draft",
+    )
+    .await;
+    form.push(("session".into(), session.clone()));
+    form.push(("new_categories".into(), "Week two".into()));
+    form.push(("tags".into(), "memory, archives".into()));
+
+    let first = student
+        .post_form(&app, "/admin/posts/new/autosave", &form)
+        .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let id = first.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let draft = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(draft.comments_open, "the discussion as the form had it");
+    assert!(draft.autosaved_only && !draft.date_chosen);
+    let terms: Vec<String> = app
+        .store
+        .terms_of_posts(&[id])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, term)| term.name)
+        .collect();
+    for name in ["Week two", "memory", "archives"] {
+        assert!(terms.iter().any(|term| term == name), "{name} in {terms:?}");
+    }
+    assert!(
+        !terms.iter().any(|term| term == "Uncategorized"),
+        "{terms:?}"
+    );
+    let listed = student
+        .get(&app, "/admin/posts")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(&listed, ".autosaved-drafts li a"),
+        ["Monday's thoughts"]
+    );
+    assert!(
+        texts(&listed, ".post-list tbody a").is_empty(),
+        "listed apart"
+    );
+
+    // The editor left and opened again goes on in the same session: its autosave and its save are of the
+    // same draft.
+    set(&mut form, "body", "Begun on Monday, picked up again.");
+    let again = student
+        .post_form(&app, "/admin/posts/new/autosave", &form)
+        .await;
+    assert_eq!(
+        again.json::<serde_json::Value>().await.unwrap()["id"].as_i64(),
+        Some(id)
+    );
+    let saved = student.post_form(&app, "/admin/posts/new", &form).await;
+    assert_eq!(created_id(&saved), id);
+    let all = app
+        .store
+        .admin_posts(
+            app.site.id,
+            &colloquy::store::AdminFilter::default(),
+            1,
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.total, 1, "one post");
+    let kept = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.source, "Begun on Monday, picked up again.");
+    assert!(!kept.autosaved_only, "saved by its writer");
+    let edit_page = student
+        .get(&app, &format!("/admin/posts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        attribute(&edit_page, "#date", "value").as_deref(),
+        Some(""),
+        "no date chosen: it is dated when published"
+    );
+
+    // Published on Wednesday: dated Wednesday.
+    app.clock.advance(2 * 86_400);
+    set(&mut form, "status", "publish");
+    set(&mut form, "version", &kept.version.to_string());
+    let published = student
+        .post_form(&app, &format!("/admin/posts/{id}"), &form)
+        .await;
+    assert_eq!(published.status(), StatusCode::SEE_OTHER);
+    let post = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(post.status, PostStatus::Publish);
+    let wednesday = app.clock.now();
+    assert!(
+        (wednesday - 5..=wednesday).contains(&post.published_at),
+        "published at {}, Wednesday is {wednesday}, Monday's draft was {}",
+        post.published_at,
+        draft.published_at
+    );
+    assert!(post.comments_open);
+}
+
+/// Issue #11: a draft only the autosave made can be discarded from the list of posts.
+#[tokio::test]
+async fn an_autosaved_draft_nobody_saved_can_be_discarded_from_the_list() {
+    let app = spawn_app().await;
+    let student = app.sign_in_as(Role::Author).await;
+    let mut form = editor_form(&app, &student, "A false start", "Never mind.", "draft").await;
+    form.push(("session".into(), "a-session-of-its-own".into()));
+    let id = student
+        .post_form(&app, "/admin/posts/new/autosave", &form)
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let listed = student
+        .get(&app, "/admin/posts")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let action = attribute(&listed, ".autosaved-drafts form", "action").unwrap();
+    let discarded = student
+        .post_form(
+            &app,
+            &action,
+            &[
+                ("csrf", student.csrf(&app).await),
+                ("action", "trash".into()),
+            ],
+        )
+        .await;
+    assert!(discarded.status().is_redirection());
+    let post = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(post.status, PostStatus::Trash);
+    let listed = student
+        .get(&app, "/admin/posts")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(select(&listed, ".autosaved-drafts").is_empty());
+}

@@ -23,7 +23,9 @@ use crate::{
         },
         user::Role,
     },
-    store::{AdminFilter, Autosave, NewPost, PostEdit, Saved, Site},
+    store::{
+        AdminFilter, Autosave, Conflict, Drafting, NewPost, PostEdit, Saved, Site, StoreError,
+    },
 };
 
 use crate::web::{
@@ -35,8 +37,8 @@ use crate::web::{
     session::SignedIn,
     site_scope::Scoped,
     views::{
-        AutosaveOffer, CategoryChoice, DiffLine, EditorFields, EditorPage, Link, PostListPage,
-        PostListRow, RevisionView, RevisionsPage,
+        AutosaveOffer, AutosavedDraft, CategoryChoice, DiffLine, EditorFields, EditorPage, Link,
+        PostListPage, PostListRow, RevisionView, RevisionsPage,
     },
 };
 
@@ -109,8 +111,22 @@ pub async fn list(
         .admin_posts(site.id, &filter, page, LIST_PAGE_SIZE)
         .await?;
     let zone = site.settings.zone();
-    let rows = listed
+    let (autosaved, cards): (Vec<_>, Vec<_>) = listed
         .cards
+        .into_iter()
+        .partition(|card| card.post.autosaved_only);
+    let autosaved = autosaved
+        .into_iter()
+        .map(|card| AutosavedDraft {
+            edit: Link {
+                href: site.root().join(&format!("/admin/posts/{}", card.post.id)),
+                text: card.post.title.clone(),
+            },
+            saved: zone.long_date_time(card.post.modified_at),
+            action: site.root().join(&format!("/admin/posts/{}", card.post.id)),
+        })
+        .collect();
+    let rows = cards
         .into_iter()
         .map(|card| PostListRow {
             edit: Link {
@@ -119,7 +135,14 @@ pub async fn list(
             },
             author: card.author_name,
             status: card.post.status.as_str(),
-            date: zone.long_date_time(card.post.published_at),
+            date: if card.post.date_chosen {
+                zone.long_date_time(card.post.published_at)
+            } else {
+                format!(
+                    "Last changed {}",
+                    zone.long_date_time(card.post.modified_at)
+                )
+            },
             categories: card
                 .terms
                 .iter()
@@ -157,6 +180,8 @@ pub async fn list(
             )
             .await?,
         rows,
+        autosaved,
+        csrf: signed_in.csrf.clone(),
         kind: kind.as_str(),
         status: query.status.clone(),
         search: query.q.clone(),
@@ -208,6 +233,7 @@ impl EditorFields {
         author_id: i64,
         kind: PostKind,
         (categories, tags): &'a (Vec<String>, Vec<String>),
+        now: i64,
     ) -> NewPost<'a> {
         NewPost {
             reading_id: None,
@@ -222,7 +248,7 @@ impl EditorFields {
             slug: None,
             parent_id: None,
             comments_open: self.comments_open,
-            published_at: calendar::now(),
+            published_at: now,
             categories,
             tags,
             sticky: false,
@@ -253,6 +279,7 @@ impl EditorFields {
             version: field("version").parse().unwrap_or(0),
             action: field("action"),
             csrf: field("csrf"),
+            session: field("session"),
         }
     }
 
@@ -270,7 +297,11 @@ impl EditorFields {
             new_categories: String::new(),
             tags: tags.join(", "),
             status: post.status.as_str().to_owned(),
-            date: zone.local_input(post.published_at),
+            date: if post.date_chosen {
+                zone.local_input(post.published_at)
+            } else {
+                String::new()
+            },
             sticky: post.sticky,
             comments_open: post.comments_open,
             password: post.password.clone().unwrap_or_default(),
@@ -279,6 +310,7 @@ impl EditorFields {
             version: post.version,
             action: String::new(),
             csrf: String::new(),
+            session: String::new(),
         }
     }
 
@@ -345,6 +377,7 @@ pub async fn new_post(
         status: "draft".into(),
         comments_open: kind == PostKind::Post,
         date: String::new(),
+        session: crate::domain::user::new_token(),
         ..EditorFields::default()
     };
     show_editor(
@@ -380,11 +413,18 @@ pub async fn create_post(
     Query(query): Query<NewQuery>,
     StrictForm(form): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let fields = EditorFields::from_form(&form);
+    let mut fields = EditorFields::from_form(&form);
     signed_in.check_csrf(&fields.csrf)?;
     let role = writer_role(&signed_in)?;
     let kind = query.kind_for(role)?;
     let site = state.site().clone();
+    // The session's post exists already (an autosave made it, or the form was sent twice): this save is of it.
+    if let Some(made) = post_of_session(&state, &site, &signed_in, &fields).await? {
+        if fields.version == 0 {
+            fields.version = made.version;
+        }
+        return save_to(&state, &site, &signed_in, role, made, fields).await;
+    }
     let plan = match plan_or_page(&state, &site, role, EditorTarget::New(kind), &fields).await? {
         Step::Save(plan) => plan,
         Step::Show(target, problems, status) => {
@@ -392,9 +432,10 @@ pub async fn create_post(
         }
     };
     let terms = fields.terms();
+    let now = state.clock.now();
     let post = state
         .store
-        .create_post(
+        .create_draft(
             &NewPost {
                 reading_id: plan.reading_id.filter(|_| kind == PostKind::Post),
                 status: plan.status,
@@ -402,9 +443,15 @@ pub async fn create_post(
                 published_at: plan.published_at,
                 sticky: fields.sticky && role.is_staff(),
                 password: plan.password.as_deref(),
-                ..fields.new_post(site.id, signed_in.user.id, kind, &terms)
+                ..fields.new_post(site.id, signed_in.user.id, kind, &terms, now)
             },
-            calendar::now(),
+            Drafting {
+                editing_session: Some(fields.session.as_str())
+                    .filter(|session| !session.is_empty()),
+                autosaved_only: false,
+                date_chosen: plan.date_chosen,
+            },
+            now,
         )
         .await?;
     tracing::info!(post = post.id, by = signed_in.user.id, status = %post.status, "post created");
@@ -414,6 +461,22 @@ pub async fn create_post(
             .join(&format!("/admin/posts/{}?saved=1", post.id)),
     )
     .into_response())
+}
+
+/// The post the form's editing session already made, if any.
+async fn post_of_session(
+    state: &Scoped,
+    site: &Site,
+    signed_in: &SignedIn,
+    fields: &EditorFields,
+) -> Result<Option<Post>, WebError> {
+    if fields.session.is_empty() {
+        return Ok(None);
+    }
+    Ok(state
+        .store
+        .post_of_editing_session(site.id, signed_in.user.id, &fields.session)
+        .await?)
 }
 
 /// The next step of a save: write it, or show the editor again (with the problems, or as a preview).
@@ -441,6 +504,8 @@ async fn plan_or_page(
 struct Plan {
     status: PostStatus,
     published_at: i64,
+    /// The writer gave the date, or the post is published or scheduled: its date no longer floats.
+    date_chosen: bool,
     parent_id: Option<i64>,
     password: Option<String>,
     reading_id: Option<i64>,
@@ -454,7 +519,7 @@ async fn plan_save(
     fields: &EditorFields,
 ) -> Result<Result<Plan, Problems>, WebError> {
     let zone = site.settings.zone();
-    let now = calendar::now();
+    let now = state.clock.now();
     let mut problems = Problems {
         title: title_problem(&fields.title).map(str::to_owned),
         ..Problems::default()
@@ -507,6 +572,8 @@ async fn plan_save(
     }
     let password = Some(fields.password.trim().to_owned()).filter(|password| !password.is_empty());
     Ok(Ok(Plan {
+        date_chosen: !fields.date.trim().is_empty()
+            || matches!(status, PostStatus::Publish | PostStatus::Future),
         status,
         published_at,
         parent_id,
@@ -632,12 +699,24 @@ pub async fn save_post(
     Param(id): Param<i64>,
     StrictForm(form): StrictForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let mut fields = EditorFields::from_form(&form);
+    let fields = EditorFields::from_form(&form);
     signed_in.check_csrf(&fields.csrf)?;
     let role = writer_role(&signed_in)?;
     let site = state.site().clone();
     let post = editable(&state, &site, &signed_in, id).await?;
-    let now = calendar::now();
+    save_to(&state, &site, &signed_in, role, post, fields).await
+}
+
+/// A save (or trash, restore, preview) of `post` from the editor's form.
+async fn save_to(
+    state: &Scoped,
+    site: &Site,
+    signed_in: &SignedIn,
+    role: Role,
+    post: Post,
+    mut fields: EditorFields,
+) -> Result<Response, WebError> {
+    let now = state.clock.now();
     match fields.action.as_str() {
         "trash" | "restore" => {
             let trashed = state
@@ -655,10 +734,10 @@ pub async fn save_post(
         _ => {}
     }
     let target = EditorTarget::Existing(Box::new(post.clone()));
-    let plan = match plan_or_page(&state, &site, role, target, &fields).await? {
+    let plan = match plan_or_page(state, site, role, target, &fields).await? {
         Step::Save(plan) => plan,
         Step::Show(target, problems, status) => {
-            return show_editor(&state, &site, &signed_in, target, fields, *problems, status).await;
+            return show_editor(state, site, signed_in, target, fields, *problems, status).await;
         }
     };
     let categories = fields.all_categories();
@@ -684,6 +763,7 @@ pub async fn save_post(
         },
         categories: &categories,
         tags: &tags,
+        date_chosen: plan.date_chosen,
     };
     match state
         .store
@@ -728,9 +808,9 @@ pub async fn save_post(
                 ..Problems::default()
             };
             show_editor(
-                &state,
-                &site,
-                &signed_in,
+                state,
+                site,
+                signed_in,
                 EditorTarget::Existing(Box::new(current)),
                 fields,
                 problems,
@@ -978,6 +1058,7 @@ pub async fn restore_revision(
     let tags = split_names(&current.tags);
     let edit = PostEdit {
         reading_id: post.reading_id,
+        date_chosen: post.date_chosen,
         title: &revision.title,
         source: &revision.source,
         excerpt: &revision.excerpt,
@@ -998,7 +1079,7 @@ pub async fn restore_revision(
             form.version,
             signed_in.user.id,
             &edit,
-            calendar::now(),
+            state.clock.now(),
         )
         .await?
     {
@@ -1027,7 +1108,7 @@ pub async fn autosave(
     writer_role(&signed_in)?;
     let site = state.site().clone();
     let post = editable(&state, &site, &signed_in, id).await?;
-    let now = calendar::now();
+    let now = state.clock.now();
     state
         .store
         .put_autosave(
@@ -1065,27 +1146,66 @@ pub async fn autosave_new(
     if fields.title.trim().is_empty() && fields.body.trim().is_empty() {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let title = match fields.title.trim() {
-        "" => UNTITLED,
-        title if title_problem(title).is_some() => UNTITLED,
-        title => title,
-    };
     let site = state.site().clone();
-    let terms = fields.terms();
-    let now = calendar::now();
-    let post = state
-        .store
-        .create_post(
-            &NewPost {
-                reading_id: None,
-                status: PostStatus::Draft,
-                title,
-                published_at: now,
-                ..fields.new_post(site.id, signed_in.user.id, kind, &terms)
-            },
-            now,
-        )
-        .await?;
+    let now = state.clock.now();
+    // Left and opened again, the editor goes on with its session's draft rather than making another.
+    let post = match post_of_session(&state, &site, &signed_in, &fields).await? {
+        Some(made) => {
+            state
+                .store
+                .put_autosave(
+                    made.id,
+                    signed_in.user.id,
+                    &Autosave {
+                        title: fields.title.clone(),
+                        source: fields.body.clone(),
+                        excerpt: fields.excerpt.clone(),
+                        saved_at: now,
+                    },
+                )
+                .await?;
+            made
+        }
+        None => {
+            let title = match fields.title.trim() {
+                "" => UNTITLED,
+                title if title_problem(title).is_some() => UNTITLED,
+                title => title,
+            };
+            let terms = fields.terms();
+            let reading_id = chosen_reading(&state, &site, &fields.reading)
+                .await?
+                .filter(|_| kind == PostKind::Post);
+            let created = state
+                .store
+                .create_draft(
+                    &NewPost {
+                        reading_id,
+                        status: PostStatus::Draft,
+                        title,
+                        ..fields.new_post(site.id, signed_in.user.id, kind, &terms, now)
+                    },
+                    Drafting {
+                        editing_session: Some(fields.session.as_str())
+                            .filter(|session| !session.is_empty()),
+                        autosaved_only: true,
+                        date_chosen: false,
+                    },
+                    now,
+                )
+                .await;
+            match created {
+                Ok(post) => post,
+                // Two autosaves of one session at once: the other made the draft.
+                Err(StoreError::Conflict(Conflict::Duplicate)) => {
+                    post_of_session(&state, &site, &signed_in, &fields)
+                        .await?
+                        .ok_or(WebError::NotFound)?
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    };
     tracing::info!(post = post.id, by = signed_in.user.id, "draft autosaved");
     private(Ok((
         StatusCode::CREATED,
