@@ -9,10 +9,11 @@ use clap::Parser;
 use crate::{
     address,
     config::{
-        Cli, Command, CommentCommand, Config, DEFAULT_BASE_URL, DEFAULT_MAIL_FROM, ExportCommand,
-        ImportCommand, ListFormat, OnOff, PostCommand, ReadingCommand, ServeArgs, SiteCommand,
-        UserCommand,
+        Cli, Command, CommentCommand, Config, CourseMail, DEFAULT_BASE_URL, DEFAULT_MAIL_FROM,
+        ExportCommand, ImportCommand, ListFormat, OnOff, PostCommand, ReadingCommand, ServeArgs,
+        SiteCommand, UserCommand,
     },
+    courses::{CourseError, Courses, NewCourse},
     demo,
     discussion::{Discussion, DiscussionError, Mail},
     domain::site::MAIN_SITE,
@@ -25,7 +26,10 @@ use crate::{
     },
     mail::Mailer,
     startup::Application,
-    store::{CommentFilter, NewPost, NewUser, RootedLinks, Site, Store, StoreError},
+    store::{
+        CommentFilter, GivenAdministrator, MadeSite, NewPost, NewUser, RootedLinks, Site, Store,
+        StoreError,
+    },
 };
 
 /// `colloquy` with no command: `serve` with its flags taken from the environment alone.
@@ -72,10 +76,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(command) => {
             let (store, site) = open(&cli.database_url, &cli.site).await?;
+            writable(&site)?;
             user_command(&store, &site, command).await
         }
         Command::Post(command) => {
             let (store, site) = open(&cli.database_url, &cli.site).await?;
+            writable(&site)?;
             post_command(&store, &site, command).await
         }
         Command::Comment(command) => {
@@ -110,6 +116,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(ImportCommand::Wxr { file }) => {
             let (store, site) = open(&cli.database_url, &cli.site).await?;
+            writable(&site)?;
             let progress = crate::wxr::import::Progress::detect();
             let summary = crate::wxr::import::import(&store, &site, &file, progress).await?;
             print!("{summary}");
@@ -123,6 +130,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Reading(command) => {
             let (store, site) = open(&cli.database_url, &cli.site).await?;
+            if matches!(command, ReadingCommand::Add { .. }) {
+                writable(&site)?;
+            }
             reading_command(&store, &site, command).await
         }
     }
@@ -578,6 +588,7 @@ async fn comment_command(
         CommentCommand::Trash { id } => (id, Moderation::Trash, None),
         CommentCommand::Restore { id, mail } => (id, Moderation::Restore, Some(mail)),
     };
+    writable(site)?;
     let (base_url, mail_from, sends) = match &mail {
         Some(mail) => (
             mail.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
@@ -673,36 +684,177 @@ fn print_table(comments: &[Comment]) {
     }
 }
 
-/// Creates a course site at `/SLUG/`, refusing a slug that a page of the main site or another site uses.
-async fn add_site(store: &Store, slug_text: &str, title: &str) -> anyhow::Result<()> {
-    let main = demo::ensure_main_site(store).await?;
-    if !slug::is_valid_given(slug_text) || slug_text == MAIN_SITE {
+/// Refuses to change an archived course (read-only until it is restored).
+fn writable(site: &Site) -> anyhow::Result<()> {
+    if site.is_archived() {
         bail!(
-            "'{slug_text}' is not a usable site slug: lower-case letters, digits and dashes, not a reserved word or a number"
+            "the site {slug} is archived: it is read-only until `colloquy site restore {slug}` opens it again",
+            slug = site.slug
         );
     }
-    let mut settings = crate::domain::settings::SiteSettings::default();
-    settings.set("title", title)?;
-    if store.slug_in_use(main.id, slug_text).await? {
-        bail!("the main site has a post or page at /{slug_text}/; choose another slug");
+    Ok(())
+}
+
+/// The site with this slug, or a clear error.
+async fn site_named(store: &Store, slug: &str) -> anyhow::Result<Site> {
+    match store.site_by_slug(slug).await {
+        Err(StoreError::NotFound) => bail!("there is no site '{slug}'"),
+        other => Ok(other?),
     }
-    match store
-        .create_site(slug_text, title.trim(), calendar::now())
-        .await
-    {
-        Ok(site) => {
-            println!("/{}/", site.slug);
-            Ok(())
+}
+
+/// Carries out `site add`, `site copy`, `site rename`, `site archive` and `site restore` with `crate::courses`,
+/// as `/admin/sites` does.
+async fn course_command(store: &Store, command: SiteCommand) -> anyhow::Result<()> {
+    let courses = |mail: &CourseMail| -> anyhow::Result<Courses> {
+        Ok(Courses::new(
+            store.clone(),
+            Mailer::new(store.clone(), None, &mail.mail_from)?,
+            mail.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+        ))
+    };
+    let plain = || -> anyhow::Result<Courses> {
+        Ok(Courses::new(
+            store.clone(),
+            Mailer::new(store.clone(), None, DEFAULT_MAIL_FROM)?,
+            DEFAULT_BASE_URL,
+        ))
+    };
+    let now = calendar::now();
+    match command {
+        SiteCommand::Add {
+            slug,
+            title,
+            admin,
+            mail,
+        } => {
+            let course = NewCourse {
+                slug: &slug,
+                title: &title,
+                administrator: admin.as_deref(),
+            };
+            let made = courses(&mail)?
+                .create(&course, now)
+                .await
+                .map_err(|error| course_error("added", error))?;
+            println!("{}", made.site.root().join("/"));
+            say_administrator(&made, &mail);
         }
-        Err(StoreError::Conflict(_)) => bail!("there is already a site '{slug_text}'"),
-        Err(error) => Err(error.into()),
+        SiteCommand::Copy {
+            from,
+            slug,
+            title,
+            admin,
+            mail,
+        } => {
+            let from = site_named(store, &from).await?;
+            let course = NewCourse {
+                slug: &slug,
+                title: &title,
+                administrator: admin.as_deref(),
+            };
+            let made = courses(&mail)?
+                .copy(&from, &course, None, now)
+                .await
+                .map_err(|error| course_error("copied", error))?;
+            println!("{}", made.site.root().join("/"));
+            println!(
+                "a copy of {} with its settings, pages, readings and categories, and a new join code; no members, \
+                 posts or comments",
+                from.root().join("/")
+            );
+            say_administrator(&made, &mail);
+        }
+        SiteCommand::Rename { slug, title } => {
+            let site = site_named(store, &slug).await?;
+            let renamed = plain()?
+                .rename(&site, &title)
+                .await
+                .map_err(|error| course_error("renamed", error))?;
+            println!(
+                "{} is the new title of {}",
+                renamed.settings.title,
+                renamed.root().join("/")
+            );
+        }
+        SiteCommand::Archive { slug } => {
+            let site = site_named(store, &slug).await?;
+            let archived = plain()?
+                .archive(&site, now)
+                .await
+                .map_err(|error| course_error("archived", error))?;
+            println!(
+                "{} ({}) is archived: still served to its readers, it takes no new posts, comments, members or \
+                 changes",
+                archived.settings.title,
+                archived.root().join("/")
+            );
+        }
+        SiteCommand::Restore { slug } => {
+            let site = site_named(store, &slug).await?;
+            let restored = plain()?
+                .restore(&site)
+                .await
+                .map_err(|error| course_error("restored", error))?;
+            println!(
+                "{} ({}) is restored: it takes posts, comments and members again",
+                restored.settings.title,
+                restored.root().join("/")
+            );
+        }
+        // The site's own settings, not the sites: `site_command` reads and changes them.
+        SiteCommand::Set { .. } | SiteCommand::Get { .. } => {}
+    }
+    Ok(())
+}
+
+/// One line for what stopped a course command.
+fn course_error(done: &str, error: CourseError) -> anyhow::Error {
+    match error {
+        CourseError::Invalid(problems) => anyhow::anyhow!(
+            "the site was not {done}: {}",
+            problems
+                .iter()
+                .map(|problem| problem.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        CourseError::MainSite => anyhow::anyhow!("{}", CourseError::MainSite),
+        CourseError::Store(error) => error.into(),
+    }
+}
+
+/// Says who became the new site's administrator and what they were mailed.
+fn say_administrator(made: &MadeSite, mail: &CourseMail) {
+    let (user, mailed) = match &made.administrator {
+        None => return,
+        Some(GivenAdministrator::Existing(user)) => (user, "a mail telling them so"),
+        Some(GivenAdministrator::Invited(user)) => (
+            user,
+            "a new account, and a mail inviting them to choose a password",
+        ),
+    };
+    println!(
+        "{} is its administrator: {mailed} is in the outbox (the server delivers it)",
+        user.email
+    );
+    if mail.base_url.is_none() {
+        eprintln!(
+            "warning: the mail links to {DEFAULT_BASE_URL}: give the site's public address with --base-url or \
+             COLLOQUY_BASE_URL"
+        );
     }
 }
 
 async fn site_command(store: &Store, site: &Site, command: SiteCommand) -> anyhow::Result<()> {
     match command {
-        SiteCommand::Add { slug, title } => add_site(store, &slug, &title).await?,
+        command @ (SiteCommand::Add { .. }
+        | SiteCommand::Copy { .. }
+        | SiteCommand::Rename { .. }
+        | SiteCommand::Archive { .. }
+        | SiteCommand::Restore { .. }) => course_command(store, command).await?,
         SiteCommand::Set { key, value } => {
+            writable(site)?;
             let mut settings = site.settings.clone();
             let stored = settings.set(&key, &value)?;
             store.save_setting(site.id, &key, &stored).await?;

@@ -281,6 +281,22 @@ pub struct ModerationMail {
     pub mail_from: String,
 }
 
+/// The mail a new course's first administrator gets: put in the outbox, which the server delivers.
+#[derive(Debug, clap::Args)]
+pub struct CourseMail {
+    /// The public address of the main site, for the links in the mail (without it, the address a server
+    /// started with no settings has, and a warning).
+    #[arg(long, env = "COLLOQUY_BASE_URL")]
+    pub base_url: Option<String>,
+    /// The sender of the mail.
+    #[arg(
+        long,
+        env = "COLLOQUY_MAIL_FROM",
+        default_value = DEFAULT_MAIL_FROM
+    )]
+    pub mail_from: String,
+}
+
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum ListFormat {
     Table,
@@ -295,6 +311,45 @@ pub enum SiteCommand {
         slug: String,
         #[arg(long)]
         title: String,
+        /// Its first administrator: an account with this address is made administrator and told by mail; a
+        /// new address gets an account and a mail inviting it to choose a password.
+        #[arg(long, value_name = "EMAIL")]
+        admin: Option<String>,
+        #[command(flatten)]
+        mail: CourseMail,
+    },
+    /// Copy a course for next term: a new site with its settings, pages, readings and categories (links into
+    /// it moved to the new address) and a new join code; not its members, posts, comments or follows.
+    Copy {
+        /// The slug of the course to copy.
+        #[arg(long, value_name = "SLUG")]
+        from: String,
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        title: String,
+        /// The copy's first administrator, as for `site add`.
+        #[arg(long, value_name = "EMAIL")]
+        admin: Option<String>,
+        #[command(flatten)]
+        mail: CourseMail,
+    },
+    /// Give a site a new title.
+    Rename {
+        /// The site's slug (main for the main site).
+        slug: String,
+        #[arg(long)]
+        title: String,
+    },
+    /// Archive a course: still served to its readers, it takes no new posts, comments, members or changes.
+    Archive {
+        /// The site's slug.
+        slug: String,
+    },
+    /// Open an archived course again.
+    Restore {
+        /// The site's slug.
+        slug: String,
     },
     /// Change a setting (title, tagline, timezone, discussion settings).
     Set { key: String, value: String },

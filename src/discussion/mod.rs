@@ -48,6 +48,9 @@ pub enum DiscussionError {
     /// The post takes no more comments.
     #[error("comments are closed")]
     Closed,
+    /// The course is archived: read-only, it takes no comments and no moderation until it is restored.
+    #[error("the course is archived")]
+    Archived,
     /// Private feedback from someone who is neither the post's author nor staff.
     #[error("private feedback is for the post's author and staff")]
     PrivateNotAllowed,
@@ -71,6 +74,14 @@ impl From<StoreError> for DiscussionError {
 }
 
 pub type DiscussionResult<T> = Result<T, DiscussionError>;
+
+/// An archived course's discussions are as they were left: nothing is added, moderated or corrected.
+fn open_for_writing(site: &Site) -> DiscussionResult<()> {
+    if site.is_archived() {
+        return Err(DiscussionError::Archived);
+    }
+    Ok(())
+}
 
 /// A comment's text as HTML, rendered off the async workers.
 async fn rendered_comment(text: &str) -> markup::SafeHtml {
@@ -194,7 +205,8 @@ impl Discussion {
         request: &CommentRequest,
         held: &[i64],
     ) -> DiscussionResult<Outcome> {
-        // 1. The post takes comments.
+        // 1. The post takes comments (and its course is not archived).
+        open_for_writing(site)?;
         if !post.accepts_comments(&site.settings, calendar::now()) {
             return Err(DiscussionError::Closed);
         }
@@ -406,6 +418,7 @@ impl Discussion {
         writer: Writer<'_>,
         text: &str,
     ) -> DiscussionResult<Outcome> {
+        open_for_writing(site)?;
         let original = self
             .store
             .comment_by_id(site.id, comment_id)
@@ -445,6 +458,7 @@ impl Discussion {
         action: Moderation,
         mail: Mail,
     ) -> DiscussionResult<Moderated> {
+        open_for_writing(site)?;
         let before = self
             .store
             .comment_by_id(site.id, comment_id)
@@ -482,6 +496,7 @@ impl Discussion {
         comment_id: i64,
         correction: &Correction,
     ) -> DiscussionResult<Result<Comment, Vec<FieldError>>> {
+        open_for_writing(site)?;
         let original = self
             .store
             .comment_by_id(site.id, comment_id)

@@ -306,3 +306,10 @@ mod password_tests {
 pub fn new_token() -> String {
     hex::encode(rand::random::<[u8; 32]>())
 }
+
+/// What the database keeps of a session's or a mailed link's token: its SHA-256, hex, so that a stolen
+/// database yields no live session or link.
+pub fn hash_token(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}

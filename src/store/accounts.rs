@@ -16,7 +16,7 @@ pub enum TokenPurpose {
 }
 
 impl TokenPurpose {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::ResetPassword => "reset_password",
             Self::SignIn => "sign_in",

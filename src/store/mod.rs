@@ -44,7 +44,7 @@ pub use posts::{
 pub use readings::CitationRecord;
 pub use search::SEARCH_CANDIDATES;
 pub use seed::{COMMON_WORD, RARE_WORD};
-pub use sites::{Site, SiteVersions};
+pub use sites::{FirstAdministrator, GivenAdministrator, MadeSite, NewSite, Site, SiteVersions};
 pub use upgrades::RootedLinks;
 pub use users::NewUser;
 

@@ -20,6 +20,7 @@ pub mod passwords;
 pub mod path;
 pub mod privacy;
 pub mod public;
+pub mod read_only;
 pub mod respond;
 pub mod session;
 pub mod site_scope;
@@ -63,6 +64,10 @@ pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
         .merge(dashboard::routes())
         .fallback(public::pages::public_page)
         .layer(middleware::from_fn(frame::name_the_route))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            read_only::read_only,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             privacy::members_only,

@@ -8,7 +8,6 @@ use axum::{
     http::{HeaderMap, request::Parts},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use sha2::{Digest, Sha256};
 
 use crate::{
     domain::{
@@ -20,7 +19,7 @@ use crate::{
 };
 
 pub use crate::{
-    domain::user::new_token,
+    domain::user::{hash_token, new_token},
     web::viewer::{SignedIn, same_secret},
 };
 
@@ -136,10 +135,6 @@ impl FromRequestParts<AppState> for Administrator {
             ))
         }
     }
-}
-
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Starts a session for an account; returns the cookie to set.

@@ -172,6 +172,7 @@ impl AppState {
                 .map(|navigation| navigation.recent_comments.clone())
                 .unwrap_or_default(),
             has_readings: navigation.is_some_and(|navigation| navigation.has_readings),
+            archived: site.is_archived(),
         })
     }
 }

@@ -38,6 +38,8 @@ pub struct Layout {
     pub recent_comments: Vec<RecentComment>,
     /// The site has readings: the menu links `/readings/`.
     pub has_readings: bool,
+    /// The course is archived (read-only): the dashboard says so on every page.
+    pub archived: bool,
 }
 
 /// A comment in the sidebar: "AUTHOR on POST".
@@ -139,6 +141,8 @@ pub struct DiscussionView {
     pub open: bool,
     /// Say "Comments are closed." when it is not open.
     pub say_closed: bool,
+    /// The course is archived: say so where the form would be.
+    pub archived: bool,
     pub form: CommentFormView,
     /// The signed-in commenter, whose form has no name or email fields.
     pub commenter: Option<ViewerView>,
@@ -251,6 +255,8 @@ pub struct DashboardPage {
     pub layout: Layout,
     pub pending: i64,
     pub is_administrator: bool,
+    /// An administrator of the main site, who manages every site at `/admin/sites`.
+    pub manages_sites: bool,
     /// Every course site the person belongs to, as full addresses (links across sites are not mounted).
     pub sites: Vec<Link>,
 }
@@ -538,6 +544,45 @@ pub struct CategoriesPage {
     /// (id, name, address, depth), in tree order.
     pub rows: Vec<(i64, String, String, usize)>,
     pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/sites.html")]
+pub struct SitesPage {
+    pub layout: Layout,
+    pub csrf: String,
+    /// What was just done, in plain words.
+    pub notice: Option<String>,
+    /// Why nothing was done, when a form has fields to correct.
+    pub problem: Option<String>,
+    pub rows: Vec<SiteRow>,
+    /// "Add a course", as typed.
+    pub create: SiteFormView,
+    /// "Copy a course for next term", as typed.
+    pub copy: SiteFormView,
+}
+
+/// A site in the list of `/admin/sites`.
+pub struct SiteRow {
+    pub id: i64,
+    pub title: String,
+    /// Its home page, from the server's root.
+    pub href: String,
+    pub is_main: bool,
+    /// "Archived on …", or `None` while it is open.
+    pub archived: Option<String>,
+    /// Its rename field, as typed.
+    pub rename: FieldView,
+}
+
+/// The form that makes a site (new, or a copy of `from`), as typed.
+#[derive(Clone, Debug, Default)]
+pub struct SiteFormView {
+    pub from: i64,
+    pub from_error: Option<String>,
+    pub slug: FieldView,
+    pub title: FieldView,
+    pub admin: FieldView,
 }
 
 /// A search result.

@@ -340,6 +340,20 @@ async fn course() -> Course {
             Some(Role::Administrator),
         )
         .await;
+    // A course of an earlier term, archived: `/admin/sites` lists it with its Restore button.
+    let earlier = app
+        .store
+        .create_site(
+            "hist-110",
+            "HIST 110, Fall 2025",
+            colloquy::domain::calendar::now(),
+        )
+        .await
+        .expect("an earlier course");
+    app.store
+        .set_archived(earlier.id, Some(colloquy::domain::calendar::now()))
+        .await
+        .expect("archive it");
     let reading = app
         .store
         .create_reading(
@@ -1198,7 +1212,7 @@ async fn writing_on_a_second_site_autosaves_previews_and_publishes_there() {
 }
 
 /// The pages a person meets, as (path, needs a signed-in instructor).
-const PAGES: [(&str, bool); 13] = [
+const PAGES: [(&str, bool); 14] = [
     ("/", false),
     ("POST", false),
     ("/category/responses/", false),
@@ -1212,6 +1226,7 @@ const PAGES: [(&str, bool); 13] = [
     ("/admin/comments", true),
     ("/admin/readings/new", true),
     ("/admin/participation", true),
+    ("/admin/sites", true),
 ];
 
 impl Browser {

@@ -13,6 +13,7 @@ mod browser;
 mod cache;
 mod cli;
 mod comments;
+mod courses;
 mod crash;
 mod durability;
 mod enrolment;

@@ -920,3 +920,92 @@ async fn a_password_change_ends_the_accounts_links_and_sessions_but_the_one_kept
         "none kept"
     );
 }
+
+#[tokio::test]
+async fn a_site_is_made_with_its_administrator_whole_or_not_at_all_and_archived_and_restored() {
+    use colloquy::store::{FirstAdministrator, GivenAdministrator, NewSite, TokenPurpose};
+    let app = spawn_app().await;
+    let store = &app.store;
+    let now = calendar::now();
+    let invited = |slug| NewSite {
+        slug,
+        title: "History",
+        join_code: None,
+        administrator: Some(FirstAdministrator::Email {
+            email: "Dana@Example.edu",
+            name: "Dana",
+            token_hash: "invitation-hash",
+            expires_at: now + 60,
+        }),
+    };
+    let made = store.make_site(&invited("hist"), now).await.unwrap();
+    let Some(GivenAdministrator::Invited(dana)) = made.administrator else {
+        panic!("a new account: {:?}", made.administrator);
+    };
+    assert!(
+        dana.email_confirmed,
+        "the main site's administrator gave it"
+    );
+    assert_eq!(store.password_hash(dana.id).await.unwrap(), None);
+    assert!(
+        store
+            .token_is_live(TokenPurpose::ResetPassword, "invitation-hash", now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.role_on(made.site.id, dana.id).await.unwrap(),
+        Some(Role::Administrator)
+    );
+    let again = store.make_site(&invited("bio"), now).await.unwrap();
+    assert!(
+        matches!(&again.administrator, Some(GivenAdministrator::Existing(user)) if user.id == dana.id),
+        "the same address, whatever its case, is the same account"
+    );
+    assert!(matches!(
+        store.make_site(&invited("hist"), now).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let nobody = NewSite {
+        slug: "orphan",
+        title: "Orphan",
+        join_code: Some("orphan-code"),
+        administrator: Some(FirstAdministrator::Account(i64::MAX)),
+    };
+    assert!(store.make_site(&nobody, now).await.is_err());
+    assert!(
+        matches!(
+            store.site_by_slug("orphan").await,
+            Err(StoreError::NotFound)
+        ),
+        "a site whose administrator could not be made is not made either"
+    );
+    assert_eq!(
+        store.site_id_by_join_code("orphan-code").await.unwrap(),
+        None
+    );
+
+    assert!(made.site.archived_at.is_none());
+    let before = store.site_by_id(made.site.id).await.unwrap();
+    let archived = store.set_archived(made.site.id, Some(now)).await.unwrap();
+    assert_eq!(archived.archived_at, Some(now));
+    assert!(archived.settings_version > before.settings_version);
+    assert!(archived.content_version > before.content_version);
+    assert_eq!(
+        store.site_by_slug("hist").await.unwrap().archived_at,
+        Some(now)
+    );
+    assert!(
+        store
+            .set_archived(made.site.id, None)
+            .await
+            .unwrap()
+            .archived_at
+            .is_none()
+    );
+    assert!(matches!(
+        store.set_archived(i64::MAX, Some(now)).await,
+        Err(StoreError::NotFound)
+    ));
+}

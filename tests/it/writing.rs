@@ -590,7 +590,7 @@ async fn every_role_gets_exactly_its_rights() {
     const OK: u16 = 200;
     const SEE_OTHER: u16 = 303;
     const FORBIDDEN: u16 = 403;
-    let table: [(&str, [u16; 6]); 7] = [
+    let table: [(&str, [u16; 6]); 8] = [
         (
             "GET /admin/",
             [SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
@@ -605,6 +605,10 @@ async fn every_role_gets_exactly_its_rights() {
         ),
         (
             "GET /admin/outbox",
+            [SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK],
+        ),
+        (
+            "GET /admin/sites",
             [SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK],
         ),
         ("GET /admin/posts", [SEE_OTHER, FORBIDDEN, OK, OK, OK, OK]),

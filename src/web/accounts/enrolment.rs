@@ -14,6 +14,7 @@ use crate::{
         calendar,
         client::ClientGroup,
         roster,
+        site::new_join_code,
         user::{Role, User, check_pseudonym, is_valid_email},
     },
     store::{MailLimits, MailRequestKind, NewJoinRequest, NewUser, Site, StoreError, TokenPurpose},
@@ -35,16 +36,6 @@ use crate::web::{
 /// How long an invitation's sign-in link works.
 const INVITE_SECONDS: i64 = 7 * 86_400;
 const CONFIRM_SECONDS: i64 = 2 * 86_400;
-
-/// A fresh join code: 12 letters and digits that are hard to confuse.
-pub fn new_join_code() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let bytes: [u8; 12] = rand::random();
-    bytes
-        .iter()
-        .map(|byte| char::from(ALPHABET[usize::from(*byte) % ALPHABET.len()]))
-        .collect()
-}
 
 async fn site_of_code(state: &Scoped, code: &str) -> Result<Site, WebError> {
     let site = state.site().clone();

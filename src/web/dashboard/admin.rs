@@ -64,6 +64,7 @@ pub async fn dashboard(state: Scoped, Staff(staff): Staff) -> Result<Response, W
         layout: state.layout(&site, Some("Dashboard"), Some(&staff)).await?,
         pending,
         is_administrator,
+        manages_sites: is_administrator && site.is_main(),
         sites,
     };
     private(render(StatusCode::OK, &page))

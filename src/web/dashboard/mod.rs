@@ -1,9 +1,10 @@
 //! The dashboard, for a site's staff and writers: the moderation queue, posts and the editor, readings,
-//! members, categories, settings, the outbox and participation.
+//! members, categories, settings, the outbox and participation; on the main site, every course site.
 
 pub mod admin;
 pub mod editor;
 pub mod participation;
+pub mod sites;
 
 use axum::{
     Router,
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
             get(admin::comment_page).post(admin::save_comment),
         )
         .route("/admin/outbox", get(admin::outbox))
+        .route("/admin/sites", get(sites::page).post(sites::manage))
         .route(
             "/admin/categories",
             get(admin::categories).post(admin::save_category),

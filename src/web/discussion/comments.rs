@@ -181,6 +181,7 @@ pub(crate) fn refusal(error: DiscussionError) -> WebError {
     match error {
         DiscussionError::NotFound => WebError::NotFound,
         DiscussionError::Closed => WebError::Forbidden("Sorry, comments are closed for this item."),
+        DiscussionError::Archived => WebError::Forbidden(crate::web::read_only::ARCHIVED),
         DiscussionError::PrivateNotAllowed => WebError::Forbidden(
             "Only the post's author and the course's staff can write private feedback.",
         ),

@@ -421,8 +421,10 @@ pub async fn discussion(
             offer_private: sees_private,
             offer_grade: viewer.is_some_and(SignedIn::is_staff),
             pages: comment_pages,
-            open: post.accepts_comments(settings, calendar::now()),
+            open: !site.is_archived() && post.accepts_comments(settings, calendar::now()),
             say_closed,
+            archived: site.is_archived()
+                && (say_closed || post.accepts_comments(settings, calendar::now())),
             form,
             commenter: viewer.map(SignedIn::view),
         },
