@@ -93,7 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let base = base_url.trim_end_matches('/');
             match output {
                 Some(path) => {
-                    let partial = path.with_extension("partial");
+                    let partial = partial_of(&path);
                     let mut file = std::io::BufWriter::new(
                         std::fs::File::create(&partial)
                             .with_context(|| format!("creating {}", partial.display()))?,
@@ -199,9 +199,21 @@ async fn reading_command(
     Ok(())
 }
 
+/// Where a file is written before it is renamed into place: `NAME.partial` beside it.
+fn partial_of(path: &std::path::Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".partial");
+    name.into()
+}
+
 async fn backup(database_url: &str, output: &std::path::Path, force: bool) -> anyhow::Result<()> {
-    let partial = output.with_extension("partial");
-    if let Some(live) = crate::store::sqlite_file(database_url) {
+    let partial = partial_of(output);
+    if database_url.starts_with("sqlite:") {
+        let Some(live) = crate::store::sqlite_file(database_url) else {
+            bail!(
+                "cannot tell which file {database_url} is, so cannot tell a backup from it; nothing was written"
+            );
+        };
         for written in [output, partial.as_path()] {
             if is_part_of_database(&live, written) {
                 bail!(

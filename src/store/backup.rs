@@ -100,12 +100,16 @@ impl Store {
     }
 }
 
-/// The file behind a `sqlite://` URL; `None` for other databases.
+/// The file behind a `sqlite://` URL, whatever parameters follow it (`?synchronous=full`, `?mode=rwc`);
+/// `None` for other databases and for a SQLite URL that names no file.
 pub fn sqlite_file(database_url: &str) -> Option<PathBuf> {
     if !database_url.starts_with("sqlite:") {
         return None;
     }
-    SqliteConnectOptions::from_str(database_url)
+    let file_part = database_url
+        .split_once('?')
+        .map_or(database_url, |(file, _)| file);
+    SqliteConnectOptions::from_str(file_part)
         .ok()
         .map(|options| options.get_filename().to_path_buf())
 }

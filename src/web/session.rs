@@ -170,14 +170,20 @@ pub async fn end(state: &AppState, signed_in: &SignedIn) -> StoreResult<Cookie<'
 /// starts with the site's root and one `/`, climbs no `..`, and holds no backslash, whitespace or control
 /// character, which browsers drop or read as `/` (`/\t/evil.example` would take them to evil.example).
 pub fn safe_next<'a>(next: &'a str, root: &SiteRoot) -> Option<&'a str> {
+    // The path as the browser will read it: `.%2e` is `..` to it, and `%2f%2f` may become `//`.
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
     let path_only = next.starts_with('/')
         && root.contains(next)
-        && !next
-            .split(['/', '?', '#'])
-            .any(|segment| segment == ".." || segment.eq_ignore_ascii_case("%2e%2e"))
+        && !decoded
+            .split('/')
+            .any(|segment| segment == ".." || segment == ".")
+        && !decoded.contains("//")
         && !next[1..].starts_with(['/', '\\'])
-        && !next.chars().any(|character| {
-            character == '\\' || character.is_whitespace() || character.is_control()
+        && ![next, &decoded].iter().any(|text| {
+            text.chars().any(|character| {
+                character == '\\' || character.is_whitespace() || character.is_control()
+            })
         });
     path_only.then_some(next)
 }
@@ -217,6 +223,13 @@ mod tests {
             "evil.example",
             "/x\r\nSet-Cookie: a=b",
             "/\u{85}/evil.example",
+            "/.%2e//evil.example",
+            "/hist-220/.%2e/admin/",
+            "/hist-220/%2E./admin/",
+            "/hist-220/%2e/admin/",
+            "/hist-220/x/%2f%2fevil.example",
+            "/hist-220/%5c%5cevil.example",
+            "/hist-220/%0a/admin/",
         ] {
             assert_eq!(safe_next(hostile, &main), None, "{hostile:?}");
             assert_eq!(safe_next(hostile, &hist), None, "{hostile:?}");

@@ -193,17 +193,31 @@ async fn a_backup_never_overwrites_the_live_database_or_an_existing_file() {
     std::os::unix::fs::symlink(&live, &link).unwrap();
     let dotted = folder.join(".").join(live.file_name().unwrap());
     let wal = std::path::PathBuf::from(format!("{}-wal", live.display()));
-    for target in [live.clone(), dotted, link, wal] {
-        let output = colloquy(
-            &app.database_url,
-            &["backup", "--output", target.to_str().unwrap(), "--force"],
-        );
-        assert!(!output.status.success(), "{}", target.display());
-        assert!(
-            stderr(&output).contains("is the live database"),
-            "{}",
-            stderr(&output)
-        );
+    // The README's `?synchronous=full` (or any parameter) names the same file: once it hid it from the check,
+    // and `--force` replaced the live database.
+    let with_parameters = [
+        app.database_url.clone(),
+        format!("{}?synchronous=full", app.database_url),
+        format!("{}?mode=rwc&synchronous=normal", app.database_url),
+    ];
+    for database_url in &with_parameters {
+        for target in [&live, &dotted, &link, &wal] {
+            let output = colloquy(
+                database_url,
+                &["backup", "--output", target.to_str().unwrap(), "--force"],
+            );
+            assert!(
+                !output.status.success(),
+                "{} {}",
+                database_url,
+                target.display()
+            );
+            assert!(
+                stderr(&output).contains("is the live database"),
+                "{database_url}: {}",
+                stderr(&output)
+            );
+        }
     }
     assert!(
         app.store
@@ -228,5 +242,13 @@ async fn a_backup_never_overwrites_the_live_database_or_an_existing_file() {
     );
     let replaced = colloquy(&app.database_url, &["backup", "--output", path, "--force"]);
     assert!(replaced.status.success(), "{}", stderr(&replaced));
-    assert!(!dir.path().join("yesterday.partial").exists());
+    assert!(!dir.path().join("yesterday.backup.partial").exists());
+    // A file that only shares the name's stem is not the backup's to remove.
+    std::fs::write(dir.path().join("yesterday.partial"), "notes").unwrap();
+    let again = colloquy(&app.database_url, &["backup", "--output", path, "--force"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("yesterday.partial")).unwrap(),
+        "notes"
+    );
 }
