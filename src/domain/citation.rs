@@ -32,12 +32,15 @@ pub fn find(text: &str) -> Vec<Citation> {
     while let Some(offset) = text[from..].find('(') {
         let open = from + offset;
         from = open + 1;
-        let Some(length) = text[open + 1..].find(')') else {
-            break;
-        };
-        if length > LONGEST_LOCATOR {
+        // Only as far as a locator can reach: looking to the end for every `(` took the square of the text's
+        // length (65 KB of `(` held a worker for a second).
+        let Some(length) = text[open + 1..]
+            .char_indices()
+            .take_while(|(at, _)| *at <= LONGEST_LOCATOR)
+            .find_map(|(at, ch)| (ch == ')').then_some(at))
+        else {
             continue;
-        }
+        };
         let inner = open + 1..open + 1 + length;
         let Some((label, first_page, last_page)) = read_locator(&text[inner.clone()]) else {
             continue;
@@ -59,6 +62,13 @@ pub fn find(text: &str) -> Vec<Citation> {
 
 /// The quotation that ends right before a parenthesis (white space between them allowed).
 fn quotation_before(before: &str) -> Option<&str> {
+    // A quotation longer than LONGEST_QUOTE is none, so the search looks no further back than that (it once
+    // went back to the start of the text for every parenthesis).
+    let mut window = before.len().saturating_sub(2 * LONGEST_QUOTE + 64);
+    while !before.is_char_boundary(window) {
+        window += 1;
+    }
+    let before = &before[window..];
     let trimmed = before.trim_end_matches(|ch: char| ch.is_whitespace());
     let close = trimmed.chars().next_back()?;
     let opens: &[char] = match close {
@@ -696,5 +706,15 @@ mod tests {
         let (linked, found) = link_in_html(html, |_| Some("/r/#page-3".into()));
         assert_eq!(found.len(), 1);
         assert!(linked.contains(r#"(<a class="citation" href="/r/#page-3">3</a>)"#));
+    }
+
+    #[test]
+    fn long_texts_are_read_in_time_proportional_to_their_length() {
+        let started = std::time::Instant::now();
+        assert!(find(&format!("{})", "(".repeat(200_000))).is_empty());
+        let quoted = "a \"short quote\" (5) ".repeat(40_000);
+        assert_eq!(find(&quoted).len(), 40_000);
+        let elapsed = started.elapsed();
+        assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
     }
 }
