@@ -583,7 +583,9 @@ mod tests {
             "<!--><div>".repeat(10_000),
             format!(
                 "{}{}",
-                (0..45).map(|i| format!("<b class=c{i}>")).collect::<String>(),
+                (0..45)
+                    .map(|i| format!("<b class=c{i}>"))
+                    .collect::<String>(),
                 "<p>x".repeat(20_000)
             ),
         ] {
