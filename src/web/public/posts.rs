@@ -110,7 +110,10 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
     let post = &card.post;
     let permalink = permalink_of(state, site, post).await?;
     // A post's page shows a post, never a reading's discussion: its passages are its block quotes.
-    let found = passage::block_quotes(post.content_html.as_str());
+    let found = {
+        let html = post.content_html.as_str().to_owned();
+        crate::cpu::off_the_async_workers(move || passage::block_quotes(&html)).await
+    };
     let passages = post_passages(&found);
     let discussion = discussion(
         state,
