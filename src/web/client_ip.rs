@@ -48,6 +48,8 @@ impl TrustedProxies {
         peer: IpAddr,
         forwarded_for: impl Iterator<Item = &'a str>,
     ) -> IpAddr {
+        // A proxy reached over IPv6 as `::ffff:127.0.0.1` is the 127.0.0.1 the operator trusted.
+        let peer = peer.to_canonical();
         if !self.trusts(peer) {
             return peer;
         }
@@ -57,18 +59,36 @@ impl TrustedProxies {
             .collect();
         let mut client = peer;
         for hop in hops.iter().rev() {
-            match hop.parse::<IpAddr>() {
-                Ok(address) => {
+            match hop_address(hop) {
+                Some(address) => {
                     client = address;
                     if !self.trusts(address) {
                         break;
                     }
                 }
-                Err(_) => break,
+                None => break,
             }
         }
         client
     }
+}
+
+/// An `X-Forwarded-For` entry: an address, with or without a port (`203.0.113.9:5555`, `[2001:db8::1]:443`).
+/// Read as nothing, it would make the proxy itself the client: one budget of every limit for everyone.
+fn hop_address(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .or_else(|_| {
+            hop.parse::<std::net::SocketAddr>()
+                .map(|socket| socket.ip())
+        })
+        .ok()
+        .or_else(|| {
+            hop.strip_prefix('[')?
+                .strip_suffix(']')?
+                .parse::<IpAddr>()
+                .ok()
+        })
+        .map(|address| address.to_canonical())
 }
 
 /// The requesting client's address, as the comment pipeline's flood check and the moderators see it.
@@ -143,6 +163,24 @@ mod tests {
             trusted.client_address(ip("127.0.0.1"), ["not-an-ip"].into_iter()),
             ip("127.0.0.1")
         );
+    }
+
+    #[test]
+    fn addresses_with_ports_brackets_or_mapped_forms_are_read_as_their_address() {
+        let trusted = proxies(&["127.0.0.1"]);
+        let mapped_peer: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        for (hop, client) in [
+            ("203.0.113.9:5555", "203.0.113.9"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("::ffff:198.51.100.4", "198.51.100.4"),
+        ] {
+            assert_eq!(
+                trusted.client_address(mapped_peer, [hop].into_iter()),
+                client.parse::<IpAddr>().unwrap(),
+                "{hop}"
+            );
+        }
     }
 
     #[test]
