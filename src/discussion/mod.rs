@@ -249,7 +249,20 @@ impl Discussion {
                 ),
             }]));
         }
-        let mut is_private = request.private || !grade.is_empty();
+        let grade = if grade.is_empty() {
+            None
+        } else {
+            match site.settings.grade_scale().read(grade) {
+                Ok(grade) => Some(grade),
+                Err(message) => {
+                    return Ok(Outcome::Invalid(vec![FieldError {
+                        field: Field::Grade,
+                        message,
+                    }]));
+                }
+            }
+        };
+        let mut is_private = request.private || grade.is_some();
 
         // A comment on a passage names one that is on the page now (a reply is on its parent's).
         let chosen = request.passage.trim();
@@ -280,6 +293,10 @@ impl Discussion {
             {
                 on_passage.clone_from(&parent.passage);
             }
+            let graded_elsewhere = grade.is_some()
+                && parent
+                    .as_ref()
+                    .is_some_and(|parent| parent.user_id != Some(post.author_id));
             if !parent.is_some_and(|parent| {
                 parent.post_id == post.id
                     && parent.status == CommentStatus::Approved
@@ -288,6 +305,17 @@ impl Discussion {
                 return Ok(Outcome::Invalid(vec![FieldError {
                     field: Field::Parent,
                     message: "The comment you replied to is not part of this discussion (it may have been removed)."
+                        .into(),
+                }]));
+            }
+            // A grade is its student's, seen in private feedback, which a student sees only on their own
+            // posts: a grade on someone else's comment here would reach the post's author instead.
+            if graded_elsewhere {
+                return Ok(Outcome::Invalid(vec![FieldError {
+                    field: Field::Grade,
+                    message: "A grade reaches a student in private feedback, which they see only on their own \
+                              posts: grade this comment's writer on one of their posts, or grade the post's \
+                              author's own comments here."
                         .into(),
                 }]));
             }
@@ -343,7 +371,7 @@ impl Discussion {
             created_at: now,
             cited: &cited,
             is_private,
-            grade: Some(grade).filter(|grade| !grade.is_empty()),
+            grade: grade.as_deref(),
             passage: on_passage.as_ref(),
         };
         let flood_interval = if writer.member.is_some_and(|member| member.is_staff()) {

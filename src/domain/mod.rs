@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod citation;
 pub mod client;
 pub mod comment;
+pub mod grade;
 pub mod markup;
 pub mod participation;
 pub mod passage;

@@ -119,6 +119,27 @@ pub fn tally(boundaries: &[i64], members: &[i64], events: &[Event]) -> Report {
     }
 }
 
+/// A grade given with private feedback on a member's post (or on their comment under it): the member's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grade {
+    pub member_id: i64,
+    /// When it was given; a later grade on the same assignment replaces an earlier one.
+    pub at: i64,
+    pub grade: String,
+    pub post_title: String,
+    /// The assignment category the post is in, if any.
+    pub assignment: Option<i64>,
+}
+
+/// A member's grade for an assignment: the last given on their posts in it.
+pub fn assignment_grade(grades: &[Grade], member_id: i64, assignment: i64) -> Option<&str> {
+    grades
+        .iter()
+        .filter(|grade| grade.member_id == member_id && grade.assignment == Some(assignment))
+        .max_by_key(|grade| grade.at)
+        .map(|grade| grade.grade.as_str())
+}
+
 /// The week a moment falls in.
 fn week_of(boundaries: &[i64], at: i64) -> Option<usize> {
     let after = boundaries.partition_point(|start| *start <= at);
@@ -180,6 +201,27 @@ mod tests {
         assert_eq!(first.total.contributions(), 2);
         assert_eq!(report.class_weeks[0].contributions(), 2);
         assert_eq!(report.class_total.words, 350);
+    }
+
+    #[test]
+    fn an_assignments_grade_is_the_last_given() {
+        let grade = |member_id, at, text: &str, assignment| Grade {
+            member_id,
+            at,
+            grade: text.into(),
+            post_title: "Response".into(),
+            assignment,
+        };
+        let grades = [
+            grade(1, 20, "9", Some(7)),
+            grade(1, 10, "6", Some(7)),
+            grade(1, 30, "2", None),
+            grade(2, 40, "5", Some(7)),
+        ];
+        assert_eq!(assignment_grade(&grades, 1, 7), Some("9"));
+        assert_eq!(assignment_grade(&grades, 2, 7), Some("5"));
+        assert_eq!(assignment_grade(&grades, 1, 8), None);
+        assert_eq!(assignment_grade(&grades, 3, 7), None);
     }
 
     #[test]

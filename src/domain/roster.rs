@@ -1,13 +1,16 @@
-//! Reading a class roster pasted from a registrar's export: one person a line, `name,email` (CSV, so a name
-//! with a comma comes in quotes). A header line is skipped; a line that does not read is reported, not fatal.
+//! Reading a class roster pasted from a registrar's export: one person a line, `name,email` or
+//! `name,email,student id` (CSV, so a name with a comma comes in quotes). A header line is skipped; a line that
+//! does not read is reported, not fatal.
 
-use super::user::is_valid_email;
+use super::{grade, user::is_valid_email};
 
 /// A person on the roster.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Student {
     pub name: String,
     pub email: String,
+    /// The third column, when given: a university's number for the gradebook.
+    pub student_id: Option<String>,
 }
 
 /// A line that could not be read, with why.
@@ -29,6 +32,7 @@ pub fn parse(text: &str) -> (Vec<Student>, Vec<BadLine>) {
         let fields = split_csv(line);
         let name = fields.first().map(|field| field.trim()).unwrap_or_default();
         let email = fields.get(1).map(|field| field.trim()).unwrap_or_default();
+        let student_id = grade::student_id(fields.get(2).map(String::as_str).unwrap_or_default());
         let is_header = index == 0
             && name.eq_ignore_ascii_case("name")
             && email.to_ascii_lowercase().contains("mail");
@@ -53,10 +57,15 @@ pub fn parse(text: &str) -> (Vec<Student>, Vec<BadLine>) {
             .any(|student: &Student| student.email.eq_ignore_ascii_case(email))
         {
             bad.push(bad_line("this email is already on an earlier line"));
+        } else if student_id.is_err() {
+            bad.push(bad_line(
+                "the student id (third column) is letters and digits, at most 40 characters, without spaces",
+            ));
         } else {
             students.push(Student {
                 name: name.to_owned(),
                 email: email.to_owned(),
+                student_id: student_id.ok().flatten(),
             });
         }
     }
@@ -91,7 +100,7 @@ mod tests {
     #[test]
     fn a_registrar_export_reads_with_its_header_skipped() {
         let (students, bad) = parse(
-            "Name,Email\nAda Lovelace,ada@example.edu\n\"Hopper, Grace\",grace@example.edu,extra\n",
+            "Name,Email,Student ID\nAda Lovelace,ada@example.edu\n\"Hopper, Grace\",grace@example.edu, S-1207 \n",
         );
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(
@@ -99,11 +108,13 @@ mod tests {
             [
                 Student {
                     name: "Ada Lovelace".into(),
-                    email: "ada@example.edu".into()
+                    email: "ada@example.edu".into(),
+                    student_id: None,
                 },
                 Student {
                     name: "Hopper, Grace".into(),
-                    email: "grace@example.edu".into()
+                    email: "grace@example.edu".into(),
+                    student_id: Some("S-1207".into()),
                 },
             ]
         );
@@ -112,13 +123,15 @@ mod tests {
     #[test]
     fn bad_lines_are_reported_and_the_rest_kept() {
         let (students, bad) = parse(
-            "Ada,ada@example.edu\nBob,not-an-email\nJust a name\n,x@example.edu\nAda again,ADA@example.edu",
+            "Ada,ada@example.edu\nBob,not-an-email\nJust a name\n,x@example.edu\nAda again,ADA@example.edu\n\
+             Cy,cy@example.edu,=1+2",
         );
         assert_eq!(students.len(), 1);
         assert_eq!(
             bad.iter().map(|line| line.number).collect::<Vec<_>>(),
-            [2, 3, 4, 5]
+            [2, 3, 4, 5, 6]
         );
+        assert!(bad[4].reason.contains("student id"));
         assert_eq!(bad[0].reason, "the email address is not valid");
     }
 }

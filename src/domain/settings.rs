@@ -2,7 +2,7 @@
 //!
 //! Stored as text pairs; every value is checked here before it is stored, so what is stored always reads back.
 
-use super::calendar::SiteZone;
+use super::{calendar::SiteZone, grade::GradeScale};
 
 /// Every setting of a site, typed, with WordPress's defaults where WordPress has one.
 #[derive(Clone, Debug)]
@@ -30,6 +30,10 @@ pub struct SiteSettings {
     pub term_start: String,
     /// How many weeks the term lasts.
     pub term_weeks: u32,
+    /// Grades are `points` (up to `grade_points`) or `letter`s.
+    pub grade_letters: bool,
+    /// The most points a grade gives, on the points scale.
+    pub grade_points: u32,
 }
 
 /// Who may read a site (PRODUCT.md §7).
@@ -71,6 +75,8 @@ impl Default for SiteSettings {
             visibility: Visibility::Public,
             term_start: String::new(),
             term_weeks: 15,
+            grade_letters: true,
+            grade_points: 100,
         }
     }
 }
@@ -106,6 +112,8 @@ pub const KEYS: &[&str] = &[
     "visibility",
     "term_start",
     "term_weeks",
+    "grade_scale",
+    "grade_points",
 ];
 
 impl SiteSettings {
@@ -195,6 +203,16 @@ impl SiteSettings {
                 self.term_start = date.into();
             }
             "term_weeks" => self.term_weeks = number(1, 60, "is a number of weeks from 1 to 60")?,
+            "grade_scale" => {
+                self.grade_letters = match value.trim() {
+                    "points" => false,
+                    "letter" => true,
+                    _ => return Err(bad("is points (up to a maximum) or letter (A+ to F)")),
+                };
+            }
+            "grade_points" => {
+                self.grade_points = number(1, 10_000, "is a number of points from 1 to 10000")?
+            }
             _ => return Err(SettingError::UnknownKey(key.into())),
         }
         Ok(self.get(key).unwrap_or_default())
@@ -219,8 +237,26 @@ impl SiteSettings {
             "visibility" => self.visibility.as_str().to_owned(),
             "term_start" => self.term_start.clone(),
             "term_weeks" => self.term_weeks.to_string(),
+            "grade_scale" => if self.grade_letters {
+                "letter"
+            } else {
+                "points"
+            }
+            .to_owned(),
+            "grade_points" => self.grade_points.to_string(),
             _ => return None,
         })
+    }
+
+    /// The scale grades are given on.
+    pub fn grade_scale(&self) -> GradeScale {
+        if self.grade_letters {
+            GradeScale::Letter
+        } else {
+            GradeScale::Points {
+                max: self.grade_points,
+            }
+        }
     }
 
     pub fn zone(&self) -> SiteZone {
@@ -297,6 +333,17 @@ mod tests {
         assert_eq!(settings.set("term_start", ""), Ok(String::new()));
         assert!(settings.set("term_weeks", "0").is_err());
         assert_eq!(settings.set("term_weeks", "12"), Ok("12".into()));
+    }
+
+    #[test]
+    fn grades_are_points_up_to_a_maximum_or_letters() {
+        let mut settings = SiteSettings::default();
+        assert_eq!(settings.grade_scale(), GradeScale::Letter);
+        assert_eq!(settings.set("grade_scale", "points"), Ok("points".into()));
+        assert_eq!(settings.set("grade_points", "20"), Ok("20".into()));
+        assert_eq!(settings.grade_scale(), GradeScale::Points { max: 20 });
+        assert!(settings.set("grade_scale", "stars").is_err());
+        assert!(settings.set("grade_points", "0").is_err());
     }
 
     #[test]

@@ -14,6 +14,8 @@ use super::{
 pub struct Membership {
     pub user: User,
     pub role: Role,
+    /// The member's student id on this site (a university's number), set by staff.
+    pub student_id: Option<String>,
 }
 
 /// A request to join a site with a new account, as the join form gave it.
@@ -157,10 +159,11 @@ impl Store {
             #[sqlx(flatten)]
             user: UserRow,
             role: String,
+            student_id: Option<String>,
         }
         let rows: Vec<Row> = with_pool!(self, reader, |pool| {
             sqlx::query_as(&format!(
-                "SELECT {USER_COLUMNS}, m.role FROM users u JOIN memberships m ON m.user_id = u.id
+                "SELECT {USER_COLUMNS}, m.role, m.student_id FROM users u JOIN memberships m ON m.user_id = u.id
                  WHERE m.site_id = $1 ORDER BY lower(u.name), u.id"
             ))
             .bind(site_id)
@@ -176,9 +179,35 @@ impl Store {
                 Ok(Membership {
                     user: row.user.into(),
                     role,
+                    student_id: row.student_id,
                 })
             })
             .collect()
+    }
+
+    /// Sets (or, with `None`, clears) a member's student id on a site; `NotFound` when they are no member.
+    pub async fn set_student_id(
+        &self,
+        site_id: i64,
+        user_id: i64,
+        student_id: Option<&str>,
+    ) -> StoreResult<()> {
+        let done = with_pool!(self, writer, |pool| {
+            sqlx::query(
+                "UPDATE memberships SET student_id = $1 WHERE site_id = $2 AND user_id = $3",
+            )
+            .bind(student_id)
+            .bind(site_id)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        if done == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     /// Takes someone off a site; their posts and comments stay.

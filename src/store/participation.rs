@@ -2,7 +2,7 @@
 
 use crate::domain::{
     markup::html_to_text,
-    participation::{Activity, Event, word_count},
+    participation::{Activity, Event, Grade, word_count},
 };
 
 use super::{Store, StoreResult, with_pool};
@@ -158,5 +158,54 @@ impl Store {
             }
         }
         Ok(events)
+    }
+
+    /// The grades given with private feedback on the site's published posts published between `from` and
+    /// `to` (a grade counts in its post's week), each for the post's author, oldest given first; with the
+    /// assignment category the post is in. `categories` limits them to posts in those categories.
+    pub async fn participation_grades(
+        &self,
+        site_id: i64,
+        from: i64,
+        to: i64,
+        categories: Option<&[i64]>,
+    ) -> StoreResult<Vec<Grade>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            member_id: i64,
+            at: i64,
+            grade: String,
+            post_title: String,
+            assignment: Option<i64>,
+        }
+        let ids: Vec<i64> = categories.map(<[i64]>::to_vec).unwrap_or_default();
+        let in_categories = category_condition(categories, 4);
+        let sql = format!(
+            "SELECT p.author_id AS member_id, c.created_at AS at, c.grade, p.title AS post_title,
+                    (SELECT MIN(t.id) FROM post_terms a JOIN terms t ON t.id = a.term_id
+                     WHERE a.post_id = p.id AND t.is_assignment = TRUE) AS assignment
+             FROM comments c JOIN posts p ON p.id = c.post_id
+             WHERE c.site_id = $1 AND c.grade IS NOT NULL AND c.status = 'approved'
+               AND p.kind = 'post' AND p.status = 'publish' AND p.discusses_reading = FALSE
+               AND p.published_at >= $2 AND p.published_at < $3{in_categories}
+             ORDER BY c.created_at, c.id"
+        );
+        let rows: Vec<Row> = with_pool!(self, reader, |pool| {
+            let mut query = sqlx::query_as(&sql).bind(site_id).bind(from).bind(to);
+            for id in &ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Grade {
+                member_id: row.member_id,
+                at: row.at,
+                grade: row.grade,
+                post_title: row.post_title,
+                assignment: row.assignment,
+            })
+            .collect())
     }
 }

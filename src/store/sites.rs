@@ -336,11 +336,13 @@ impl Store {
             let mut terms = std::collections::HashMap::new();
             for term in &categories {
                 let copied: i64 = sqlx::query_scalar(
-                    "INSERT INTO terms (site_id, taxonomy, slug, name) VALUES ($1, 'category', $2, $3) RETURNING id",
+                    "INSERT INTO terms (site_id, taxonomy, slug, name, is_assignment)
+                     SELECT $1, 'category', $2, $3, is_assignment FROM terms WHERE id = $4 RETURNING id",
                 )
                 .bind(id)
                 .bind(&term.slug)
                 .bind(&term.name)
+                .bind(term.id)
                 .fetch_one(&mut *tx)
                 .await?;
                 terms.insert(term.id, copied);

@@ -142,6 +142,45 @@ impl Store {
 }
 
 impl Store {
+    /// The ids of the site's categories that are assignments (their posts' grades are a gradebook column).
+    pub async fn assignment_categories(&self, site_id: i64) -> StoreResult<Vec<i64>> {
+        let ids: Vec<i64> = with_pool!(self, reader, |pool| {
+            sqlx::query_scalar(
+                "SELECT id FROM terms WHERE site_id = $1 AND taxonomy = 'category' AND is_assignment = TRUE
+                 ORDER BY id",
+            )
+            .bind(site_id)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(ids)
+    }
+
+    /// Makes a category an assignment, or no longer one.
+    pub async fn set_assignment(
+        &self,
+        site_id: i64,
+        id: i64,
+        is_assignment: bool,
+    ) -> StoreResult<()> {
+        let done = with_pool!(self, writer, |pool| {
+            sqlx::query(
+                "UPDATE terms SET is_assignment = $1 WHERE site_id = $2 AND id = $3 AND taxonomy = 'category'",
+            )
+            .bind(is_assignment)
+            .bind(site_id)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        if done == 0 {
+            Err(super::StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Every category and tag of a site, categories first, parents before children where ids allow.
     pub async fn all_terms(&self, site_id: i64) -> StoreResult<Vec<Term>> {
         let rows: Vec<TermRow> = with_pool!(self, reader, |pool| {

@@ -331,6 +331,7 @@ impl SettingField {
                 | (FieldKind::Lines, "lines")
                 | (FieldKind::Checkbox, "checkbox")
                 | (FieldKind::Visibility, "visibility")
+                | (FieldKind::GradeScale, "grade_scale")
         )
     }
 }
@@ -503,6 +504,9 @@ pub struct MemberRow {
     pub role: &'static str,
     pub confirmed: bool,
     pub is_self: bool,
+    /// Their student id, or what was just typed for it.
+    pub student_id: String,
+    pub student_id_error: Option<String>,
 }
 
 #[derive(Template)]
@@ -543,6 +547,8 @@ pub struct CategoriesPage {
     pub csrf: String,
     /// (id, name, address, depth), in tree order.
     pub rows: Vec<(i64, String, String, usize)>,
+    /// The categories that are assignments (a gradebook column each).
+    pub assignments: Vec<i64>,
     pub error: Option<String>,
 }
 
@@ -614,6 +620,7 @@ pub enum FieldKind {
     Lines,
     Checkbox,
     Visibility,
+    GradeScale,
 }
 
 /// The editor's fields as typed.

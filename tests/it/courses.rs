@@ -672,8 +672,13 @@ async fn a_term_of(app: &TestApp, site: &Site) -> (String, i64) {
         .create_category(site.id, "Weeks", None)
         .await
         .unwrap();
-    app.store
+    let week_one = app
+        .store
         .create_category(site.id, "Week 1", Some(weeks.id))
+        .await
+        .unwrap();
+    app.store
+        .set_assignment(site.id, week_one.id, true)
         .await
         .unwrap();
     let reading = app
@@ -771,6 +776,11 @@ async fn check_the_copy(app: &TestApp, from: &Site, copy: &Site, old_code: &str,
     assert_eq!(
         categories.len(),
         app.store.categories(from.id).await.unwrap().len()
+    );
+    assert_eq!(
+        app.store.assignment_categories(copy.id).await.unwrap(),
+        [named("Week 1").id],
+        "an assignment stays one"
     );
 
     let (status, syllabus) = app.page(&new_root.join("/syllabus/")).await;

@@ -615,3 +615,92 @@ async fn opening_an_invitation_or_an_email_confirmation_changes_nothing() {
         "ada@new.example.edu"
     );
 }
+
+#[tokio::test]
+async fn a_roster_with_student_ids_sets_them_and_explains_a_bad_id() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as(Role::Administrator).await;
+    let csrf = admin.csrf(&app).await;
+    let roster = "name,email,student id\nZoë Ávila,zoe@example.edu,S1234567\nAda Lovelace,ada@example.edu\n\
+                  Bad Id,bad@example.edu,\"12 34; DROP\"\n";
+    let response = admin
+        .post_form(
+            &app,
+            "/admin/members",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "invite"),
+                ("roster", roster),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(texts(&page, "[role=status]").join("").contains("Invited 2"));
+    let problems = texts(&page, "[role=alert] li");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("Line 4") && problems[0].contains("student id"),
+        "{problems:?}"
+    );
+    let members = app.store.members(app.site.id).await.unwrap();
+    let id_of = |email: &str| {
+        members
+            .iter()
+            .find(|member| member.user.email == email)
+            .map(|member| member.student_id.clone())
+    };
+    assert_eq!(id_of("zoe@example.edu"), Some(Some("S1234567".to_owned())));
+    assert_eq!(id_of("ada@example.edu"), Some(None));
+    assert_eq!(id_of("bad@example.edu"), None);
+
+    // The members page shows it in a field staff can change, and a bad one is explained with what was typed.
+    let zoe = members
+        .iter()
+        .find(|member| member.user.email == "zoe@example.edu")
+        .unwrap();
+    let page = admin
+        .get(&app, "/admin/members")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        attribute(&page, &format!("#student-id-{}", zoe.user.id), "value").as_deref(),
+        Some("S1234567")
+    );
+    let bad = admin
+        .post_form(
+            &app,
+            "/admin/members",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "student_id"),
+                ("member", &zoe.user.id.to_string()),
+                ("student_id", "S12 <34>"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = bad.text().await.unwrap();
+    assert!(texts(&page, "[role=alert]").concat().contains("student id"));
+    assert_eq!(
+        attribute(&page, &format!("#student-id-{}", zoe.user.id), "value").as_deref(),
+        Some("S12 <34>")
+    );
+    let cleared = admin
+        .post_form(
+            &app,
+            "/admin/members",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "student_id"),
+                ("member", &zoe.user.id.to_string()),
+                ("student_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(cleared.status(), StatusCode::SEE_OTHER);
+    let members = app.store.members(app.site.id).await.unwrap();
+    assert!(members.iter().all(|member| member.student_id.is_none()));
+}

@@ -256,3 +256,124 @@ async fn a_student_asks_the_staff_a_private_question_on_her_own_post() {
     assert!(question.body.contains("ploughwright"));
     assert!(!mails.iter().any(|mail| mail.recipient == ben.user.email));
 }
+
+#[tokio::test]
+async fn a_grade_follows_the_sites_scale_and_reaches_only_its_student() {
+    let app = spawn_app().await;
+    app.set("comment_flood_interval", "0").await;
+    let instructor = app.sign_in_as(Role::Administrator).await;
+    let ana = app.sign_in_as(Role::Author).await;
+    let ben = app.sign_in_as(Role::Author).await;
+    let post = post_by(&app, ana.user.id, "Ana on the Schuman Declaration").await;
+    let address = app.permalink(&post);
+
+    // Points out of 20: a number above the maximum is refused, with what was typed kept.
+    app.set("grade_scale", "points").await;
+    app.set("grade_points", "20").await;
+    let over = reply(
+        &app,
+        &instructor,
+        &post,
+        "Strong close reading, plovdivian.",
+        &[("grade", "21")],
+    )
+    .await;
+    assert_eq!(over.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = over.text().await.unwrap();
+    assert!(page.contains("Strong close reading, plovdivian."));
+    assert_eq!(
+        crate::helpers::attribute(&page, "input#grade", "value").as_deref(),
+        Some("21")
+    );
+    assert_eq!(
+        texts(&page, "#grade-error"),
+        vec!["“21” is not on this course's scale: give a number of points from 0 to 20."]
+    );
+    let letter = reply(
+        &app,
+        &instructor,
+        &post,
+        "Good, plovdivian.",
+        &[("grade", "B+")],
+    )
+    .await;
+    assert_eq!(letter.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Letters: one of A+ to F, written either case.
+    app.set("grade_scale", "letter").await;
+    let unknown = reply(
+        &app,
+        &instructor,
+        &post,
+        "Good, plovdivian.",
+        &[("grade", "Q")],
+    )
+    .await;
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = unknown.text().await.unwrap();
+    assert!(
+        texts(&page, "#grade-error")
+            .concat()
+            .contains("a letter grade: A+, A, A-, B+")
+    );
+    let given = reply(
+        &app,
+        &instructor,
+        &post,
+        "Good, plovdivian.",
+        &[("grade", "a-")],
+    )
+    .await;
+    assert_eq!(given.status(), StatusCode::SEE_OTHER);
+
+    // Ana sees it in her private feedback; Ben sees neither the feedback nor the grade.
+    let anas_view = ana.get(&app, &address).await.text().await.unwrap();
+    assert_eq!(
+        texts(&anas_view, ".private-comment .grade"),
+        vec!["Grade: A-"]
+    );
+    let bens_view = ben.get(&app, &address).await.text().await.unwrap();
+    assert!(!bens_view.contains("plovdivian") && !bens_view.contains("Grade:"));
+
+    // A grade on a comment is for its writer: on Ben's comment under Ana's post only Ana and staff would see
+    // private feedback, so it is refused and explained.
+    let bens_comment = reply(&app, &ben, &post, "I read it differently.", &[]).await;
+    assert_eq!(bens_comment.status(), StatusCode::SEE_OTHER);
+    let on_ben = reply(
+        &app,
+        &instructor,
+        &post,
+        "Fair point, plovdivian.",
+        &[
+            ("grade", "B"),
+            ("parent", &comment_id_of(&bens_comment).to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(on_ben.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = on_ben.text().await.unwrap();
+    assert!(page.contains("Fair point, plovdivian."));
+    assert!(
+        texts(&page, "#grade-error")
+            .concat()
+            .contains("only on their own posts"),
+        "{:?}",
+        texts(&page, "#grade-error")
+    );
+    // Ana's own comment under her post can be graded: the grade is hers.
+    let anas_comment = reply(&app, &ana, &post, "An afterthought on page 3.", &[]).await;
+    let on_ana = reply(
+        &app,
+        &instructor,
+        &post,
+        "A good afterthought.",
+        &[
+            ("grade", "B"),
+            ("parent", &comment_id_of(&anas_comment).to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(on_ana.status(), StatusCode::SEE_OTHER);
+    let bens_view = ben.get(&app, &address).await.text().await.unwrap();
+    assert!(!bens_view.contains("Grade:"));
+}

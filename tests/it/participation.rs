@@ -13,7 +13,7 @@ use colloquy::{
 };
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, select, spawn_app, texts};
+use crate::helpers::{TestApp, attribute, select, spawn_app, texts};
 
 const DAY: i64 = 86_400;
 
@@ -297,7 +297,8 @@ async fn counts_match_what_the_site_shows_week_by_week() {
     // Ben: 1 post, 1 comment, 1 reply received (Ana's comment on his post), words 3 + 2.
     assert_eq!(totals(&page, "=Ben Bell"), vec!["1", "1", "1", "5", "0"]);
     let weeks = texts(&page, "table.participation thead th");
-    assert_eq!(weeks.len(), 1 + 3 + 5 + 1, "{weeks:?}");
+    // The member, 3 weeks, 5 totals, the grades and the chart.
+    assert_eq!(weeks.len(), 1 + 3 + 5 + 1 + 1, "{weeks:?}");
     let ana_row = member_row(&page, "Ana Alves");
     assert_eq!(texts(&ana_row, "td")[..3], ["1", "1", "0"]);
     // Charts are SVG images with a text alternative, drawn on the server.
@@ -397,4 +398,242 @@ async fn bad_filters_are_explained_and_students_cannot_see_the_report() {
     }
     let stranger = app.get("/admin/participation.csv").await;
     assert_eq!(stranger.status(), StatusCode::SEE_OTHER);
+}
+
+/// A CSV read as Python's `csv` module reads it (the BOM taken off by `utf-8-sig`, as spreadsheet programs
+/// do): its rows as JSON. `None` when Python is not installed.
+fn read_with_python_csv(body: &[u8]) -> Option<Vec<Vec<String>>> {
+    use std::{
+        io::Write,
+        process::{Command, Stdio},
+    };
+    let script = "import sys, csv, io, json\n\
+        text = sys.stdin.buffer.read().decode('utf-8-sig')\n\
+        print(json.dumps(list(csv.reader(io.StringIO(text, newline='')))))";
+    let Ok(mut child) = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    else {
+        crate::helpers::say("gradebook CSV read-back skipped: python3 is not installed");
+        return None;
+    };
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(body)
+        .expect("write the CSV");
+    let output = child.wait_with_output().expect("python finishes");
+    assert!(output.status.success(), "python's csv module reads the CSV");
+    Some(serde_json::from_slice(&output.stdout).expect("rows as JSON"))
+}
+
+/// The cell of `row` under the column headed `heading`.
+fn cell<'a>(header: &[String], row: &'a [String], heading: &str) -> &'a str {
+    let index = header
+        .iter()
+        .position(|name| name == heading)
+        .unwrap_or_else(|| panic!("no column {heading:?} in {header:?}"));
+    &row[index]
+}
+
+#[tokio::test]
+async fn gradebook_csvs_in_canvas_and_moodle_shapes_carry_ids_weeks_and_assignment_grades() {
+    let app = spawn_app().await;
+    app.set("comment_flood_interval", "0").await;
+    app.set("grade_scale", "points").await;
+    app.set("grade_points", "10").await;
+    let now = calendar::now();
+    let zone = calendar::SiteZone::utc();
+    app.set("term_start", &zone.date_input(now - 10 * DAY))
+        .await;
+    app.set("term_weeks", "2").await;
+    let instructor = app.sign_in_as(Role::Administrator).await;
+    let csrf = instructor.csrf(&app).await;
+    let (zoe, _) = app
+        .account("zoe@example.edu", "Zoë Ávila", Some(Role::Author))
+        .await;
+    let (ben, _) = app
+        .account("ben@example.edu", "=Ben Bell", Some(Role::Author))
+        .await;
+
+    // The category is made an assignment on the categories page; Zoë's student id is set on the members page.
+    let added = instructor
+        .post_form(
+            &app,
+            "/admin/categories",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "add"),
+                ("name", "Première réponse"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let category = app
+        .store
+        .categories(app.site.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|term| term.name == "Première réponse")
+        .expect("the category");
+    let marked = instructor
+        .post_form(
+            &app,
+            "/admin/categories",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "assignment"),
+                ("id", &category.id.to_string()),
+                ("name", "Première réponse"),
+                ("assignment", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(marked.status(), StatusCode::SEE_OTHER);
+    let categories_page = instructor
+        .get(&app, "/admin/categories")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        attribute(
+            &categories_page,
+            &format!("#assignment-{} [name=assignment]", category.id),
+            "checked"
+        ),
+        Some(String::new())
+    );
+    let set = instructor
+        .post_form(
+            &app,
+            "/admin/members",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "student_id"),
+                ("member", &zoe.id.to_string()),
+                ("student_id", " S1234567 "),
+            ],
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::SEE_OTHER);
+
+    let post = app
+        .store
+        .create_post(
+            &NewPost {
+                site_id: app.site.id,
+                author_id: zoe.id,
+                kind: PostKind::Post,
+                status: PostStatus::Publish,
+                title: "Zoë's first response",
+                source: "Four words of response.",
+                format: SourceFormat::Markdown,
+                excerpt: "",
+                slug: None,
+                parent_id: None,
+                comments_open: true,
+                published_at: now - 2 * DAY,
+                categories: &["Première réponse".to_owned()],
+                tags: &[],
+                sticky: false,
+                password: None,
+                reading_id: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let grade = |grade: &'static str| {
+        let app = &app;
+        let instructor = &instructor;
+        let post = &post;
+        async move {
+            let text = format!("Well argued; cite pages ({grade}).");
+            let mut fields = TestApp::reply_fields(post, "ignored", &text);
+            fields.push(("csrf", instructor.csrf(app).await));
+            fields.push(("grade", grade.to_owned()));
+            instructor.post_form(app, "/comments", &fields).await
+        }
+    };
+    // A first grade, then a second one that replaces it in the gradebook.
+    assert_eq!(grade("7").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(grade("8.5").await.status(), StatusCode::SEE_OTHER);
+
+    // The report shows the grade beside the counts.
+    let report = instructor
+        .get(&app, "/admin/participation")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let row = member_row(&report, "Zoë Ávila");
+    assert_eq!(texts(&row, ".total-posts").concat(), "1");
+    let grades = texts(&row, ".grades").concat();
+    assert!(grades.contains("8.5"), "{grades}");
+    assert!(grades.contains("Première réponse"), "{grades}");
+
+    // Canvas: its header, its "Points Possible" row, a row per student, matched on the SIS User ID.
+    let canvas = instructor
+        .get(&app, "/admin/participation.csv?shape=canvas")
+        .await;
+    assert_eq!(canvas.status(), StatusCode::OK);
+    assert!(
+        canvas.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("canvas")
+    );
+    let canvas = canvas.bytes().await.unwrap();
+    assert!(canvas.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");
+    let moodle = instructor
+        .get(&app, "/admin/participation.csv?shape=moodle")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(moodle.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark");
+    let Some(canvas) = read_with_python_csv(&canvas) else {
+        return;
+    };
+    let header = &canvas[0];
+    assert_eq!(
+        header[..5],
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    );
+    assert_eq!(header[5], "Première réponse");
+    assert!(header[6].starts_with("Week 1 ("), "{header:?}");
+    assert!(header[7].starts_with("Week 2 ("), "{header:?}");
+    assert_eq!(header.len(), 8, "{header:?}");
+    assert_eq!(canvas[1][0], "Points Possible");
+    assert_eq!(canvas[1][5], "10");
+    assert_eq!(canvas.len(), 4, "two students: {canvas:?}");
+    let ben_row = &canvas[2];
+    assert_eq!(ben_row[0], "'=Ben Bell", "formulas are kept as text");
+    assert_eq!(cell(header, ben_row, "SIS User ID"), "");
+    assert_eq!(cell(header, ben_row, "Première réponse"), "");
+    let zoe_row = &canvas[3];
+    assert_eq!(zoe_row[0], "Zoë Ávila");
+    assert_eq!(cell(header, zoe_row, "SIS User ID"), "S1234567");
+    assert_eq!(cell(header, zoe_row, "Première réponse"), "8.5");
+    assert_eq!(zoe_row[6..], ["0", "1"], "her post in week 2");
+    assert!(!canvas.iter().any(|row| row.contains(&ben.email)));
+
+    // Moodle: the email address identifies, then a column per grade item.
+    let moodle = read_with_python_csv(&moodle).expect("python ran once already");
+    let header = &moodle[0];
+    assert_eq!(header[0], "Email address");
+    assert_eq!(header[1], "Première réponse");
+    assert!(header[2].starts_with("Week 1 ("), "{header:?}");
+    assert_eq!(moodle.len(), 3, "no points row: {moodle:?}");
+    let zoe_row = moodle
+        .iter()
+        .find(|row| row[0] == "zoe@example.edu")
+        .expect("Zoë's row");
+    assert_eq!(cell(header, zoe_row, "Première réponse"), "8.5");
+    assert_eq!(zoe_row[2..], ["0", "1"]);
 }

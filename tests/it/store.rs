@@ -1009,3 +1009,110 @@ async fn a_site_is_made_with_its_administrator_whole_or_not_at_all_and_archived_
         Err(StoreError::NotFound)
     ));
 }
+
+#[tokio::test]
+async fn student_ids_assignments_and_grades_read_back() {
+    let app = spawn_app().await;
+    let now = calendar::now();
+    let author = app.author().await;
+    app.store
+        .set_role(app.site.id, author.id, Role::Author, now)
+        .await
+        .unwrap();
+    app.store
+        .set_student_id(app.site.id, author.id, Some("S-1"))
+        .await
+        .unwrap();
+    let members = app.store.members(app.site.id).await.unwrap();
+    let member = members.iter().find(|m| m.user.id == author.id).unwrap();
+    assert_eq!(member.student_id.as_deref(), Some("S-1"));
+    assert!(matches!(
+        app.store.set_student_id(app.site.id, 999_999, None).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let post = app
+        .publish(PostSpec {
+            categories: vec!["Essay".into()],
+            ..PostSpec::post("Graded")
+        })
+        .await;
+    let essay = app
+        .store
+        .categories(app.site.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|term| term.name == "Essay")
+        .unwrap();
+    assert!(
+        app.store
+            .assignment_categories(app.site.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.store
+        .set_assignment(app.site.id, essay.id, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store.assignment_categories(app.site.id).await.unwrap(),
+        [essay.id]
+    );
+    for (text, grade, status) in [
+        ("First", Some("7"), CommentStatus::Approved),
+        ("Ungraded", None, CommentStatus::Approved),
+        ("Trashed", Some("1"), CommentStatus::Trash),
+    ] {
+        app.store
+            .submit_comment(
+                &colloquy::store::NewComment {
+                    site_id: app.site.id,
+                    post_id: post.id,
+                    parent_id: None,
+                    user_id: None,
+                    author_name: "Staff",
+                    author_email: "staff@example.edu",
+                    author_url: None,
+                    author_ip: "192.0.2.9",
+                    user_agent: "test",
+                    content: text,
+                    content_html: text,
+                    status,
+                    created_at: now,
+                    cited: &[],
+                    is_private: true,
+                    grade,
+                    passage: None,
+                },
+                0,
+            )
+            .await
+            .unwrap();
+    }
+    let grades = app
+        .store
+        .participation_grades(app.site.id, post.published_at, post.published_at + 1, None)
+        .await
+        .unwrap();
+    assert_eq!(grades.len(), 1, "{grades:?}");
+    assert_eq!(
+        (
+            grades[0].member_id,
+            grades[0].grade.as_str(),
+            grades[0].assignment
+        ),
+        (post.author_id, "7", Some(essay.id))
+    );
+    app.store
+        .set_assignment(app.site.id, essay.id, false)
+        .await
+        .unwrap();
+    let grades = app
+        .store
+        .participation_grades(app.site.id, post.published_at, post.published_at + 1, None)
+        .await
+        .unwrap();
+    assert_eq!(grades[0].assignment, None);
+}

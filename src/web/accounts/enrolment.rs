@@ -13,7 +13,7 @@ use crate::{
     domain::{
         calendar,
         client::ClientGroup,
-        roster,
+        grade, roster,
         site::new_join_code,
         user::{Role, User, check_pseudonym, is_valid_email},
     },
@@ -649,6 +649,19 @@ async fn show_members(
     notice: Option<String>,
     problems: Vec<String>,
 ) -> Result<Response, WebError> {
+    show_members_with(state, admin, notice, problems, None).await
+}
+
+/// A student id typed for a member that could not be kept: (member, what was typed, why).
+type RefusedStudentId = (i64, String, String);
+
+async fn show_members_with(
+    state: &Scoped,
+    admin: &SignedIn,
+    notice: Option<String>,
+    problems: Vec<String>,
+    refused: Option<RefusedStudentId>,
+) -> Result<Response, WebError> {
     let site = state.site().clone();
     let code = state.store.join_code(site.id, new_join_code).await?;
     let rows = state
@@ -656,14 +669,24 @@ async fn show_members(
         .members(site.id)
         .await?
         .into_iter()
-        .map(|member| MemberRow {
-            id: member.user.id,
-            pseudonym: member.user.pseudonym,
-            name: member.user.name,
-            email: member.user.email,
-            role: member.role.as_str(),
-            confirmed: member.user.email_confirmed,
-            is_self: member.user.id == admin.user.id,
+        .map(|member| {
+            let (student_id, student_id_error) = match &refused {
+                Some((id, typed, why)) if *id == member.user.id => {
+                    (typed.clone(), Some(why.clone()))
+                }
+                _ => (member.student_id.unwrap_or_default(), None),
+            };
+            MemberRow {
+                student_id,
+                student_id_error,
+                id: member.user.id,
+                pseudonym: member.user.pseudonym,
+                name: member.user.name,
+                email: member.user.email,
+                role: member.role.as_str(),
+                confirmed: member.user.email_confirmed,
+                is_self: member.user.id == admin.user.id,
+            }
         })
         .collect();
     let page = MembersPage {
@@ -674,7 +697,12 @@ async fn show_members(
         notice,
         problems,
     };
-    private(render(StatusCode::OK, &page))
+    let status = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    private(render(status, &page))
 }
 
 /// `POST /admin/members`: change a role, remove a member, make a new join code, or invite a roster.
@@ -730,11 +758,41 @@ pub async fn manage_members(
         "new_code" => {
             state.store.set_join_code(site.id, &new_join_code()).await?;
         }
+        "student_id" => {
+            let id = member_id()?;
+            let typed = field("student_id");
+            match grade::student_id(&typed) {
+                Ok(student_id) => {
+                    state
+                        .store
+                        .set_student_id(site.id, id, student_id.as_deref())
+                        .await?;
+                    tracing::info!(member = id, by = admin.user.id, "student id set");
+                }
+                Err(why) => {
+                    let message = format!("The student id was not changed: {why}.");
+                    return show_members_with(
+                        &state,
+                        &admin,
+                        None,
+                        vec![message.clone()],
+                        Some((id, typed, message)),
+                    )
+                    .await;
+                }
+            }
+        }
         "invite" => {
             let (students, bad) = roster::parse(&field("roster"));
             let mut invited = 0;
             for student in &students {
-                invite(&state, &site, &student.name, &student.email, now).await?;
+                let user_id = invite(&state, &site, &student.name, &student.email, now).await?;
+                if let Some(student_id) = &student.student_id {
+                    state
+                        .store
+                        .set_student_id(site.id, user_id, Some(student_id))
+                        .await?;
+                }
                 invited += 1;
             }
             let problems = bad
@@ -751,14 +809,15 @@ pub async fn manage_members(
     Ok(Redirect::to(&state.site().root().join("/admin/members")).into_response())
 }
 
-/// Makes (or finds) the account, makes it an author of the site unless it has a role, and mails a sign-in link.
+/// Makes (or finds) the account, makes it an author of the site unless it has a role, and mails a sign-in link;
+/// the account's id.
 async fn invite(
     state: &Scoped,
     site: &Site,
     name: &str,
     email: &str,
     now: i64,
-) -> Result<(), WebError> {
+) -> Result<i64, WebError> {
     let user = match state.store.user_by_email(email).await? {
         Some(user) => user,
         None => {
@@ -808,5 +867,5 @@ async fn invite(
             &body,
         )
         .await?;
-    Ok(())
+    Ok(user.id)
 }

@@ -341,6 +341,18 @@ const SETTING_FIELDS: &[(&str, &str, FieldKind, &str)] = &[
     ),
     ("term_weeks", "Weeks in the term", FieldKind::Number, ""),
     (
+        "grade_scale",
+        "Grades given with private feedback",
+        FieldKind::GradeScale,
+        "",
+    ),
+    (
+        "grade_points",
+        "Most points a grade gives",
+        FieldKind::Number,
+        "On the points scale; the gradebook CSV's \"Points Possible\".",
+    ),
+    (
         "tagline",
         "Tagline",
         FieldKind::Text,
@@ -755,6 +767,7 @@ async fn show_categories(
         layout: state.layout(&site, Some("Categories"), Some(staff)).await?,
         csrf: staff.csrf.clone(),
         rows,
+        assignments: state.store.assignment_categories(site.id).await?,
         error,
     };
     private(render(status, &page))
@@ -772,6 +785,9 @@ pub struct CategoryForm {
     parent: String,
     #[serde(default)]
     id: String,
+    /// The "Assignment" checkbox (ticked: `on`).
+    #[serde(default)]
+    assignment: String,
 }
 
 pub async fn save_category(
@@ -781,6 +797,14 @@ pub async fn save_category(
 ) -> Result<Response, WebError> {
     staff.check_csrf(&form.csrf)?;
     let site = state.site().clone();
+    if form.action == "assignment" {
+        let id = form.id.parse::<i64>().map_err(|_| WebError::NotFound)?;
+        state
+            .store
+            .set_assignment(site.id, id, !form.assignment.is_empty())
+            .await?;
+        return Ok(Redirect::to(&site.root().join("/admin/categories")).into_response());
+    }
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return show_categories(

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use crate::{
     domain::{
         calendar::{self, SiteZone},
-        participation::{Counts, Report, spreadsheet_safe, tally},
+        grade::GradeScale,
+        participation::{Counts, Grade, Report, assignment_grade, spreadsheet_safe, tally},
     },
     store::{Membership, Site},
 };
@@ -31,6 +32,9 @@ pub struct Filters {
     to: String,
     #[serde(default)]
     category: String,
+    /// The CSV's shape: `canvas`, `moodle`, or (empty) the counts.
+    #[serde(default)]
+    shape: String,
 }
 
 /// What the filters select: the weeks (their boundaries), the time range inside them, the categories.
@@ -180,6 +184,8 @@ struct ParticipationPage {
     class_weeks: Vec<(String, Counts)>,
     class_total: Counts,
     csv_href: String,
+    canvas_href: String,
+    moodle_href: String,
 }
 
 impl ParticipationPage {
@@ -197,6 +203,8 @@ struct RowView {
     role: &'static str,
     weeks: Vec<u64>,
     total: Counts,
+    /// Grades given on the member's posts: "Assignment: grade" (the last given) or "Post title: grade".
+    grades: Vec<String>,
     chart: BarChart,
 }
 
@@ -301,6 +309,7 @@ pub async fn page(
     };
     let members = ordered(state.store.members(site.id).await?);
     let report = report(&state, &site, &selection, &members).await?;
+    let (grades, assignments) = grades(&state, &site, &selection).await?;
     let weeks: Vec<String> = selection
         .boundaries
         .iter()
@@ -319,6 +328,7 @@ pub async fn page(
             role: role_name(member),
             weeks: row.weeks.iter().map(Counts::contributions).collect(),
             total: row.total,
+            grades: grades_of(&grades, &assignments, member.user.id),
             chart: bar_chart(
                 &row.weeks,
                 &weeks,
@@ -377,9 +387,70 @@ pub async fn page(
         csv_href: site
             .root()
             .join(&format!("/admin/participation.csv?{query}")),
+        canvas_href: site
+            .root()
+            .join(&format!("/admin/participation.csv?{query}&shape=canvas")),
+        moodle_href: site
+            .root()
+            .join(&format!("/admin/participation.csv?{query}&shape=moodle")),
         filters: selection,
     };
     private(render(status, &page))
+}
+
+/// The grades given in the selection, and the site's assignments (category id and name, in the order made).
+async fn grades(
+    state: &Scoped,
+    site: &Site,
+    selection: &Selection,
+) -> Result<(Vec<Grade>, Vec<(i64, String)>), WebError> {
+    let grades = if selection.boundaries.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .store
+            .participation_grades(
+                site.id,
+                selection.from,
+                selection.to,
+                selection.categories.as_deref(),
+            )
+            .await?
+    };
+    let ids = state.store.assignment_categories(site.id).await?;
+    let categories = state.store.categories(site.id).await?;
+    let assignments = ids
+        .iter()
+        .filter_map(|id| {
+            categories
+                .iter()
+                .find(|term| term.id == *id)
+                .map(|term| (term.id, term.name.clone()))
+        })
+        .collect();
+    Ok((grades, assignments))
+}
+
+/// A member's grades as the report lists them: each assignment's (the last given), then the others.
+fn grades_of(grades: &[Grade], assignments: &[(i64, String)], member_id: i64) -> Vec<String> {
+    let mut listed: Vec<String> = assignments
+        .iter()
+        .filter_map(|(id, name)| {
+            assignment_grade(grades, member_id, *id).map(|grade| format!("{name}: {grade}"))
+        })
+        .collect();
+    listed.extend(
+        grades
+            .iter()
+            .filter(|grade| {
+                grade.member_id == member_id
+                    && !grade
+                        .assignment
+                        .is_some_and(|id| assignments.iter().any(|(known, _)| *known == id))
+            })
+            .map(|grade| format!("{}: {}", grade.post_title, grade.grade)),
+    );
+    listed
 }
 
 /// The class's weeks: the students' counts added up (staff are listed but not counted in the class).
@@ -420,7 +491,38 @@ pub async fn csv(
         .filter(|member| !member.role.is_staff())
         .collect();
     let report = report(&state, &site, &selection, &students).await?;
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let shape = match filters.shape.trim() {
+        "" => None,
+        "canvas" => Some(Gradebook::Canvas),
+        "moodle" => Some(Gradebook::Moodle),
+        _ => {
+            return Err(WebError::BadRequest(
+                "The CSV comes as canvas or moodle, or without a shape.".into(),
+            ));
+        }
+    };
+    if let Some(shape) = shape {
+        let (grades, assignments) = grades(&state, &site, &selection).await?;
+        let weeks: Vec<String> = week_headings(&selection, &zone);
+        let table = gradebook(
+            shape,
+            &site.settings.grade_scale(),
+            &students,
+            &report,
+            &grades,
+            &assignments,
+            &weeks,
+        );
+        let name = match shape {
+            Gradebook::Canvas => "canvas",
+            Gradebook::Moodle => "moodle",
+        };
+        return csv_response(
+            &table,
+            &format!("participation-{}-{name}.csv", site.slug),
+            true,
+        );
+    }
     let mut header = vec!["Name".to_owned(), "Email".to_owned()];
     for (index, start) in selection
         .boundaries
@@ -444,9 +546,7 @@ pub async fn csv(
         ]
         .map(str::to_owned),
     );
-    let failed =
-        |error: csv::Error| WebError::BadRequest(format!("the CSV could not be written: {error}"));
-    writer.write_record(&header).map_err(failed)?;
+    let mut table = vec![header];
     for (student, row) in students.iter().zip(&report.rows) {
         let mut record = vec![
             spreadsheet_safe(&student.user.name),
@@ -467,12 +567,104 @@ pub async fn csv(
             ]
             .map(|count| count.to_string()),
         );
-        writer.write_record(&record).map_err(failed)?;
+        table.push(record);
+    }
+    csv_response(&table, &format!("participation-{}.csv", site.slug), false)
+}
+
+/// The gradebooks whose import files the CSV can be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Gradebook {
+    /// Canvas: `Student, ID, SIS User ID, SIS Login ID, Section`, then a column per assignment, and for
+    /// points a second row `Points Possible`. Rows are matched on the SIS User ID (the student id).
+    Canvas,
+    /// Moodle: `Email address` (the identifier the import maps), then a column per grade item.
+    Moodle,
+}
+
+/// The headings of the week columns: "Week 1 (2026-09-01) posts and comments".
+fn week_headings(selection: &Selection, zone: &SiteZone) -> Vec<String> {
+    selection
+        .boundaries
+        .iter()
+        .take(selection.boundaries.len().saturating_sub(1))
+        .enumerate()
+        .map(|(index, start)| {
+            format!(
+                "Week {} ({}) posts and comments",
+                index + 1,
+                zone.date_input(*start)
+            )
+        })
+        .collect()
+}
+
+/// A gradebook's import table: its identifying columns, each assignment's grade (the last given), then each
+/// week's posts and comments. Every text cell is spreadsheet-safe.
+fn gradebook(
+    shape: Gradebook,
+    scale: &GradeScale,
+    students: &[Membership],
+    report: &Report,
+    grades: &[Grade],
+    assignments: &[(i64, String)],
+    weeks: &[String],
+) -> Vec<Vec<String>> {
+    let identity: &[&str] = match shape {
+        Gradebook::Canvas => &["Student", "ID", "SIS User ID", "SIS Login ID", "Section"],
+        Gradebook::Moodle => &["Email address"],
+    };
+    let mut header: Vec<String> = identity.iter().map(|name| (*name).to_owned()).collect();
+    header.extend(assignments.iter().map(|(_, name)| spreadsheet_safe(name)));
+    header.extend(weeks.iter().cloned());
+    let mut table = vec![header];
+    if let (Gradebook::Canvas, Some(points)) = (shape, scale.points_possible()) {
+        let mut possible = vec!["Points Possible".to_owned()];
+        possible.extend(std::iter::repeat_n(String::new(), identity.len() - 1));
+        possible.extend(assignments.iter().map(|_| points.to_string()));
+        possible.extend(weeks.iter().map(|_| String::new()));
+        table.push(possible);
+    }
+    for (student, row) in students.iter().zip(&report.rows) {
+        let mut record = match shape {
+            Gradebook::Canvas => vec![
+                spreadsheet_safe(&student.user.name),
+                String::new(),
+                spreadsheet_safe(student.student_id.as_deref().unwrap_or_default()),
+                String::new(),
+                String::new(),
+            ],
+            Gradebook::Moodle => vec![spreadsheet_safe(&student.user.email)],
+        };
+        record.extend(assignments.iter().map(|(id, _)| {
+            spreadsheet_safe(assignment_grade(grades, student.user.id, *id).unwrap_or_default())
+        }));
+        record.extend(
+            row.weeks
+                .iter()
+                .map(|week| week.contributions().to_string()),
+        );
+        table.push(record);
+    }
+    table
+}
+
+/// A table as a CSV download; `bom` starts it with a UTF-8 byte-order mark, which spreadsheet programs need
+/// to read accented names as UTF-8.
+fn csv_response(table: &[Vec<String>], filename: &str, bom: bool) -> Result<Response, WebError> {
+    let failed =
+        |error: csv::Error| WebError::BadRequest(format!("the CSV could not be written: {error}"));
+    let mut writer = csv::Writer::from_writer(if bom {
+        "\u{feff}".as_bytes().to_vec()
+    } else {
+        Vec::new()
+    });
+    for record in table {
+        writer.write_record(record).map_err(failed)?;
     }
     let body = writer
         .into_inner()
         .map_err(|error| WebError::BadRequest(format!("the CSV could not be written: {error}")))?;
-    let filename = format!("participation-{}.csv", site.slug);
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
