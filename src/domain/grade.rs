@@ -55,6 +55,14 @@ impl GradeScale {
         }
     }
 
+    /// The scale in words, for the grade field's label.
+    pub fn describe(self) -> String {
+        match self {
+            Self::Points { max } => format!("0 to {max} points"),
+            Self::Letter => "A+ to F".to_owned(),
+        }
+    }
+
     /// What a gradebook's "Points Possible" row holds for a graded column (nothing for letters).
     pub fn points_possible(self) -> Option<u32> {
         match self {
@@ -131,6 +139,8 @@ mod tests {
         assert!(scale.read("A++").is_err());
         assert!(scale.read("9").is_err());
         assert_eq!(scale.points_possible(), None);
+        assert_eq!(scale.describe(), "A+ to F");
+        assert_eq!(GradeScale::Points { max: 20 }.describe(), "0 to 20 points");
     }
 
     #[test]

@@ -137,6 +137,8 @@ pub struct DiscussionView {
     pub offer_private: bool,
     /// The reader may give a grade with it (staff).
     pub offer_grade: bool,
+    /// The site's grade scale in words ("A+ to F", "0 to 20 points").
+    pub grade_scale: String,
     pub pages: Option<Pagination>,
     pub open: bool,
     /// Say "Comments are closed." when it is not open.

@@ -267,9 +267,21 @@ async fn a_grade_follows_the_sites_scale_and_reaches_only_its_student() {
     let post = post_by(&app, ana.user.id, "Ana on the Schuman Declaration").await;
     let address = app.permalink(&post);
 
+    // The form says the scale: letters by default.
+    let form = instructor.get(&app, &address).await.text().await.unwrap();
+    assert_eq!(
+        texts(&form, "label[for=grade]").concat(),
+        "Grade, A+ to F (optional; makes the comment private)"
+    );
+
     // Points out of 20: a number above the maximum is refused, with what was typed kept.
     app.set("grade_scale", "points").await;
     app.set("grade_points", "20").await;
+    let form = instructor.get(&app, &address).await.text().await.unwrap();
+    assert_eq!(
+        texts(&form, "label[for=grade]").concat(),
+        "Grade, 0 to 20 points (optional; makes the comment private)"
+    );
     let over = reply(
         &app,
         &instructor,

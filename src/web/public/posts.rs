@@ -423,6 +423,7 @@ pub async fn discussion(
             comments: comment_views,
             offer_private: sees_private,
             offer_grade: viewer.is_some_and(SignedIn::is_staff),
+            grade_scale: settings.grade_scale().describe(),
             pages: comment_pages,
             open: !site.is_archived() && post.accepts_comments(settings, calendar::now()),
             say_closed,
