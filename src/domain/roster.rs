@@ -2,7 +2,10 @@
 //! `name,email,student id` (CSV, so a name with a comma comes in quotes). A header line is skipped; a line that
 //! does not read is reported, not fatal.
 
-use super::{grade, user::is_valid_email};
+use super::{
+    grade,
+    user::{is_one_line, is_valid_email},
+};
 
 /// A person on the roster.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,6 +53,10 @@ pub fn parse(text: &str) -> (Vec<Student>, Vec<BadLine>) {
             ));
         } else if name.is_empty() {
             bad.push(bad_line("the name is empty"));
+        } else if !is_one_line(name) {
+            bad.push(bad_line(
+                "the name holds a line break, tab or other control character",
+            ));
         } else if !is_valid_email(email) {
             bad.push(bad_line("the email address is not valid"));
         } else if students

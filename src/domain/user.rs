@@ -109,6 +109,19 @@ pub fn check_pseudonym(typed: &str, own_name: &str) -> Result<Option<String>, &'
     Ok(Some(pseudonym))
 }
 
+/// Whether a person's name is one line of text: no control character (newline, carriage return, tab…) and no
+/// line or paragraph separator. A name goes into mails ("Hello NAME,") and headers of pages; a newline in it
+/// would let whoever typed it write lines of their own into a mail sent from the course.
+pub fn is_one_line(name: &str) -> bool {
+    !name
+        .chars()
+        .any(|ch| ch.is_control() || matches!(ch, '\u{2028}' | '\u{2029}'))
+}
+
+/// What a form says when a name is not one line.
+pub const NAME_NOT_ONE_LINE: &str =
+    "Please give your name on one line, without line breaks, tabs or other control characters.";
+
 /// Whether an email address is well-formed enough to deliver to: one `@`, a local part, and a domain with a
 /// dot, no spaces or angle brackets. (Full RFC 5322 allows more; no real mailbox needs it.)
 pub fn is_valid_email(email: &str) -> bool {

@@ -24,7 +24,6 @@ pub struct JoinRequest {
     pub site_id: i64,
     pub email: String,
     pub name: String,
-    pub password_hash: String,
 }
 
 /// A request to join to keep until its link is used.
@@ -34,7 +33,6 @@ pub struct NewJoinRequest<'a> {
     pub site_id: i64,
     pub email: &'a str,
     pub name: &'a str,
-    pub password_hash: &'a str,
 }
 
 impl Store {
@@ -54,7 +52,8 @@ impl Store {
             .bind(request.site_id)
             .bind(request.email)
             .bind(request.name)
-            .bind(request.password_hash)
+            // The column is kept from when the join form asked for a password; none is chosen there now.
+            .bind("")
             .bind(now)
             .bind(expires_at)
             .execute(pool)
@@ -64,16 +63,16 @@ impl Store {
         Ok(())
     }
 
-    /// Whether a request to join this site is still good, without using it (to show its button).
-    pub async fn join_request_is_live(
+    /// A request to join this site that is still good, without using it (to show its form).
+    pub async fn live_join_request(
         &self,
         site_id: i64,
         token_hash: &str,
         now: i64,
-    ) -> StoreResult<bool> {
-        let found: Option<i64> = with_pool!(self, reader, |pool| {
-            sqlx::query_scalar(
-                "SELECT site_id FROM join_requests
+    ) -> StoreResult<Option<JoinRequest>> {
+        let found = with_pool!(self, reader, |pool| {
+            sqlx::query_as(
+                "SELECT site_id, email, name FROM join_requests
                  WHERE token_hash = $1 AND site_id = $2 AND used_at IS NULL AND expires_at > $3",
             )
             .bind(token_hash)
@@ -82,7 +81,7 @@ impl Store {
             .fetch_optional(pool)
             .await
         })?;
-        Ok(found.is_some())
+        Ok(found)
     }
 
     /// Uses a request to join this site: returns it once, and never again (nor after it expires).
@@ -96,7 +95,7 @@ impl Store {
             sqlx::query_as(
                 "UPDATE join_requests SET used_at = $3
                  WHERE token_hash = $1 AND site_id = $2 AND used_at IS NULL AND expires_at > $3
-                 RETURNING site_id, email, name, password_hash",
+                 RETURNING site_id, email, name",
             )
             .bind(token_hash)
             .bind(site_id)

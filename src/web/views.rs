@@ -245,6 +245,17 @@ pub struct NewPasswordPage {
 }
 
 #[derive(Template)]
+#[template(path = "finish_join.html")]
+pub struct FinishJoinPage {
+    pub layout: Layout,
+    pub course: String,
+    pub token: String,
+    pub name: String,
+    pub email: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
 #[template(path = "sign_in_link.html")]
 pub struct SignInLinkPage {
     pub layout: Layout,
@@ -469,7 +480,6 @@ pub struct JoinPage {
     pub email: String,
     pub name_error: Option<String>,
     pub email_error: Option<String>,
-    pub password_error: Option<String>,
 }
 
 #[derive(Template)]

@@ -607,14 +607,17 @@ async fn a_student_joins_writes_with_the_toolbar_and_publishes() {
     browser.type_into("#name", "Rosa Student").await;
     browser.type_into("#email", "rosa@example.edu").await;
     browser
-        .type_into("#password", "a long enough password")
-        .await;
-    browser
         .click("form[action^='/join/'] button[type=submit]")
         .await;
     browser.wait(".message").await;
     let finish = app.link_mailed_to("rosa@example.edu").await;
     browser.goto(&finish).await;
+    browser
+        .type_into("#password", "a long enough password")
+        .await;
+    browser
+        .type_into("#confirm", "a long enough password")
+        .await;
     browser
         .click("form[action^='/join/finish/'] button[type=submit]")
         .await;

@@ -31,14 +31,10 @@ async fn a_student_joins_with_the_link_and_the_mail_that_proves_their_address() 
         .text()
         .await
         .unwrap();
-    assert_eq!(select(&form, "input#password").len(), 1);
+    assert_eq!(select(&form, "input#email").len(), 1);
     let asked = student
         .post(app.url(&join))
-        .form(&[
-            ("name", "Sam Student"),
-            ("email", "sam@example.edu"),
-            ("password", "a long password"),
-        ])
+        .form(&[("name", "Sam Student"), ("email", "sam@example.edu")])
         .send()
         .await
         .unwrap();
@@ -62,7 +58,15 @@ async fn a_student_joins_with_the_link_and_the_mail_that_proves_their_address() 
         attribute(&button, "form[method=post]", "action").as_deref(),
         Some(finish.as_str())
     );
-    let joined = student.post(app.url(&finish)).send().await.unwrap();
+    let joined = student
+        .post(app.url(&finish))
+        .form(&[
+            ("password", "a long password"),
+            ("confirm", "a long password"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(joined.status(), StatusCode::SEE_OTHER);
     let sam = app
         .store
@@ -88,6 +92,10 @@ async fn a_student_joins_with_the_link_and_the_mail_that_proves_their_address() 
     assert_eq!(
         client()
             .post(app.url(&finish))
+            .form(&[
+                ("password", "a long password"),
+                ("confirm", "a long password")
+            ])
             .send()
             .await
             .unwrap()
@@ -193,17 +201,13 @@ async fn bad_join_forms_and_codes_are_refused() {
     let stranger = client();
     let refused = stranger
         .post(app.url(&join))
-        .form(&[
-            ("name", " "),
-            ("email", "not-an-email"),
-            ("password", "short"),
-        ])
+        .form(&[("name", " "), ("email", "not-an-email")])
         .send()
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
-    for field in ["name", "email", "password"] {
+    for field in ["name", "email"] {
         assert_eq!(
             attribute(&page, &format!("#{field}"), "aria-invalid").as_deref(),
             Some("true"),
@@ -216,11 +220,7 @@ async fn bad_join_forms_and_codes_are_refused() {
     );
     let taken = stranger
         .post(app.url(&join))
-        .form(&[
-            ("name", "Again"),
-            ("email", admin.user.email.as_str()),
-            ("password", "a long password"),
-        ])
+        .form(&[("name", "Again"), ("email", admin.user.email.as_str())])
         .send()
         .await
         .unwrap();
@@ -614,6 +614,182 @@ async fn opening_an_invitation_or_an_email_confirmation_changes_nothing() {
         app.store.user_by_id(ada.id).await.unwrap().email,
         "ada@new.example.edu"
     );
+}
+
+#[tokio::test]
+async fn a_stranger_who_asks_to_join_for_an_address_never_chooses_its_password() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as(Role::Administrator).await;
+    let join = join_path(&app, &admin).await;
+    let form = client()
+        .get(app.url(&join))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        select(&form, "input[type=password]").is_empty(),
+        "the join form asks for no password"
+    );
+    // The stranger knows the join code and the victim's address, and would like to choose the password.
+    let asked = client()
+        .post(app.url(&join))
+        .header("x-forwarded-for", "203.0.113.66")
+        .form(&[
+            ("name", "Victor Victim"),
+            ("email", "victor@example.edu"),
+            ("password", "the strangers password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::OK);
+    let mail = app
+        .outbox()
+        .await
+        .into_iter()
+        .find(|mail| mail.recipient == "victor@example.edu")
+        .expect("a mail to the address");
+    assert!(!mail.body.contains("password you chose"), "{}", mail.body);
+
+    // The owner opens the link: it asks them for a password of their own.
+    let owner = client();
+    let finish = app.link_mailed_to("victor@example.edu").await;
+    let opened = owner.get(app.url(&finish)).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::OK);
+    let page = opened.text().await.unwrap();
+    assert!(page.contains("Victor Victim"), "{page}");
+    assert!(page.contains("victor@example.edu"), "{page}");
+    assert_eq!(select(&page, "input#password[type=password]").len(), 1);
+    assert_eq!(select(&page, "input#confirm[type=password]").len(), 1);
+    let differ = owner
+        .post(app.url(&finish))
+        .form(&[
+            ("password", "the owners password"),
+            ("confirm", "something else"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(differ.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let joined = owner
+        .post(app.url(&finish))
+        .form(&[
+            ("password", "the owners password"),
+            ("confirm", "the owners password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(joined.status(), StatusCode::SEE_OTHER);
+    let victor = app
+        .store
+        .user_by_email("victor@example.edu")
+        .await
+        .unwrap()
+        .expect("the account is made");
+    assert!(victor.email_confirmed);
+    assert_eq!(
+        app.sign_in("victor@example.edu", "the strangers password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "the stranger's password does not sign in"
+    );
+    assert_eq!(
+        app.sign_in("victor@example.edu", "the owners password")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "the owner's does"
+    );
+}
+
+#[tokio::test]
+async fn names_are_one_line_in_the_join_form_the_account_page_and_the_roster() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as(Role::Administrator).await;
+    let join = join_path(&app, &admin).await;
+    let typed = "Mallory\n\nYour course has moved: see http://evil.example/";
+    let refused = client()
+        .post(app.url(&join))
+        .form(&[("name", typed), ("email", "target@example.edu")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert_eq!(
+        attribute(&page, "#name", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert!(page.contains("one line"), "{page}");
+    assert_eq!(
+        attribute(&page, "#email", "value").as_deref(),
+        Some("target@example.edu"),
+        "the text is kept"
+    );
+    assert!(
+        app.outbox()
+            .await
+            .iter()
+            .all(|mail| mail.recipient != "target@example.edu"),
+        "nothing is mailed"
+    );
+
+    let csrf = admin.csrf(&app).await;
+    let saved = admin
+        .post_form(
+            &app,
+            "/account",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Ada\r\nBcc: everyone"),
+                ("email", admin.user.email.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = saved.text().await.unwrap();
+    assert!(page.contains("one line"), "{page}");
+    assert_eq!(
+        app.store
+            .user_by_email(&admin.user.email)
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        admin.user.name
+    );
+
+    let roster = admin
+        .post_form(
+            &app,
+            "/admin/members",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "invite"),
+                ("roster", "Eve\rHello,eve@example.edu\nTab\tName,tab@example.edu\nGood Name,good@example.edu"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        texts(&roster, "[role=status]")
+            .join("")
+            .contains("Invited 1"),
+        "{roster}"
+    );
+    for email in ["eve@example.edu", "tab@example.edu"] {
+        assert!(
+            app.store.user_by_email(email).await.unwrap().is_none(),
+            "{email}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -649,7 +649,7 @@ impl TestApp {
 
 impl TestApp {
     /// Joins by the join form at `join_path` as a signed-out visitor with `client`, then opens the link mailed
-    /// for site `site_id` to `email` and presses its button; the answer to that (a redirect that signs in).
+    /// for site `site_id` to `email` and chooses `password` there; the answer to that (a redirect that signs in).
     pub async fn join_with(
         &self,
         client: &reqwest::Client,
@@ -659,7 +659,7 @@ impl TestApp {
     ) -> Response {
         let asked = client
             .post(self.url(join_path))
-            .form(&[("name", name), ("email", email), ("password", password)])
+            .form(&[("name", name), ("email", email)])
             .send()
             .await
             .expect("POST the join form");
@@ -680,6 +680,7 @@ impl TestApp {
         assert!(link.contains("/join/finish/"), "{link}");
         client
             .post(self.url(link))
+            .form(&[("password", password), ("confirm", password)])
             .send()
             .await
             .expect("POST the finishing link")

@@ -467,11 +467,7 @@ async fn a_whole_session_of_secret_links_leaves_no_token_in_the_log() {
     }
     client
         .post(format!("{base}/join/{join_code}"))
-        .form(&[
-            ("name", "Jo Iner"),
-            ("email", "joiner@example.edu"),
-            ("password", "a long enough password"),
-        ])
+        .form(&[("name", "Jo Iner"), ("email", "joiner@example.edu")])
         .send()
         .await
         .unwrap();
@@ -503,7 +499,15 @@ async fn a_whole_session_of_secret_links_leaves_no_token_in_the_log() {
         "/follow/confirm/followtoken0123456789abcdef".to_owned(),
         "/follow/stop/followtoken0123456789abcdef".to_owned(),
     ] {
-        client.post(format!("{base}{path}")).send().await.unwrap();
+        client
+            .post(format!("{base}{path}"))
+            .form(&[
+                ("password", "a long enough password"),
+                ("confirm", "a long enough password"),
+            ])
+            .send()
+            .await
+            .unwrap();
     }
     let signed_in = client
         .post(format!("{base}/login"))
@@ -1318,11 +1322,7 @@ async fn join_as(app: &TestApp, code: &str, email: &str) -> reqwest::Response {
     crate::helpers::client()
         .post(app.url(&format!("/join/{code}")))
         .header("x-forwarded-for", "203.0.113.120")
-        .form(&[
-            ("name", "Someone New"),
-            ("email", email),
-            ("password", "a long enough password"),
-        ])
+        .form(&[("name", "Someone New"), ("email", email)])
         .send()
         .await
         .unwrap()
@@ -1389,7 +1389,7 @@ async fn joining_answers_alike_whether_the_address_has_an_account_or_not() {
         None
     );
 
-    // The newcomer's account is made by the mailed link: opened, it only shows a button.
+    // The newcomer's account is made by the mailed link: opened, it only asks for a password.
     assert!(
         app.store
             .user_by_email("newcomer@example.edu")
@@ -1414,7 +1414,15 @@ async fn joining_answers_alike_whether_the_address_has_an_account_or_not() {
             .is_none()
     );
     let student = crate::helpers::client();
-    let finished = student.post(app.url(link)).send().await.unwrap();
+    let finished = student
+        .post(app.url(link))
+        .form(&[
+            ("password", "a long enough password"),
+            ("confirm", "a long enough password"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(finished.status(), StatusCode::SEE_OTHER);
     let newcomer = app
         .store
@@ -1439,6 +1447,10 @@ async fn joining_answers_alike_whether_the_address_has_an_account_or_not() {
     assert_eq!(
         crate::helpers::client()
             .post(app.url(link))
+            .form(&[
+                ("password", "another long password"),
+                ("confirm", "another long password"),
+            ])
             .send()
             .await
             .unwrap()

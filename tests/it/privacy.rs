@@ -655,7 +655,6 @@ async fn the_log_never_holds_a_password_an_email_or_a_session() {
         .form(&[
             ("name", "Logged Student"),
             ("email", "logged.student@private-mail.example"),
-            ("password", "Student-Password-Qq7"),
         ])
         .send()
         .await
@@ -677,6 +676,10 @@ async fn the_log_never_holds_a_password_an_email_or_a_session() {
         .to_owned();
     let joined = student
         .post(url(&format!("/join/finish/{finish_token}")))
+        .form(&[
+            ("password", "Student-Password-Qq7"),
+            ("confirm", "Student-Password-Qq7"),
+        ])
         .send()
         .await
         .unwrap();

@@ -15,9 +15,12 @@ use crate::{
         client::ClientGroup,
         grade, roster,
         site::new_join_code,
-        user::{Role, User, check_pseudonym, is_valid_email},
+        user::{NAME_NOT_ONE_LINE, Role, User, check_pseudonym, is_one_line, is_valid_email},
     },
-    store::{MailLimits, MailRequestKind, NewJoinRequest, NewUser, Site, StoreError, TokenPurpose},
+    store::{
+        JoinRequest, MailLimits, MailRequestKind, NewJoinRequest, NewUser, Site, StoreError,
+        TokenPurpose,
+    },
 };
 
 use crate::web::{
@@ -30,7 +33,9 @@ use crate::web::{
     respond::render,
     session::{self, Administrator, SignedIn, hash_token, new_token},
     site_scope::Scoped,
-    views::{AccountPage, ButtonPage, ConfirmPage, JoinPage, MemberRow, MembersPage, MessagePage},
+    views::{
+        AccountPage, ConfirmPage, FinishJoinPage, JoinPage, MemberRow, MembersPage, MessagePage,
+    },
 };
 
 /// How long an invitation's sign-in link works.
@@ -51,8 +56,6 @@ pub struct JoinForm {
     name: String,
     #[serde(default)]
     email: String,
-    #[serde(default)]
-    password: String,
     #[serde(default)]
     csrf: String,
 }
@@ -106,7 +109,6 @@ async fn show_join(
         email: form.email.clone(),
         name_error: error("name"),
         email_error: error("email"),
-        password_error: error("password"),
     };
     private(render(status, &page))
 }
@@ -149,6 +151,8 @@ pub async fn join(
             "name",
             "Please give your name (at most 100 characters).".to_owned(),
         ));
+    } else if !is_one_line(name) {
+        errors.push(("name", NAME_NOT_ONE_LINE.to_owned()));
     }
     if !is_valid_email(email) || email.chars().count() > 100 {
         errors.push((
@@ -156,16 +160,9 @@ pub async fn join(
             "Please give a valid email address, such as name@example.edu.".to_owned(),
         ));
     }
-    // Hashed for an address with an account too, so that the answer takes as long.
-    let hash = state.passwords.hash(form.password.clone()).await?;
-    let hash = match hash {
-        Ok(hash) => Some(hash),
-        Err(error) => {
-            errors.push(("password", format!("{}.", capitalized(&error.to_string()))));
-            None
-        }
-    };
-    let Some(hash) = hash.filter(|_| errors.is_empty()) else {
+    // No password here: whoever asks may not be the address's owner. The person who opens the mailed link
+    // chooses it on the page that finishes joining.
+    if !errors.is_empty() {
         return show_join(
             &state,
             &site,
@@ -188,7 +185,7 @@ pub async fn join(
     {
         match state.store.user_by_email(email).await? {
             Some(holder) => mail_account_holder(&state, &site, &holder).await?,
-            None => mail_join_link(&state, &site, name, email, &hash).await?,
+            None => mail_join_link(&state, &site, name, email).await?,
         }
     }
     let page = MessagePage {
@@ -208,7 +205,6 @@ async fn mail_join_link(
     site: &Site,
     name: &str,
     email: &str,
-    password_hash: &str,
 ) -> Result<(), WebError> {
     let token = new_token();
     let now = calendar::now();
@@ -220,16 +216,15 @@ async fn mail_join_link(
                 site_id: site.id,
                 email,
                 name,
-                password_hash,
             },
             now,
             now + CONFIRM_SECONDS,
         )
         .await?;
     let body = format!(
-        "Hello {name},\n\nTo finish joining {title}, open this link within two days and press its button:\n\n\
-         {base}/join/finish/{token}\n\nIt makes your account, with the password you chose. If you did not ask to \
-         join, ignore this mail: nothing is made without it.\n",
+        "Hello {name},\n\nTo finish joining {title}, open this link within two days and choose your \
+         password there:\n\n{base}/join/finish/{token}\n\nIt makes your account. If you did not ask to join, \
+         ignore this mail: nothing is made without it.\n",
         title = site.settings.title,
         base = state.site_url(site),
     );
@@ -267,41 +262,92 @@ async fn mail_account_holder(state: &Scoped, site: &Site, holder: &User) -> Resu
     Ok(())
 }
 
-/// `GET /join/finish/TOKEN`: a button that makes the account (mail scanners open links; only the POST acts).
+/// `GET /join/finish/TOKEN`: the name and address asked for, and the password to choose (mail scanners open
+/// links; only the POST acts). The password is chosen here, by whoever holds the mailed link, never on the join
+/// form: anyone with the join code may type an address there.
 pub async fn finish_join_page(
     state: Scoped,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
-    if !state
+    let Some(request) = state
         .store
-        .join_request_is_live(site.id, &hash_token(&token), calendar::now())
+        .live_join_request(site.id, &hash_token(&token), calendar::now())
         .await?
-    {
+    else {
         return Err(WebError::LinkExpired);
-    }
-    let page = ButtonPage {
-        layout: state.layout(&site, Some("Join the course"), None).await?,
-        heading: format!("Join {}", site.settings.title),
-        message: "One more click makes your account and takes you in.".into(),
-        action: format!("/join/finish/{token}"),
-        button: "Join the course".into(),
     };
-    private(render(StatusCode::OK, &page))
+    show_finish_join(&state, &site, &token, &request, None, StatusCode::OK).await
 }
 
-/// `POST /join/finish/TOKEN`: makes the account (its address confirmed by the link), enrols it as an author and
-/// signs it in.
+async fn show_finish_join(
+    state: &Scoped,
+    site: &Site,
+    token: &str,
+    request: &JoinRequest,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let page = FinishJoinPage {
+        layout: state.layout(site, Some("Join the course"), None).await?,
+        course: site.settings.title.clone(),
+        token: token.to_owned(),
+        name: request.name.clone(),
+        email: request.email.clone(),
+        error,
+    };
+    private(render(status, &page))
+}
+
+/// `POST /join/finish/TOKEN`: makes the account with the password chosen here (its address confirmed by the
+/// link), enrols it as an author and signs it in.
 pub async fn finish_join(
     state: Scoped,
     Path(token): Path<String>,
     jar: CookieJar,
+    StrictForm(form): StrictForm<FinishJoinForm>,
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
+    let token_hash = hash_token(&token);
+    // The link is checked before any password work: a guessed token costs no hashing.
+    let Some(request) = state
+        .store
+        .live_join_request(site.id, &token_hash, calendar::now())
+        .await?
+    else {
+        return Err(WebError::LinkExpired);
+    };
+    if form.password != form.confirm {
+        let error = Some("The two passwords differ.".to_owned());
+        return show_finish_join(
+            &state,
+            &site,
+            &token,
+            &request,
+            error,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let hash = match state.passwords.hash(form.password.clone()).await? {
+        Ok(hash) => hash,
+        Err(error) => {
+            let error = Some(format!("{}.", capitalized(&error.to_string())));
+            return show_finish_join(
+                &state,
+                &site,
+                &token,
+                &request,
+                error,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
     let now = calendar::now();
     let Some(request) = state
         .store
-        .take_join_request(site.id, &hash_token(&token), now)
+        .take_join_request(site.id, &token_hash, now)
         .await?
     else {
         return Err(WebError::LinkExpired);
@@ -309,7 +355,7 @@ pub async fn finish_join(
     let new = NewUser {
         email: &request.email,
         name: &request.name,
-        password_hash: Some(&request.password_hash),
+        password_hash: Some(&hash),
         email_confirmed: true,
     };
     let user = match state.store.create_user(&new, now).await {
@@ -332,6 +378,14 @@ pub async fn finish_join(
         Redirect::to(&state.site().root().join("/")),
     )
         .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FinishJoinForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 /// Mails a link that proves `email` is the person's.
@@ -513,6 +567,8 @@ pub async fn save_account(
             "name",
             "Please give your name (at most 100 characters).".to_owned(),
         ));
+    } else if !is_one_line(name) {
+        errors.push(("name", NAME_NOT_ONE_LINE.to_owned()));
     }
     if email_changes && !is_valid_email(email) {
         errors.push(("email", "Please give a valid email address.".to_owned()));
