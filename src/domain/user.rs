@@ -122,6 +122,19 @@ pub fn is_one_line(name: &str) -> bool {
 pub const NAME_NOT_ONE_LINE: &str =
     "Please give your name on one line, without line breaks, tabs or other control characters.";
 
+/// The key an address is counted under by the limits on mail (`Store::take_mail_turn`): every spelling that may
+/// reach one mailbox gives one key. Lower-cased character by character, with the dot of a lower-cased Turkish
+/// `İ` (U+0130 becomes `i` and U+0307) left out, so `İ`, `I` and `i` count alike; PostgreSQL's `lower()` gives
+/// `i` for `İ` and found the account for each spelling, while the key of each spelling was its own.
+pub fn email_key(email: &str) -> String {
+    email
+        .trim()
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter(|ch| *ch != '\u{307}')
+        .collect()
+}
+
 /// Whether an email address is well-formed enough to deliver to: one `@`, a local part, and a domain with a
 /// dot, no spaces or angle brackets. (Full RFC 5322 allows more; no real mailbox needs it.)
 pub fn is_valid_email(email: &str) -> bool {
@@ -145,6 +158,22 @@ pub fn is_valid_email(email: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_case_spelling_of_an_address_has_one_key() {
+        for spelling in [
+            "lili@example.edu",
+            " LILI@Example.EDU ",
+            "l\u{130}l\u{130}@example.edu",
+            "lIl\u{130}@example.edu",
+        ] {
+            assert_eq!(email_key(spelling), "lili@example.edu", "{spelling:?}");
+        }
+        assert!(is_one_line("Ada Lovelace, née Byron"));
+        for name in ["Ada\nBcc", "Ada\r", "Ada\tB", "Ada\u{85}", "Ada\u{2028}B"] {
+            assert!(!is_one_line(name), "{name:?}");
+        }
+    }
 
     #[test]
     fn a_pseudonym_is_tidied_and_is_not_ones_own_name() {

@@ -1530,3 +1530,66 @@ async fn a_crowd_busting_the_cache_of_a_long_page_slows_nobody_down() {
         "/healthz waited {slowest:?}"
     );
 }
+
+/// Every spelling of `email` with each `i` written `i`, `I` or Turkish `İ` (U+0130).
+fn dotted_spellings(email: &str) -> Vec<String> {
+    let mut spellings = vec![String::new()];
+    for ch in email.chars() {
+        let choices: Vec<char> = if ch == 'i' {
+            vec!['i', 'I', '\u{130}']
+        } else {
+            vec![ch]
+        };
+        spellings = spellings
+            .iter()
+            .flat_map(|start| {
+                choices.iter().map(move |choice| {
+                    let mut next = start.clone();
+                    next.push(*choice);
+                    next
+                })
+            })
+            .collect();
+    }
+    spellings
+}
+
+#[tokio::test]
+async fn an_address_spelled_with_turkish_dotted_capitals_is_still_mailed_three_times_an_hour() {
+    let app = spawn_app().await;
+    let (lili, _) = app
+        .account("lili@example.edu", "Lili", Some(Role::Author))
+        .await;
+    let spellings = dotted_spellings("lili@example.edu");
+    assert_eq!(spellings.len(), 9);
+    for (number, spelling) in spellings.iter().enumerate() {
+        for path in ["/login/forgot", "/login/link"] {
+            ask_for_link(&app, path, spelling, &format!("198.51.100.{}", number + 1)).await;
+        }
+    }
+    let to_account = mails_to(&app, &lili.email).await.len();
+
+    // An address with no account: the join form mails whatever is typed.
+    let code = app
+        .store
+        .join_code(app.site.id, || "joindotted2026".into())
+        .await
+        .unwrap();
+    for spelling in dotted_spellings("mimi@example.edu") {
+        join_as(&app, &code, &spelling).await;
+    }
+    let to_newcomer = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|mail| {
+            mail.recipient.to_lowercase().contains("example.edu")
+                && mail.recipient.to_lowercase().starts_with('m')
+        })
+        .count();
+    crate::helpers::say(&format!(
+        "18 link requests in 9 spellings of an account's address: {to_account} mailed; 9 join requests in 9 spellings of a new address: {to_newcomer} mailed"
+    ));
+    assert!(to_account <= 3, "{to_account} mails to the account");
+    assert!(to_newcomer <= 3, "{to_newcomer} join mails to one address");
+}

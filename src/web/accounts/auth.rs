@@ -14,7 +14,11 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use crate::{
-    domain::{calendar, client::ClientGroup, user::hash_password},
+    domain::{
+        calendar,
+        client::ClientGroup,
+        user::{email_key, hash_password},
+    },
     store::{MailLimits, MailRequestKind, SignInLimits, SignInTurn, TokenPurpose},
 };
 
@@ -298,16 +302,15 @@ pub(super) async fn may_mail(
     limits: MailLimits,
 ) -> Result<bool, WebError> {
     let now = calendar::now();
+    // The address of the account the store finds for what was typed, when there is one: the store's own
+    // comparison decides which spellings are one account, so they all share its count.
+    let key = match state.store.user_by_email(email.trim()).await? {
+        Some(user) => email_key(&user.email),
+        None => email_key(email),
+    };
     let granted = state
         .store
-        .take_mail_turn(
-            kind,
-            &email.trim().to_lowercase(),
-            client,
-            now,
-            now - MAIL_WINDOW,
-            limits,
-        )
+        .take_mail_turn(kind, &key, client, now, now - MAIL_WINDOW, limits)
         .await?;
     if !granted {
         tracing::info!("an asked-for mail was not sent: the hour's limit is reached");
