@@ -115,6 +115,9 @@ pub(crate) struct Dialect {
     /// Serialises a transaction against others on the same key (flood checks); `None` where writes are already
     /// serialised.
     pub advisory_lock: Option<&'static str>,
+    /// Serialises a transaction against others on either of two keys (`$1`, `$2`): two statements, run in
+    /// order, that take the two locks lower hash first, so that two transactions never wait for each other.
+    pub advisory_locks_pair: Option<[&'static str; 2]>,
     /// Statements that put a post in the search index: `$1` post id, `$2` title, `$3` text.
     pub index_post: &'static [&'static str],
     /// Matching posts, best first among the newest `$5`: `$1` site, `$2` the query in this backend's syntax,

@@ -13,6 +13,10 @@ pub(crate) static DIALECT: Dialect = Dialect {
     after_bulk_write: "VACUUM ANALYZE",
     begin: "BEGIN",
     advisory_lock: Some("SELECT pg_advisory_xact_lock(hashtext($1))"),
+    advisory_locks_pair: Some([
+        "SELECT pg_advisory_xact_lock(LEAST(hashtext($1), hashtext($2)))",
+        "SELECT pg_advisory_xact_lock(GREATEST(hashtext($1), hashtext($2)))",
+    ]),
     index_post: &["INSERT INTO post_search (post_id, title, body, document)
          VALUES ($1, $2, $3, setweight(to_tsvector('english', $2), 'A') || setweight(to_tsvector('english', $3), 'B'))
          ON CONFLICT (post_id) DO UPDATE SET title = excluded.title, body = excluded.body, document = excluded.document"],

@@ -13,6 +13,7 @@ pub(crate) static DIALECT: Dialect = Dialect {
     after_bulk_write: "PRAGMA wal_checkpoint(TRUNCATE)",
     begin: "BEGIN IMMEDIATE",
     advisory_lock: None,
+    advisory_locks_pair: None,
     index_post: &[
         "DELETE FROM post_search WHERE rowid = $1",
         "INSERT INTO post_search (rowid, title, body) VALUES ($1, $2, $3)",

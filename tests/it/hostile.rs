@@ -1593,3 +1593,47 @@ async fn an_address_spelled_with_turkish_dotted_capitals_is_still_mailed_three_t
     assert!(to_account <= 3, "{to_account} mails to the account");
     assert!(to_newcomer <= 3, "{to_newcomer} join mails to one address");
 }
+
+#[tokio::test]
+async fn a_hundred_guesses_at_one_account_from_a_hundred_addresses_are_checked_no_more_than_twenty()
+{
+    let app = spawn_app().await;
+    app.account("lili@example.edu", "Lili", Some(Role::Author))
+        .await;
+    let spellings = dotted_spellings("lili@example.edu");
+    let mut guesses = Vec::new();
+    for number in 0..100 {
+        let address = app.url("/login");
+        // In every spelling the store may take for the account's address, too.
+        let email = spellings[number % spellings.len()].clone();
+        guesses.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(address)
+                .header(
+                    "x-forwarded-for",
+                    format!("198.51.{}.{}", number / 50 + 1, number % 50 + 1),
+                )
+                .form(&[("email", email), ("password", format!("guess {number}"))])
+                .send()
+                .await
+                .map(|response| response.status().as_u16())
+                .unwrap_or(0)
+        }));
+    }
+    let mut checked = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            401 => checked += 1,
+            429 => {}
+            other => panic!("a guess answered {other}"),
+        }
+    }
+    crate::helpers::say(&format!(
+        "100 guesses at once at one account from 100 addresses: {checked} checked"
+    ));
+    assert!(
+        checked <= 20,
+        "{checked} of 100 guesses sent at once were checked"
+    );
+    assert!(checked >= 1, "the first guesses are checked");
+}

@@ -129,14 +129,20 @@ pub async fn log_in(
     StrictForm(form): StrictForm<LoginForm>,
 ) -> Result<Response, WebError> {
     let now = calendar::now();
-    let email_key = form.email.trim().to_lowercase();
+    let user = state.store.user_by_email(form.email.trim()).await?;
+    // Counted under the account's own address when the store finds one, so that every spelling the store
+    // takes for it (PostgreSQL's `lower()` reads `İ` as `i`) shares its count.
+    let key = match &user {
+        Some(user) => email_key(&user.email),
+        None => email_key(&form.email),
+    };
     // The failure is counted before the password is checked, so attempts sent at once are checked no more
     // than the limit allows.
     let turn = state
         .store
         .take_sign_in_turn(
             ClientGroup::of(ip),
-            &email_key,
+            &key,
             now,
             now - THROTTLE_WINDOW,
             SIGN_IN_LIMITS,
@@ -164,7 +170,6 @@ pub async fn log_in(
             return throttled(&state, form, notice, seconds).await;
         }
     };
-    let user = state.store.user_by_email(&email_key).await?;
     let stored_hash = match &user {
         Some(user) => state.store.password_hash(user.id).await?,
         None => None,
