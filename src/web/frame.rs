@@ -98,7 +98,8 @@ pub async fn themed_errors(
     };
     match themed.await {
         Ok(mut themed) => {
-            for name in [header::ALLOW, header::RETRY_AFTER] {
+            // Cache-Control too: a secret-link page's 404 or 410 is as private as its form (docs/security.md).
+            for name in [header::ALLOW, header::RETRY_AFTER, header::CACHE_CONTROL] {
                 if let Some(value) = response.headers().get(&name) {
                     themed.headers_mut().insert(name, value.clone());
                 }

@@ -1637,3 +1637,73 @@ async fn a_hundred_guesses_at_one_account_from_a_hundred_addresses_are_checked_n
     );
     assert!(checked >= 1, "the first guesses are checked");
 }
+
+#[tokio::test]
+async fn every_answer_of_a_secret_link_page_is_private_whatever_its_status() {
+    let app = spawn_app().await;
+    let (ada, _) = app
+        .account("ada@example.edu", "Ada", Some(Role::Author))
+        .await;
+    ask_for_link(&app, "/login/forgot", &ada.email, "203.0.113.5").await;
+    ask_for_link(&app, "/login/link", &ada.email, "203.0.113.5").await;
+    let links = links_mailed_to(&app, &ada.email).await;
+    let (sign_in, reset) = (links[0].clone(), links[1].clone());
+    let code = app
+        .store
+        .join_code(app.site.id, || "joinprivate2026".into())
+        .await
+        .unwrap();
+    join_as(&app, &code, "newcomer@example.edu").await;
+    let finish = links_mailed_to(&app, "newcomer@example.edu").await[0].clone();
+    let stranger = || {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    };
+    let unknown = "unknowntoken0123456789abcdef";
+    let cases = [
+        ("GET", reset.clone(), 200),
+        ("GET", sign_in.clone(), 200),
+        ("GET", finish.clone(), 200),
+        ("GET", format!("/join/{code}"), 200),
+        ("GET", format!("/login/reset/{unknown}"), 410),
+        ("GET", format!("/login/link/{unknown}"), 410),
+        ("GET", format!("/join/finish/{unknown}"), 410),
+        ("POST", format!("/login/reset/{unknown}"), 410),
+        ("POST", format!("/login/link/{unknown}"), 410),
+        ("POST", format!("/join/finish/{unknown}"), 410),
+        ("POST", format!("/account/confirm/{unknown}"), 410),
+        ("GET", "/join/not-a-code".to_owned(), 404),
+        ("GET", format!("/account/confirm/{unknown}"), 200),
+        ("GET", format!("/follow/confirm/{unknown}"), 404),
+        ("POST", format!("/follow/confirm/{unknown}"), 404),
+        ("GET", format!("/follow/stop/{unknown}"), 200),
+        ("POST", format!("/follow/stop/{unknown}"), 200),
+    ];
+    let mut wrong = Vec::new();
+    for (method, path, status) in cases {
+        let request = if method == "GET" {
+            stranger().get(app.url(&path))
+        } else {
+            stranger().post(app.url(&path)).form(&[
+                ("password", "a long enough password"),
+                ("confirm", "a long enough password"),
+            ])
+        };
+        let answer = request.send().await.unwrap();
+        let cache_control = answer
+            .headers()
+            .get("cache-control")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if answer.status().as_u16() != status || cache_control != "private, no-store" {
+            wrong.push(format!(
+                "{method} {path}: {} {cache_control:?} (expected {status})",
+                answer.status()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
