@@ -880,3 +880,62 @@ async fn a_roster_with_student_ids_sets_them_and_explains_a_bad_id() {
     let members = app.store.members(app.site.id).await.unwrap();
     assert!(members.iter().all(|member| member.student_id.is_none()));
 }
+
+#[tokio::test]
+async fn the_account_pages_current_password_is_no_unthrottled_oracle() {
+    let app = spawn_app().await;
+    let (_, password) = app
+        .account("ada@example.edu", "Ada", Some(Role::Author))
+        .await;
+    // Someone holding Ada's session (a borrowed laptop) guesses her password through the account page.
+    let browser = client();
+    app.sign_in_with(&browser, "ada@example.edu", &password, "198.51.100.20")
+        .await;
+    let page = browser
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = attribute(&page, "form[action='/account'] input[name=csrf]", "value").unwrap();
+    let guess = |current: String| {
+        let (browser, csrf, url) = (browser.clone(), csrf.clone(), app.url("/account"));
+        async move {
+            browser
+                .post(url)
+                .header("x-forwarded-for", "198.51.100.20")
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("name", "Ada"),
+                    ("email", "ada@example.edu"),
+                    ("new_password", "the thief's new password"),
+                    ("current_password", current.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let mut statuses = Vec::new();
+    for number in 0..6 {
+        statuses.push(guess(format!("guess {number}")).await.status().as_u16());
+    }
+    assert_eq!(statuses, [422, 422, 422, 422, 422, 429], "{statuses:?}");
+    let paused = guess(password.clone()).await;
+    assert_eq!(
+        paused.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits, so the pause tells nothing"
+    );
+    let page = paused.text().await.unwrap();
+    assert!(page.contains("too many wrong passwords"), "{page}");
+    assert!(
+        app.sign_in("ada@example.edu", &password)
+            .await
+            .status()
+            .is_redirection(),
+        "the owner still signs in from elsewhere"
+    );
+}

@@ -34,12 +34,12 @@ use crate::web::{
 };
 
 /// The window over which failed sign-ins are counted, in seconds.
-const THROTTLE_WINDOW: i64 = 15 * 60;
+pub(super) const THROTTLE_WINDOW: i64 = 15 * 60;
 /// Failed sign-ins allowed within the window: 5 for one email from one client; 50 for every email from one
 /// client (a lecture hall shares one address, so one student's typos must not lock out the room); 20 for one
 /// email from anywhere, before password sign-in pauses for it. A client is an IPv4 address or an IPv6 /64
 /// (`domain::client`).
-const SIGN_IN_LIMITS: SignInLimits = SignInLimits {
+pub(super) const SIGN_IN_LIMITS: SignInLimits = SignInLimits {
     per_account_and_address: 5,
     per_address: 50,
     per_account: 20,

@@ -15,16 +15,18 @@ use crate::{
         client::ClientGroup,
         grade, roster,
         site::new_join_code,
-        user::{NAME_NOT_ONE_LINE, Role, User, check_pseudonym, is_one_line, is_valid_email},
+        user::{
+            NAME_NOT_ONE_LINE, Role, User, check_pseudonym, email_key, is_one_line, is_valid_email,
+        },
     },
     store::{
-        JoinRequest, MailLimits, MailRequestKind, NewJoinRequest, NewUser, Site, StoreError,
-        TokenPurpose,
+        JoinRequest, MailLimits, MailRequestKind, NewJoinRequest, NewUser, SignInTurn, Site,
+        StoreError, TokenPurpose,
     },
 };
 
 use crate::web::{
-    accounts::auth::may_mail,
+    accounts::auth::{SIGN_IN_LIMITS, THROTTLE_WINDOW, may_mail},
     client_ip::ClientIp,
     error::WebError,
     form::{self, StrictForm},
@@ -553,6 +555,7 @@ async fn show_account(
 pub async fn save_account(
     state: Scoped,
     signed_in: SignedIn,
+    ClientIp(ip): ClientIp,
     StrictForm(form): StrictForm<AccountForm>,
 ) -> Result<Response, WebError> {
     signed_in.check_csrf(&form.csrf)?;
@@ -581,6 +584,46 @@ pub async fn save_account(
         }
     };
     if email_changes || password_changes {
+        // The current password is checked as a sign-in is, under the same throttle (the account's address,
+        // this client): else anyone holding a session could try passwords here as fast as Argon2 allows.
+        let now = calendar::now();
+        let turn = state
+            .store
+            .take_sign_in_turn(
+                ClientGroup::of(ip),
+                &email_key(&user.email),
+                now,
+                now - THROTTLE_WINDOW,
+                SIGN_IN_LIMITS,
+            )
+            .await?;
+        let attempt = match turn {
+            SignInTurn::Go { attempt } => attempt,
+            SignInTurn::Wait { oldest, .. } => {
+                let minutes = ((oldest + THROTTLE_WINDOW - now).max(1) + 59) / 60;
+                let form = AccountForm {
+                    current_password: String::new(),
+                    new_password: String::new(),
+                    ..form
+                };
+                let errors = [(
+                    "current_password",
+                    format!(
+                        "There have been too many wrong passwords for this account: nothing was changed. \
+                         Please try again in {minutes} minutes."
+                    ),
+                )];
+                return show_account(
+                    &state,
+                    &signed_in,
+                    &form,
+                    &errors,
+                    None,
+                    StatusCode::TOO_MANY_REQUESTS,
+                )
+                .await;
+            }
+        };
         let stored = state.store.password_hash(user.id).await?;
         let matches = match stored {
             Some(hash) => {
@@ -591,7 +634,9 @@ pub async fn save_account(
             }
             None => false,
         };
-        if !matches {
+        if matches {
+            state.store.forget_sign_in_attempt(attempt).await?;
+        } else {
             errors.push((
                 "current_password",
                 "To change your email or password, give your current password.".to_owned(),
