@@ -216,6 +216,23 @@ async fn readers_discuss_a_paragraph_of_a_reading_on_its_page() {
         .collect();
     assert_eq!(signatures.len(), 2);
 
+    // A reading has no author: its form offers staff neither "Private: only the author of this post" nor a
+    // grade, which would reach no student (a post's form offers both).
+    let as_staff = instructor.get(&app, &address).await.text().await.unwrap();
+    assert!(!as_staff.is_empty());
+    assert!(crate::helpers::select(&as_staff, "#private, #grade").is_empty());
+    let post = app.publish_post("A post with an author").await;
+    let post_as_staff = instructor
+        .get(&app, &app.permalink(&post))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::helpers::select(&post_as_staff, "#private, #grade").len(),
+        2
+    );
+
     // A member comments on the second paragraph; it lands back on the reading, beside the paragraph.
     let csrf = student.csrf(&app).await;
     let sent = student

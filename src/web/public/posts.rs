@@ -421,8 +421,10 @@ pub async fn discussion(
             address,
             heading,
             comments: comment_views,
-            offer_private: sees_private,
-            offer_grade: viewer.is_some_and(SignedIn::is_staff),
+            // A reading has no author: "only the author of this post" would name nobody, and a grade would
+            // reach no student.
+            offer_private: sees_private && !post.discusses_reading,
+            offer_grade: viewer.is_some_and(SignedIn::is_staff) && !post.discusses_reading,
             grade_scale: settings.grade_scale().describe(),
             pages: comment_pages,
             open: !site.is_archived() && post.accepts_comments(settings, calendar::now()),
