@@ -167,6 +167,8 @@ pub enum Mail {
 #[derive(Debug)]
 pub struct Moderated {
     pub comment: Comment,
+    /// The status it had before.
+    pub before: CommentStatus,
     /// How many mails it put in the outbox.
     pub mails: usize,
 }
@@ -513,6 +515,7 @@ impl Discussion {
         }
         Ok(Moderated {
             comment: after,
+            before: before.status,
             mails,
         })
     }

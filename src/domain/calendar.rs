@@ -153,6 +153,31 @@ pub struct LocalDate {
     pub day: i8,
 }
 
+/// The time zones a site may choose from: UTC and the IANA names of places (`Europe/Paris`), sorted; the
+/// database's older aliases (`US/Eastern`, `EST5EDT`) are left out, though a site set to one keeps it.
+pub fn zone_names() -> Vec<String> {
+    const REGIONS: [&str; 9] = [
+        "Africa/",
+        "America/",
+        "Antarctica/",
+        "Asia/",
+        "Atlantic/",
+        "Australia/",
+        "Europe/",
+        "Indian/",
+        "Pacific/",
+    ];
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|name| name.as_str().to_owned())
+        .filter(|name| REGIONS.iter().any(|region| name.starts_with(region)))
+        .collect();
+    names.sort();
+    names.dedup();
+    names.insert(0, "UTC".to_owned());
+    names
+}
+
 /// A moment as RSS dates it (RFC 2822, UTC): "Sun, 29 Nov 2026 09:05:00 +0000".
 pub fn rfc2822(unix_seconds: i64) -> String {
     SiteZone::utc()
@@ -212,6 +237,27 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_zone_list_holds_places_each_of_which_is_a_zone() {
+        let names = zone_names();
+        assert_eq!(names[0], "UTC");
+        for wanted in [
+            "America/New_York",
+            "Europe/Paris",
+            "Asia/Kolkata",
+            "Pacific/Auckland",
+        ] {
+            assert!(names.iter().any(|name| name == wanted), "{wanted}");
+        }
+        assert!(
+            !names
+                .iter()
+                .any(|name| name == "US/Eastern" || name == "EST5EDT")
+        );
+        assert!(names.len() > 300);
+        assert!(names.iter().all(|name| SiteZone::named(name).is_some()));
+    }
 
     #[test]
     fn a_clock_moved_on_is_ahead_for_every_clone() {

@@ -69,6 +69,24 @@ pub enum Moderation {
     Restore,
 }
 
+impl Moderation {
+    /// What takes a comment now in status `now` back to `before` (an Undo); `None` when it is there already.
+    /// Out of the trash it goes to the status it had before it, which is `before` when the trashing is what
+    /// is undone.
+    pub fn back_to(now: CommentStatus, before: CommentStatus) -> Option<Self> {
+        if now == before {
+            return None;
+        }
+        Some(match (now, before) {
+            (_, CommentStatus::Trash) => Self::Trash,
+            (CommentStatus::Trash, _) => Self::Restore,
+            (_, CommentStatus::Approved) => Self::Approve,
+            (_, CommentStatus::Pending) => Self::Unapprove,
+            (_, CommentStatus::Spam) => Self::Spam,
+        })
+    }
+}
+
 /// A comment as stored.
 #[derive(Clone, Debug)]
 pub struct Comment {
@@ -398,6 +416,33 @@ fn matches_word_list(list: &str, haystacks: &[&str]) -> bool {
 mod tests {
     use super::*;
     use crate::domain::markup::comment_to_html;
+
+    #[test]
+    fn undo_takes_a_comment_back_to_the_status_it_had() {
+        use CommentStatus::*;
+        assert_eq!(
+            Moderation::back_to(Trash, Approved),
+            Some(Moderation::Restore)
+        );
+        assert_eq!(
+            Moderation::back_to(Spam, Pending),
+            Some(Moderation::Unapprove)
+        );
+        assert_eq!(
+            Moderation::back_to(Spam, Approved),
+            Some(Moderation::Approve)
+        );
+        assert_eq!(
+            Moderation::back_to(Pending, Approved),
+            Some(Moderation::Approve)
+        );
+        assert_eq!(Moderation::back_to(Approved, Spam), Some(Moderation::Spam));
+        assert_eq!(
+            Moderation::back_to(Approved, Trash),
+            Some(Moderation::Trash)
+        );
+        assert_eq!(Moderation::back_to(Pending, Pending), None);
+    }
 
     fn input(comment: &str, author: &str, email: &str, url: &str) -> CommentInput {
         CommentInput {

@@ -21,6 +21,17 @@ impl Role {
         Self::Subscriber,
     ];
 
+    /// The role as a sentence names it: "an editor", "an author".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Self::Administrator => "an administrator",
+            Self::Editor => "an editor",
+            Self::Author => "an author",
+            Self::Contributor => "a contributor",
+            Self::Subscriber => "a subscriber",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Administrator => "administrator",

@@ -488,6 +488,13 @@ pub struct CommentCorrection<'a> {
     pub cited: &'a [Cited],
 }
 
+/// What waits for a site's staff, for the dashboard's menu.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AwaitingStaff {
+    pub comments: i64,
+    pub posts: i64,
+}
+
 /// A comment in the moderation queue, with the title of its post.
 #[derive(Clone, Debug)]
 pub struct QueuedComment {
@@ -523,6 +530,20 @@ impl Store {
                 Ok((status, count))
             })
             .collect()
+    }
+
+    /// What waits for the site's staff: comments held for moderation, and posts submitted for review.
+    pub async fn awaiting_staff(&self, site_id: i64) -> StoreResult<AwaitingStaff> {
+        let (comments, posts): (i64, i64) = with_pool!(self, reader, |pool| {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM comments WHERE site_id = $1 AND status = 'pending'),
+                        (SELECT COUNT(*) FROM posts WHERE site_id = $1 AND status = 'pending' AND NOT discusses_reading)",
+            )
+            .bind(site_id)
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(AwaitingStaff { comments, posts })
     }
 
     /// One page of the moderation queue: comments awaiting moderation first, then newest first.

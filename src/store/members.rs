@@ -18,6 +18,15 @@ pub struct Membership {
     pub student_id: Option<String>,
 }
 
+/// A membership that was ended: enough to give it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormerMember {
+    pub user_id: i64,
+    pub role: Role,
+    pub joined_at: i64,
+    pub student_id: Option<String>,
+}
+
 /// A request to join a site with a new account, as the join form gave it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct JoinRequest {
@@ -210,16 +219,55 @@ impl Store {
     }
 
     /// Takes someone off a site; their posts and comments stay.
-    pub async fn remove_member(&self, site_id: i64, user_id: i64) -> StoreResult<()> {
-        with_pool!(self, writer, |pool| {
-            sqlx::query("DELETE FROM memberships WHERE site_id = $1 AND user_id = $2")
-                .bind(site_id)
-                .bind(user_id)
-                .execute(pool)
-                .await
-                .map(|_| ())
+    /// Ends a membership; what it was, so that it can be given back (`return_member`), or `None` when there
+    /// was none.
+    pub async fn remove_member(
+        &self,
+        site_id: i64,
+        user_id: i64,
+    ) -> StoreResult<Option<FormerMember>> {
+        let removed: Option<(String, i64, Option<String>)> = with_pool!(self, writer, |pool| {
+            sqlx::query_as(
+                "DELETE FROM memberships WHERE site_id = $1 AND user_id = $2
+                 RETURNING role, created_at, student_id",
+            )
+            .bind(site_id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
         })?;
-        Ok(())
+        removed
+            .map(|(role, joined_at, student_id)| {
+                Ok(FormerMember {
+                    user_id,
+                    role: role
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt(format!("role {role}")))?,
+                    joined_at,
+                    student_id,
+                })
+            })
+            .transpose()
+    }
+
+    /// Gives a removed membership back as it was (an Undo); nothing when the person is a member again already.
+    pub async fn return_member(&self, site_id: i64, former: &FormerMember) -> StoreResult<bool> {
+        let returned = with_pool!(self, writer, |pool| {
+            sqlx::query(
+                "INSERT INTO memberships (site_id, user_id, role, created_at, student_id)
+                 SELECT $1, id, $3, $4, $5 FROM users WHERE id = $2
+                 ON CONFLICT (site_id, user_id) DO NOTHING",
+            )
+            .bind(site_id)
+            .bind(former.user_id)
+            .bind(former.role.as_str())
+            .bind(former.joined_at)
+            .bind(&former.student_id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(returned == 1)
     }
 
     pub async fn set_user_name(&self, user_id: i64, name: &str) -> StoreResult<()> {

@@ -33,10 +33,12 @@ pub use accounts::{
 };
 pub use autosaves::Autosave;
 pub use backup::{Contents, POSTGRES_BACKUPS, sqlite_file};
-pub use comments::{CommentCorrection, CommentFilter, NewComment, QueuedComment, Submitted};
+pub use comments::{
+    AwaitingStaff, CommentCorrection, CommentFilter, NewComment, QueuedComment, Submitted,
+};
 pub use follows::{Audience, Follow, FollowStart, Follower};
 pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};
-pub use members::{JoinRequest, Membership, NewJoinRequest};
+pub use members::{FormerMember, JoinRequest, Membership, NewJoinRequest};
 pub use outbox::{NewMail, OutboxMail};
 pub use posts::{
     AdminFilter, Drafting, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved,

@@ -3,14 +3,20 @@
 
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{HeaderValue, header},
+    http::{HeaderMap, HeaderValue, header},
     middleware::Next,
     response::Response,
 };
 
 use crate::{
     domain::site::MAIN_SITE,
-    web::{error::ErrorPage, respond::render, site_scope, state::AppState, views::MessagePage},
+    web::{
+        error::{ErrorPage, WebError},
+        respond::render,
+        session, site_scope,
+        state::AppState,
+        views::MessagePage,
+    },
 };
 
 pub static BASELINE_PAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -76,6 +82,7 @@ pub async fn themed_errors(
         .extensions()
         .get::<site_scope::CurrentSite>()
         .map(|current| current.0.clone());
+    let cookies = cookies_of(request.headers());
     let response = next.run(request).await;
     let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;
@@ -86,15 +93,29 @@ pub async fn themed_errors(
             Some(site) => site,
             None => state.store.site_by_slug(MAIN_SITE).await?,
         };
-        let layout = state.layout(&site, Some(page.heading), None).await?;
-        render(
+        let viewer = match &cookies {
+            Some(cookies) => session::resolve(cookies, &state, &site).await?,
+            None => None,
+        };
+        let layout = state
+            .layout(&site, Some(page.heading), viewer.as_ref())
+            .await?;
+        let mut themed = render(
             status,
             &MessagePage {
                 layout,
                 heading: page.heading.to_owned(),
                 message: page.message.clone(),
             },
-        )
+        )?;
+        if viewer.is_some() {
+            // The page names the person and holds their log-out form's token.
+            themed.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+        }
+        Ok::<_, WebError>(themed)
     };
     match themed.await {
         Ok(mut themed) => {
@@ -111,6 +132,15 @@ pub async fn themed_errors(
             response
         }
     }
+}
+
+/// The request's cookies, kept for its error page (which shows who is signed in), if it sent any.
+fn cookies_of(headers: &HeaderMap) -> Option<HeaderMap> {
+    let mut cookies = HeaderMap::new();
+    for value in headers.get_all(header::COOKIE) {
+        cookies.append(header::COOKIE, value.clone());
+    }
+    (!cookies.is_empty()).then_some(cookies)
 }
 
 /// The span every request runs in: its method, and the route pattern it matched (`/admin/posts/{id}`), never

@@ -16,6 +16,7 @@ pub mod error;
 pub mod form;
 mod frame;
 pub mod memo;
+pub mod notice;
 pub mod passwords;
 pub mod path;
 pub mod privacy;

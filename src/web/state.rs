@@ -173,6 +173,8 @@ impl AppState {
                 .unwrap_or_default(),
             has_readings: navigation.is_some_and(|navigation| navigation.has_readings),
             archived: site.is_archived(),
+            notice: None,
+            menu: Vec::new(),
         })
     }
 }

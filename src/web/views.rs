@@ -40,6 +40,20 @@ pub struct Layout {
     pub has_readings: bool,
     /// The course is archived (read-only): the dashboard says so on every page.
     pub archived: bool,
+    /// What the last action did, said at the top of the page.
+    pub notice: Option<crate::web::notice::Notice>,
+    /// The dashboard's menu (empty outside the dashboard).
+    pub menu: Vec<MenuItem>,
+}
+
+/// An item of the dashboard's menu.
+#[derive(Clone, Debug)]
+pub struct MenuItem {
+    pub href: String,
+    pub text: &'static str,
+    /// What waits there ("2 held"), if anything does.
+    pub waiting: Option<String>,
+    pub current: bool,
 }
 
 /// A comment in the sidebar: "AUTHOR on POST".
@@ -227,7 +241,6 @@ pub struct LoginPage {
     pub layout: Layout,
     pub email: String,
     pub next: String,
-    pub notice: Option<String>,
 }
 
 #[derive(Template)]
@@ -345,6 +358,8 @@ impl SettingField {
                 | (FieldKind::Checkbox, "checkbox")
                 | (FieldKind::Visibility, "visibility")
                 | (FieldKind::GradeScale, "grade_scale")
+                | (FieldKind::Zone, "zone")
+                | (FieldKind::Date, "date")
         )
     }
 }
@@ -355,7 +370,8 @@ pub struct SettingsPage {
     pub layout: Layout,
     pub csrf: String,
     pub fields: Vec<SettingField>,
-    pub notice: Option<String>,
+    /// The IANA time zone names the time zone is chosen from.
+    pub zones: Vec<String>,
 }
 
 /// A post in the dashboard's list.
@@ -424,7 +440,6 @@ pub struct EditorPage {
     pub readings: Vec<(String, String, bool)>,
     pub title_error: Option<String>,
     pub date_error: Option<String>,
-    pub notice: Option<String>,
     pub offer_publish_now: bool,
     /// The other person's title and text, after a conflicting save.
     pub conflict: Option<(String, String)>,
@@ -528,7 +543,6 @@ pub struct MembersPage {
     pub csrf: String,
     pub join_link: String,
     pub rows: Vec<MemberRow>,
-    pub notice: Option<String>,
     pub problems: Vec<String>,
 }
 
@@ -561,7 +575,6 @@ pub struct CategoriesPage {
     pub rows: Vec<(i64, String, String, usize)>,
     /// The categories that are assignments (a gradebook column each).
     pub assignments: Vec<i64>,
-    pub error: Option<String>,
 }
 
 #[derive(Template)]
@@ -633,6 +646,10 @@ pub enum FieldKind {
     Checkbox,
     Visibility,
     GradeScale,
+    /// A time zone, chosen from the IANA names.
+    Zone,
+    /// A day, with the browser's date picker.
+    Date,
 }
 
 /// The editor's fields as typed.

@@ -81,8 +81,8 @@ async fn wrong_password_and_unknown_email_read_the_same() {
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     let (wrong, unknown) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
     assert_eq!(
-        texts(&wrong, ".form-notice"),
-        texts(&unknown, ".form-notice")
+        texts(&wrong, ".notice-problem"),
+        texts(&unknown, ".notice-problem")
     );
     assert_eq!(
         attribute(&wrong, "input#email", "value").as_deref(),

@@ -661,7 +661,7 @@ async fn a_student_joins_writes_with_the_toolbar_and_publishes() {
         .await
         .unwrap();
     browser.click("button[name=action][value=save]").await;
-    browser.wait(".form-notice").await;
+    browser.wait(".notice-success").await;
     assert!(browser.path().await.ends_with("?saved=1"));
 
     browser.goto("/").await;
@@ -969,7 +969,7 @@ async fn write_on_hist_220(
         .await
         .unwrap();
     browser.click("button[name=action][value=save]").await;
-    browser.wait(".form-notice").await;
+    browser.wait(".notice-success").await;
     assert_eq!(
         browser.path().await,
         format!("{editing}?saved=1"),

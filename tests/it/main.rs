@@ -15,6 +15,7 @@ mod cli;
 mod comments;
 mod courses;
 mod crash;
+mod dashboard;
 mod durability;
 mod enrolment;
 mod feedback;

@@ -48,9 +48,16 @@ async fn administrators_change_settings_and_mistakes_keep_the_form() {
         Some("true")
     );
     assert_eq!(
-        attribute(&page, "#timezone", "value").as_deref(),
+        attribute(&page, "#timezone option[selected]", "value").as_deref(),
         Some("Mars/Base"),
         "typed values are kept"
+    );
+    assert!(
+        texts(&page, "#timezone-error")
+            .join("")
+            .starts_with("Time zone is an IANA time zone"),
+        "the error names the field as its label does: {:?}",
+        texts(&page, "#timezone-error")
     );
     assert_eq!(
         attribute(&page, "#title", "value").as_deref(),

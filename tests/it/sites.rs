@@ -178,7 +178,10 @@ async fn roles_and_join_codes_belong_to_one_site() {
         )
         .await;
     assert_eq!(joined.status(), StatusCode::SEE_OTHER);
-    assert_eq!(joined.headers()["location"], "/bio-101/");
+    assert_eq!(
+        joined.headers()["location"],
+        "/bio-101/admin/posts?done=joined"
+    );
     let bea = app
         .store
         .user_by_email("bea@example.edu")

@@ -1465,7 +1465,10 @@ async fn one_discussion_through_three_doors_stores_mails_and_counts_alike() {
         .await
         .unwrap();
     assert_eq!(replied.status(), StatusCode::SEE_OTHER);
-    assert_eq!(replied.headers()["location"], "/hist-220/admin/comments");
+    assert_eq!(
+        replied.headers()["location"],
+        "/hist-220/admin/comments?done=reply&n=1"
+    );
     let reply_id = app
         .store
         .list_comments(

@@ -26,6 +26,7 @@ use crate::web::{
     client_ip::ClientIp,
     error::WebError,
     form::StrictForm,
+    notice::Notice,
     respond::capitalized,
     respond::render,
     session::{self, SignedIn, hash_token, new_token, safe_next},
@@ -66,6 +67,8 @@ pub struct NextQuery {
     next: String,
     #[serde(default)]
     reset: Option<String>,
+    #[serde(default)]
+    signed_out: Option<String>,
 }
 
 pub async fn login_page(
@@ -80,9 +83,15 @@ pub async fn login_page(
         )
         .into_response());
     }
-    let notice = query
-        .reset
-        .map(|_| "Your password was changed. Sign in with it now.".to_owned());
+    let notice = match (query.reset, query.signed_out) {
+        (Some(_), _) => Some(Notice::success(
+            "Your password was changed. Sign in with it now.",
+        )),
+        (None, Some(_)) => Some(Notice::success(
+            "You have signed out. Sign in again to write or comment as yourself.",
+        )),
+        (None, None) => None,
+    };
     show_login(
         &state,
         StatusCode::OK,
@@ -104,7 +113,7 @@ pub struct LoginForm {
     #[serde(default)]
     next: String,
     #[serde(skip)]
-    notice: Option<String>,
+    notice: Option<Notice>,
 }
 
 async fn show_login(
@@ -113,11 +122,12 @@ async fn show_login(
     form: LoginForm,
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
+    let mut layout = state.layout(&site, Some("Sign in"), None).await?;
+    layout.notice = form.notice;
     let page = LoginPage {
-        layout: state.layout(&site, Some("Sign in"), None).await?,
+        layout,
         email: form.email,
         next: form.next,
-        notice: form.notice,
     };
     render(status, &page)
 }
@@ -196,10 +206,9 @@ pub async fn log_in(
                 .into_response())
         }
         None => {
-            let notice = Some(
-                "That email and password do not match an account. Check both and try again."
-                    .to_owned(),
-            );
+            let notice = Some(Notice::problem(
+                "That email and password do not match an account. Check both and try again.",
+            ));
             show_login(
                 &state,
                 StatusCode::UNAUTHORIZED,
@@ -229,7 +238,7 @@ async fn throttled(
         StatusCode::TOO_MANY_REQUESTS,
         LoginForm {
             password: String::new(),
-            notice: Some(notice),
+            notice: Some(Notice::problem(notice)),
             ..form
         },
     )
@@ -256,7 +265,7 @@ pub async fn log_out(
     let removal = session::end(&state, &signed_in).await?;
     Ok((
         jar.remove(removal),
-        Redirect::to(&state.site().root().join("/")),
+        Redirect::to(&state.site().root().join("/login?signed_out=1")),
     )
         .into_response())
 }

@@ -2,7 +2,7 @@
 //! roster that invites many at once), one's own account, and email confirmation.
 
 use axum::{
-    extract::Path,
+    extract::{Path, Query},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -20,16 +20,18 @@ use crate::{
         },
     },
     store::{
-        JoinRequest, MailLimits, MailRequestKind, NewJoinRequest, NewUser, SignInTurn, Site,
-        StoreError, TokenPurpose,
+        FormerMember, JoinRequest, MailLimits, MailRequestKind, NewJoinRequest, NewUser,
+        SignInTurn, Site, StoreError, TokenPurpose,
     },
 };
 
 use crate::web::{
     accounts::auth::{SIGN_IN_LIMITS, THROTTLE_WINDOW, may_mail},
     client_ip::ClientIp,
+    dashboard::menu::Section,
     error::WebError,
     form::{self, StrictForm},
+    notice::{Done, Notice, Undo, counted},
     respond::capitalized,
     respond::private,
     respond::render,
@@ -123,6 +125,9 @@ const JOIN_MAIL_LIMITS: MailLimits = MailLimits {
     per_client: 100,
 };
 
+/// Where a new member lands: their posts, which greet them.
+const JOINED: &str = "/admin/posts?done=joined";
+
 /// `POST /join/CODE`. Signed in, one button enrols. Signed out, the form answers the same whether the address
 /// has an account or not (a stranger learns nothing from it): a new address is mailed a link that makes the
 /// account and enrols it (nothing is made before), an address with an account is told how to sign in.
@@ -144,7 +149,12 @@ pub async fn join(
                 .await?;
             tracing::info!(user = viewer.user.id, site = site.id, "joined");
         }
-        return Ok(Redirect::to(&state.site().root().join("/")).into_response());
+        let landing = if viewer.role == Some(Role::Subscriber) {
+            "/"
+        } else {
+            JOINED
+        };
+        return Ok(Redirect::to(&state.site().root().join(landing)).into_response());
     }
     let (name, email) = (form.name.trim(), form.email.trim());
     let mut errors = Vec::new();
@@ -377,7 +387,7 @@ pub async fn finish_join(
     let cookie = session::start(&state, &user).await?;
     Ok((
         jar.add(cookie),
-        Redirect::to(&state.site().root().join("/")),
+        Redirect::to(&state.site().root().join(JOINED)),
     )
         .into_response())
 }
@@ -740,14 +750,114 @@ pub async fn save_account(
 pub async fn members(
     state: Scoped,
     Administrator(admin): Administrator,
+    Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
-    show_members(&state, &admin, None, Vec::new()).await
+    let notice = members_notice(&state, &done).await?;
+    show_members(&state, &admin, notice, Vec::new()).await
+}
+
+/// What the members page says after an action.
+async fn members_notice(state: &Scoped, done: &Done) -> Result<Option<Notice>, WebError> {
+    let site = state.site();
+    let Some(what) = done.what() else {
+        return Ok(None);
+    };
+    if what == "new_code" {
+        return Ok(Some(Notice::success(
+            "A new join link is ready below; the old one no longer works.",
+        )));
+    }
+    if what == "remove" {
+        let Some(former) = done.undo().and_then(read_former_member) else {
+            return Ok(None);
+        };
+        let Some(user) = account(state, former.user_id).await? else {
+            return Ok(None);
+        };
+        let notice = Notice::success(format!(
+            "{} was removed from the course: they can no longer write here. What they wrote stays.",
+            user.name
+        ));
+        let member = state.store.role_on(site.id, user.id).await?;
+        return Ok(Some(if member.is_none() {
+            notice.with_undo(Undo {
+                action: site.root().join("/admin/members"),
+                fields: vec![
+                    ("action", "return".to_owned()),
+                    ("former", done.undo().unwrap_or_default().to_owned()),
+                ],
+                what: format!("(make {} a member again)", user.name),
+            })
+        } else {
+            notice
+        }));
+    }
+    let Some(id) = done.id else {
+        return Ok(None);
+    };
+    let (Some(user), Some(role)) = (
+        account(state, id).await?,
+        state.store.role_on(site.id, id).await?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(match what {
+        "role" => Some(Notice::success(format!(
+            "{} is now {}.",
+            user.name,
+            role.with_article()
+        ))),
+        "return" => Some(Notice::success(format!(
+            "Undone: {} is a member again, as {}.",
+            user.name,
+            role.with_article()
+        ))),
+        "student_id" => Some(Notice::success(format!(
+            "{}'s student id is saved.",
+            user.name
+        ))),
+        _ => None,
+    })
+}
+
+/// The account with this id, if there is one.
+async fn account(state: &Scoped, id: i64) -> Result<Option<User>, WebError> {
+    match state.store.user_by_id(id).await {
+        Ok(user) => Ok(Some(user)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// A removed membership as an Undo carries it: `USER:ROLE:JOINED_AT:STUDENT_ID`.
+fn write_former_member(former: &FormerMember) -> String {
+    format!(
+        "{}:{}:{}:{}",
+        former.user_id,
+        former.role.as_str(),
+        former.joined_at,
+        former.student_id.as_deref().unwrap_or_default()
+    )
+}
+
+fn read_former_member(text: &str) -> Option<FormerMember> {
+    let mut parts = text.splitn(4, ':');
+    let user_id = parts.next()?.parse().ok()?;
+    let role = parts.next()?.parse().ok()?;
+    let joined_at = parts.next()?.parse().ok()?;
+    let student_id = grade::student_id(parts.next()?).ok()?;
+    Some(FormerMember {
+        user_id,
+        role,
+        joined_at,
+        student_id,
+    })
 }
 
 async fn show_members(
     state: &Scoped,
     admin: &SignedIn,
-    notice: Option<String>,
+    notice: Option<Notice>,
     problems: Vec<String>,
 ) -> Result<Response, WebError> {
     show_members_with(state, admin, notice, problems, None).await
@@ -759,7 +869,7 @@ type RefusedStudentId = (i64, String, String);
 async fn show_members_with(
     state: &Scoped,
     admin: &SignedIn,
-    notice: Option<String>,
+    notice: Option<Notice>,
     problems: Vec<String>,
     refused: Option<RefusedStudentId>,
 ) -> Result<Response, WebError> {
@@ -790,12 +900,15 @@ async fn show_members_with(
             }
         })
         .collect();
+    let mut layout = state
+        .dashboard_layout(&site, "Members", admin, Section::Members)
+        .await?;
+    layout.notice = notice;
     let page = MembersPage {
-        layout: state.layout(&site, Some("Members"), Some(admin)).await?,
+        layout,
         csrf: admin.csrf.clone(),
         join_link: format!("{}/join/{code}", state.site_url(&site)),
         rows,
-        notice,
         problems,
     };
     let status = if refused.is_some() {
@@ -821,7 +934,7 @@ pub async fn manage_members(
             .parse::<i64>()
             .map_err(|_| WebError::BadRequest("Choose a member.".into()))
     };
-    match field("action").as_str() {
+    let done = match field("action").as_str() {
         "role" => {
             let id = member_id()?;
             let role: Role = field("role")
@@ -841,6 +954,7 @@ pub async fn manage_members(
             }
             state.store.set_role(site.id, id, role, now).await?;
             tracing::info!(member = id, by = admin.user.id, %role, "role changed");
+            Done::about("role", id)
         }
         "remove" => {
             let id = member_id()?;
@@ -853,11 +967,27 @@ pub async fn manage_members(
                 )
                 .await;
             }
-            state.store.remove_member(site.id, id).await?;
+            let Some(former) = state.store.remove_member(site.id, id).await? else {
+                return Err(WebError::NotFound);
+            };
             tracing::info!(member = id, by = admin.user.id, "member removed");
+            Done::query("remove", 1, Some(&write_former_member(&former)))
+        }
+        "return" => {
+            let former = read_former_member(&field("former")).ok_or_else(|| {
+                WebError::BadRequest("This Undo cannot be read; nothing was changed.".into())
+            })?;
+            state.store.return_member(site.id, &former).await?;
+            tracing::info!(
+                member = former.user_id,
+                by = admin.user.id,
+                "member removal undone"
+            );
+            Done::about("return", former.user_id)
         }
         "new_code" => {
             state.store.set_join_code(site.id, &new_join_code()).await?;
+            Done::query("new_code", 1, None)
         }
         "student_id" => {
             let id = member_id()?;
@@ -869,6 +999,7 @@ pub async fn manage_members(
                         .set_student_id(site.id, id, student_id.as_deref())
                         .await?;
                     tracing::info!(member = id, by = admin.user.id, "student id set");
+                    Done::about("student_id", id)
                 }
                 Err(why) => {
                     let message = format!("The student id was not changed: {why}.");
@@ -900,14 +1031,15 @@ pub async fn manage_members(
                 .iter()
                 .map(|line| format!("Line {}: {} ({})", line.number, line.reason, line.text))
                 .collect();
-            let notice = Some(format!(
-                "Invited {invited}. Each was mailed a sign-in link that works for 7 days."
-            ));
+            let notice = Some(Notice::success(format!(
+                "Invited {}. Each was mailed a sign-in link that works for 7 days.",
+                counted(invited, "person", "people")
+            )));
             return show_members(&state, &admin, notice, problems).await;
         }
         _ => return Err(WebError::BadRequest("Choose what to do.".into())),
-    }
-    Ok(Redirect::to(&state.site().root().join("/admin/members")).into_response())
+    };
+    Ok(Redirect::to(&state.site().root().join(&format!("/admin/members?{done}"))).into_response())
 }
 
 /// Makes (or finds) the account, makes it an author of the site unless it has a role, and mails a sign-in link;

@@ -13,13 +13,16 @@ use crate::{
     domain::{
         comment::{CommentStatus, Field, FieldError, Moderation},
         permalink::{ArchiveKind, archive_path},
+        settings::SettingError,
     },
 };
 
 use crate::web::{
     client_ip::ClientIp,
+    dashboard::menu::Section,
     error::WebError,
     form::{self, StrictForm},
+    notice::{Done, Notice, Undo, counted},
     path::Param,
     respond::capitalized,
     respond::private,
@@ -61,7 +64,9 @@ pub async fn dashboard(state: Scoped, Staff(staff): Staff) -> Result<Response, W
         })
         .collect();
     let page = DashboardPage {
-        layout: state.layout(&site, Some("Dashboard"), Some(&staff)).await?,
+        layout: state
+            .dashboard_layout(&site, "Dashboard", &staff, Section::Dashboard)
+            .await?,
         pending,
         is_administrator,
         manages_sites: is_administrator && site.is_main(),
@@ -90,6 +95,7 @@ pub async fn comments(
     state: Scoped,
     Staff(staff): Staff,
     Query(query): Query<QueueQuery>,
+    Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
     let status = parse_status(&query.status)?;
@@ -171,8 +177,12 @@ pub async fn comments(
             "/admin/comments?status={status_text}&page={number}"
         ))
     };
+    let mut layout = state
+        .dashboard_layout(&site, "Comments", &staff, Section::Comments)
+        .await?;
+    layout.notice = moderation_notice(&site, &status_text, &done);
     let view = AdminCommentsPage {
-        layout: state.layout(&site, Some("Comments"), Some(&staff)).await?,
+        layout,
         tabs,
         rows,
         csrf: staff.csrf.clone(),
@@ -210,7 +220,8 @@ fn moderation(action: &str) -> Option<Moderation> {
     })
 }
 
-/// `POST /admin/comments`: one comment's button (`one=ACTION:ID`) or a bulk action on the ticked `ids`.
+/// `POST /admin/comments`: one comment's button (`one=ACTION:ID`), a bulk action on the ticked `ids`, or an
+/// Undo (`action=undo`, `undo=ID:STATUS,…`: each comment back to the status it had, without mail).
 pub async fn moderate(
     state: Scoped,
     Staff(staff): Staff,
@@ -219,47 +230,152 @@ pub async fn moderate(
     let field = |name: &str| form::field(&fields, name);
     staff.check_csrf(field("csrf").unwrap_or_default())?;
     let site = state.site().clone();
-    let (action, ids): (&str, Vec<i64>) = match field("one").and_then(|one| one.split_once(':')) {
-        Some((action, id)) => (
-            action,
-            id.parse()
-                .map(|id| vec![id])
-                .map_err(|_| WebError::BadRequest("No such comment.".into()))?,
-        ),
-        None => (
-            field("action").unwrap_or_default(),
-            fields
-                .iter()
-                .filter(|(key, _)| key == "ids")
-                .filter_map(|(_, id)| id.parse().ok())
-                .collect(),
-        ),
-    };
-    let action = moderation(action)
-        .ok_or_else(|| WebError::BadRequest("Choose what to do with the comments.".into()))?;
-    for id in ids {
-        match state
-            .discussion
-            .moderate(&site, id, action, Mail::Send)
-            .await
-        {
-            Ok(moderated) => {
-                tracing::info!(comment = id, by = staff.user.id, status = %moderated.comment.status, "comment moderated");
-            }
-            // Another moderator removed it, or moved it where this action no longer applies.
-            Err(DiscussionError::NotFound | DiscussionError::NotApplicable(_)) => {}
-            Err(error) => return Err(crate::web::discussion::comments::refusal(error)),
-        }
-    }
     let status =
         parse_status(field("status").unwrap_or_default())?.map_or("all", CommentStatus::as_str);
-    Ok(Redirect::to(
-        &state
-            .site()
-            .root()
-            .join(&format!("/admin/comments?status={status}")),
+    let back = |query: String| {
+        Redirect::to(
+            &site
+                .root()
+                .join(&format!("/admin/comments?status={status}&{query}")),
+        )
+        .into_response()
+    };
+    if field("action") == Some("undo") {
+        let mut undone = 0;
+        for (id, before) in read_undo(field("undo").unwrap_or_default())? {
+            let Some(now) = state.store.comment_by_id(site.id, id).await? else {
+                continue;
+            };
+            let Some(action) = Moderation::back_to(now.status, before) else {
+                continue;
+            };
+            if moderate_one(&state, &staff, id, action, Mail::Skip)
+                .await?
+                .is_some()
+            {
+                undone += 1;
+            }
+        }
+        return Ok(back(Done::query("undone", undone, None)));
+    }
+    let (action_name, ids): (&str, Vec<i64>) =
+        match field("one").and_then(|one| one.split_once(':')) {
+            Some((action, id)) => (
+                action,
+                id.parse()
+                    .map(|id| vec![id])
+                    .map_err(|_| WebError::BadRequest("No such comment.".into()))?,
+            ),
+            None => (
+                field("action").unwrap_or_default(),
+                fields
+                    .iter()
+                    .filter(|(key, _)| key == "ids")
+                    .filter_map(|(_, id)| id.parse().ok())
+                    .collect(),
+            ),
+        };
+    let action = moderation(action_name)
+        .ok_or_else(|| WebError::BadRequest("Choose what to do with the comments.".into()))?;
+    if ids.is_empty() {
+        return Ok(back(Done::query("none", 0, None)));
+    }
+    let mut moved = Vec::new();
+    for id in ids {
+        if let Some(before) = moderate_one(&state, &staff, id, action, Mail::Send).await? {
+            moved.push(format!("{id}:{}", before.as_str()));
+        }
+    }
+    let undo = matches!(
+        action,
+        Moderation::Trash | Moderation::Spam | Moderation::Unapprove
     )
-    .into_response())
+    .then(|| moved.join(","))
+    .filter(|undo| !undo.is_empty());
+    Ok(back(Done::query(action_name, moved.len(), undo.as_deref())))
+}
+
+/// One comment moderated; the status it had, or `None` when the action no longer applied.
+async fn moderate_one(
+    state: &Scoped,
+    staff: &crate::web::session::SignedIn,
+    id: i64,
+    action: Moderation,
+    mail: Mail,
+) -> Result<Option<CommentStatus>, WebError> {
+    match state
+        .discussion
+        .moderate(state.site(), id, action, mail)
+        .await
+    {
+        Ok(moderated) => {
+            tracing::info!(comment = id, by = staff.user.id, status = %moderated.comment.status, "comment moderated");
+            Ok((moderated.before != moderated.comment.status).then_some(moderated.before))
+        }
+        // Another moderator removed it, or moved it where this action no longer applies.
+        Err(DiscussionError::NotFound | DiscussionError::NotApplicable(_)) => Ok(None),
+        Err(error) => Err(crate::web::discussion::comments::refusal(error)),
+    }
+}
+
+/// An Undo's `ID:STATUS,…`.
+fn read_undo(text: &str) -> Result<Vec<(i64, CommentStatus)>, WebError> {
+    let unreadable =
+        || WebError::BadRequest("This Undo cannot be read; nothing was changed.".into());
+    text.split(',')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (id, status) = pair.split_once(':').ok_or_else(unreadable)?;
+            Ok((
+                id.parse().map_err(|_| unreadable())?,
+                status.parse().map_err(|_| unreadable())?,
+            ))
+        })
+        .collect()
+}
+
+/// What the moderation queue says after an action.
+fn moderation_notice(site: &crate::store::Site, status: &str, done: &Done) -> Option<Notice> {
+    let count = done.count();
+    let comments = counted(count, "comment", "comments");
+    let text = match done.what()? {
+        "none" => {
+            return Some(Notice::problem(
+                "Nothing was changed: tick the comments to act on first.",
+            ));
+        }
+        _ if count == 0 => {
+            "Nothing was changed: another moderator had already moved these comments.".to_owned()
+        }
+        "approve" => format!(
+            "{comments} approved: readers can see {}.",
+            if count == 1 { "it" } else { "them" }
+        ),
+        "unapprove" => format!("{comments} unapproved: held again, hidden from readers."),
+        "spam" => format!("{comments} marked as spam."),
+        "trash" => format!("{comments} moved to the trash."),
+        "restore" => format!("{comments} restored from the trash."),
+        "reply" => "Your reply is published, and the comment it answers is approved.".to_owned(),
+        "correct" => "The comment is corrected.".to_owned(),
+        "undone" => format!(
+            "Undone: {comments} {} back as before.",
+            if count == 1 { "is" } else { "are" }
+        ),
+        _ => return None,
+    };
+    let mut notice = Notice::success(text);
+    if let Some(undo) = done.undo() {
+        notice = notice.with_undo(Undo {
+            action: site.root().join("/admin/comments"),
+            fields: vec![
+                ("action", "undo".to_owned()),
+                ("status", status.to_owned()),
+                ("undo", undo.to_owned()),
+            ],
+            what: format!("({})", done.what().unwrap_or_default()),
+        });
+    }
+    Some(notice)
 }
 
 /// `/admin/outbox`: every mail colloquy wrote, newest first, for administrators.
@@ -303,7 +419,9 @@ pub async fn outbox(
         })
         .collect();
     let view = OutboxPage {
-        layout: state.layout(&site, Some("Outbox"), Some(&admin)).await?,
+        layout: state
+            .dashboard_layout(&site, "Outbox", &admin, Section::Outbox)
+            .await?,
         mails,
     };
     private(render(StatusCode::OK, &view))
@@ -336,8 +454,8 @@ const SETTING_FIELDS: &[(&str, &str, FieldKind, &str)] = &[
     (
         "term_start",
         "First day of the term",
-        FieldKind::Text,
-        "As 2026-09-01; participation is counted week by week from it.",
+        FieldKind::Date,
+        "Participation is counted week by week from it.",
     ),
     ("term_weeks", "Weeks in the term", FieldKind::Number, ""),
     (
@@ -361,8 +479,8 @@ const SETTING_FIELDS: &[(&str, &str, FieldKind, &str)] = &[
     (
         "timezone",
         "Time zone",
-        FieldKind::Text,
-        "An IANA name such as Europe/Paris; dates in permalinks use it.",
+        FieldKind::Zone,
+        "Dates on the site and in permalinks are in it.",
     ),
     ("posts_per_page", "Posts per page", FieldKind::Number, ""),
     (
@@ -449,7 +567,7 @@ pub async fn settings(
             )
         })
         .collect();
-    let notice = query.saved.map(|_| "Settings saved.".to_owned());
+    let notice = query.saved.map(|_| Notice::success("Settings saved."));
     show_settings(&state, &admin, StatusCode::OK, &values, &[], notice).await
 }
 
@@ -459,7 +577,7 @@ async fn show_settings(
     status: StatusCode,
     values: &[(String, String)],
     errors: &[(String, String)],
-    notice: Option<String>,
+    notice: Option<Notice>,
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
     let find = |list: &[(String, String)], key: &str| {
@@ -478,13 +596,30 @@ async fn show_settings(
             error: find(errors, key),
         })
         .collect();
+    let mut layout = state
+        .dashboard_layout(&site, "Settings", admin, Section::Settings)
+        .await?;
+    layout.notice = notice;
     let view = SettingsPage {
-        layout: state.layout(&site, Some("Settings"), Some(admin)).await?,
+        layout,
         csrf: admin.csrf.clone(),
         fields,
-        notice,
+        zones: crate::domain::calendar::zone_names(),
     };
     private(render(status, &view))
+}
+
+/// A setting's fault in the words of the form: the field as its label names it, what it takes, what was typed.
+fn setting_error(label: &str, error: &SettingError) -> String {
+    match error {
+        SettingError::BadValue {
+            value, expected, ..
+        } if value.trim().is_empty() => format!("{label} {expected}; it was left empty."),
+        SettingError::BadValue {
+            value, expected, ..
+        } => format!("{label} {expected}, not “{}”.", value.trim()),
+        SettingError::UnknownKey(_) => capitalized(&error.to_string()),
+    }
 }
 
 /// `POST /admin/settings`: every field is checked; any fault shows the form again with what was typed.
@@ -499,7 +634,7 @@ pub async fn save_settings(
     let mut settings = site.settings.clone();
     let mut typed = Vec::new();
     let mut errors = Vec::new();
-    for (key, _, kind, _) in SETTING_FIELDS {
+    for (key, label, kind, _) in SETTING_FIELDS {
         let value = match kind {
             FieldKind::Checkbox => if field(key).is_some() {
                 "true"
@@ -511,12 +646,14 @@ pub async fn save_settings(
             _ => field(key).unwrap_or_else(|| site.settings.get(key).unwrap_or_default()),
         };
         if let Err(error) = settings.set(key, &value) {
-            errors.push(((*key).to_owned(), capitalized(&error.to_string())));
+            errors.push(((*key).to_owned(), setting_error(label, &error)));
         }
         typed.push(((*key).to_owned(), value));
     }
     if !errors.is_empty() {
-        let notice = Some("Nothing was saved: please correct the marked settings.".to_owned());
+        let notice = Some(Notice::problem(
+            "Nothing was saved: please correct the marked settings.",
+        ));
         return show_settings(
             &state,
             &admin,
@@ -604,7 +741,7 @@ async fn show_comment_page(
     };
     let page = CommentEditPage {
         layout: state
-            .layout(&site, Some("Edit comment"), Some(staff))
+            .dashboard_layout(&site, "Edit comment", staff, Section::Comments)
             .await?,
         id: comment.id,
         csrf: staff.csrf.clone(),
@@ -668,7 +805,11 @@ pub async fn save_comment(
                     by = staff.user.id,
                     "replied from the dashboard"
                 );
-                return Ok(Redirect::to(&site.root().join("/admin/comments")).into_response());
+                return Ok(Redirect::to(&site.root().join(&format!(
+                    "/admin/comments?{}",
+                    Done::query("reply", 1, None)
+                )))
+                .into_response());
             }
             Outcome::Invalid(errors) => errors.into_iter().map(|error| error.message).collect(),
             Outcome::Duplicate => {
@@ -715,7 +856,11 @@ pub async fn save_comment(
     {
         Ok(_) => {
             tracing::info!(comment = id, by = staff.user.id, "comment edited");
-            Ok(Redirect::to(&site.root().join("/admin/comments")).into_response())
+            Ok(Redirect::to(&site.root().join(&format!(
+                "/admin/comments?{}",
+                Done::query("correct", 1, None)
+            )))
+            .into_response())
         }
         Err(errors) => {
             show_comment_page(
@@ -732,14 +877,36 @@ pub async fn save_comment(
 }
 
 /// `/admin/categories`: the category tree, for editors and administrators to grow and rename.
-pub async fn categories(state: Scoped, Staff(staff): Staff) -> Result<Response, WebError> {
-    show_categories(&state, &staff, None, StatusCode::OK).await
+pub async fn categories(
+    state: Scoped,
+    Staff(staff): Staff,
+    Query(done): Query<Done>,
+) -> Result<Response, WebError> {
+    let site = state.site();
+    let assignments = state.store.assignment_categories(site.id).await?;
+    let named = match done.id {
+        Some(id) => state.store.term_by_id(site.id, id).await?,
+        None => None,
+    };
+    let notice = named.and_then(|term| {
+        let name = &term.name;
+        Some(Notice::success(match done.what()? {
+            "add" => format!("Category “{name}” added."),
+            "rename" => format!("Renamed: the category is “{name}” now."),
+            "assignment" if assignments.contains(&term.id) => format!(
+                "“{name}” is an assignment now: its posts' grades are one column of the gradebook export."
+            ),
+            "assignment" => format!("“{name}” is no longer an assignment."),
+            _ => return None,
+        }))
+    });
+    show_categories(&state, &staff, notice, StatusCode::OK).await
 }
 
 async fn show_categories(
     state: &Scoped,
     staff: &crate::web::session::SignedIn,
-    error: Option<String>,
+    notice: Option<Notice>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let site = state.site().clone();
@@ -763,12 +930,15 @@ async fn show_categories(
         }
     }
     walk(&site.root(), None, 0, &categories, &mut rows);
+    let mut layout = state
+        .dashboard_layout(&site, "Categories", staff, Section::Categories)
+        .await?;
+    layout.notice = notice;
     let page = CategoriesPage {
-        layout: state.layout(&site, Some("Categories"), Some(staff)).await?,
+        layout,
         csrf: staff.csrf.clone(),
         rows,
         assignments: state.store.assignment_categories(site.id).await?,
-        error,
     };
     private(render(status, &page))
 }
@@ -803,14 +973,20 @@ pub async fn save_category(
             .store
             .set_assignment(site.id, id, !form.assignment.is_empty())
             .await?;
-        return Ok(Redirect::to(&site.root().join("/admin/categories")).into_response());
+        return Ok(Redirect::to(&site.root().join(&format!(
+            "/admin/categories?{}",
+            Done::about("assignment", id)
+        )))
+        .into_response());
     }
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return show_categories(
             &state,
             &staff,
-            Some("A category needs a name of at most 100 characters.".into()),
+            Some(Notice::problem(
+                "A category needs a name of at most 100 characters.",
+            )),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
@@ -818,7 +994,11 @@ pub async fn save_category(
     let outcome = match form.action.as_str() {
         "rename" => {
             let id = form.id.parse::<i64>().map_err(|_| WebError::NotFound)?;
-            state.store.rename_term(site.id, id, name).await
+            state
+                .store
+                .rename_term(site.id, id, name)
+                .await
+                .map(|()| Done::about("rename", id))
         }
         _ => {
             let parent = match form.parent.parse::<i64>() {
@@ -836,16 +1016,24 @@ pub async fn save_category(
                 .store
                 .create_category(site.id, name, parent)
                 .await
-                .map(|_| ())
+                .map(|term| Done::about("add", term.id))
         }
     };
     match outcome {
-        Ok(()) => Ok(Redirect::to(&state.site().root().join("/admin/categories")).into_response()),
+        Ok(done) => Ok(Redirect::to(
+            &state
+                .site()
+                .root()
+                .join(&format!("/admin/categories?{done}")),
+        )
+        .into_response()),
         Err(crate::store::StoreError::Conflict(_)) => {
             show_categories(
                 &state,
                 &staff,
-                Some(format!("There is already a category named “{name}”.")),
+                Some(Notice::problem(format!(
+                    "There is already a category named “{name}”."
+                ))),
                 StatusCode::CONFLICT,
             )
             .await

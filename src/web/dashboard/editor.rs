@@ -29,8 +29,10 @@ use crate::{
 };
 
 use crate::web::{
+    dashboard::menu::Section,
     error::WebError,
     form::{self, StrictForm},
+    notice::{Done, Notice, Undo},
     path::Param,
     respond::private,
     respond::render,
@@ -75,6 +77,7 @@ pub async fn list(
     state: Scoped,
     signed_in: SignedIn,
     Query(query): Query<ListQuery>,
+    Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
     let role = writer_role(&signed_in)?;
     let (author, category) = (
@@ -167,18 +170,25 @@ pub async fn list(
             encode(&query.q)
         ))
     };
+    let mut layout = state
+        .dashboard_layout(
+            &site,
+            if kind == PostKind::Page {
+                "Pages"
+            } else {
+                "Posts"
+            },
+            &signed_in,
+            if kind == PostKind::Page {
+                Section::Pages
+            } else {
+                Section::Posts
+            },
+        )
+        .await?;
+    layout.notice = trashed_notice(&state, &site, &signed_in, &done).await?;
     let view = PostListPage {
-        layout: state
-            .layout(
-                &site,
-                Some(if kind == PostKind::Page {
-                    "Pages"
-                } else {
-                    "Posts"
-                }),
-                Some(&signed_in),
-            )
-            .await?,
+        layout,
         rows,
         autosaved,
         csrf: signed_in.csrf.clone(),
@@ -335,7 +345,7 @@ fn split_names(text: &str) -> Vec<String> {
 struct Problems {
     title: Option<String>,
     date: Option<String>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     offer_publish_now: bool,
     conflict: Option<Post>,
     autosave: Option<AutosaveOffer>,
@@ -567,7 +577,9 @@ async fn plan_save(
     };
     let reading_id = chosen_reading(state, site, &fields.reading).await?;
     if problems.title.is_some() || problems.date.is_some() {
-        problems.notice = Some("Nothing was saved: please correct the marked fields.".into());
+        problems.notice = Some(Notice::problem(
+            "Nothing was saved: please correct the marked fields.",
+        ));
         return Ok(Err(problems));
     }
     let password = Some(fields.password.trim().to_owned()).filter(|password| !password.is_empty());
@@ -594,10 +606,83 @@ async fn chosen_reading(state: &Scoped, site: &Site, typed: &str) -> Result<Opti
     })
 }
 
+/// What the list says after a post went to the trash (with the Undo that brings it back), or to a new member.
+async fn trashed_notice(
+    state: &Scoped,
+    site: &Site,
+    signed_in: &SignedIn,
+    done: &Done,
+) -> Result<Option<Notice>, WebError> {
+    match done.what() {
+        Some("trash") => {}
+        Some("joined") => {
+            return Ok(Some(Notice::success(format!(
+                "Welcome to {}: you are a member now, as {}. Write your first post here, or go back to the course's pages.",
+                site.settings.title,
+                signed_in.role.map_or("a reader", Role::with_article)
+            ))));
+        }
+        _ => return Ok(None),
+    }
+    let Some(id) = done.undo().and_then(|id| id.parse::<i64>().ok()) else {
+        return Ok(None);
+    };
+    let Some(post) = state.store.post_by_id(site.id, id).await? else {
+        return Ok(None);
+    };
+    if !may_edit(signed_in.role, signed_in.user.id, &post) {
+        return Ok(None);
+    }
+    let notice = Notice::success(format!("“{}” moved to the trash.", post.title));
+    Ok(Some(if post.status == PostStatus::Trash {
+        notice.with_undo(Undo {
+            action: site.root().join(&format!("/admin/posts/{}", post.id)),
+            fields: vec![("action", "restore".to_owned())],
+            what: format!("(bring “{}” back from the trash)", post.title),
+        })
+    } else {
+        notice
+    }))
+}
+
+/// What the editor says after a save, by what the save made of the post.
+fn saved_notice(post: &Post, site: &Site) -> Notice {
+    Notice::success(match post.status {
+        PostStatus::Draft => "Draft saved.".to_owned(),
+        PostStatus::Pending => {
+            "Submitted for review: an editor will read it before it is published.".to_owned()
+        }
+        PostStatus::Publish => "Published: readers can see it now.".to_owned(),
+        PostStatus::Future => format!(
+            "Scheduled: it will be published on {}.",
+            site.settings.zone().long_date_time(post.published_at)
+        ),
+        PostStatus::Private => {
+            "Saved as private: only the site's staff and you can read it.".to_owned()
+        }
+        PostStatus::Trash => "Saved, in the trash.".to_owned(),
+    })
+}
+
+/// A status as the notices say it: "the post is a draft again".
+fn status_words(status: PostStatus) -> &'static str {
+    match status {
+        PostStatus::Draft => "a draft",
+        PostStatus::Pending => "waiting for review",
+        PostStatus::Publish => "published",
+        PostStatus::Future => "scheduled",
+        PostStatus::Private => "private",
+        PostStatus::Trash => "in the trash",
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct EditQuery {
     #[serde(default)]
     saved: Option<String>,
+    /// `restore`: it was just taken out of the trash.
+    #[serde(default)]
+    done: Option<String>,
     /// `restore`: fill the form with the writer's autosave.
     #[serde(default)]
     autosave: Option<String>,
@@ -650,7 +735,15 @@ pub async fn edit_post(
     let post = editable(&state, &site, &signed_in, id).await?;
     let mut fields = fields_of(&state, &site, &post).await?;
     let mut problems = Problems {
-        notice: query.saved.map(|_| "Saved.".to_owned()),
+        notice: if query.done.as_deref() == Some("restore") {
+            Some(Notice::success(format!(
+                "Restored from the trash: the {} is {} again.",
+                post.kind.as_str(),
+                status_words(post.status)
+            )))
+        } else {
+            query.saved.is_some().then(|| saved_notice(&post, &site))
+        },
         ..Problems::default()
     };
     let autosave = state
@@ -669,9 +762,9 @@ pub async fn edit_post(
             fields.title = autosave.title;
             fields.body = autosave.source;
             fields.excerpt = autosave.excerpt;
-            problems.notice = Some(format!(
+            problems.notice = Some(Notice::success(format!(
                 "The autosave of {when} is in the form below. Save to keep it; leave to keep the saved version."
-            ));
+            )));
         } else {
             problems.autosave = Some(AutosaveOffer {
                 when,
@@ -724,12 +817,20 @@ async fn save_to(
                 .set_trashed(site.id, post.id, fields.action == "trash", now)
                 .await?;
             tracing::info!(post = post.id, by = signed_in.user.id, status = %trashed.status, "post trashed or restored");
-            return Ok(Redirect::to(
-                &site
-                    .root()
-                    .join(&format!("/admin/posts/{}?saved=1", post.id)),
-            )
-            .into_response());
+            let back = if fields.action == "trash" {
+                format!(
+                    "/admin/posts?type={}&{}",
+                    post.kind.as_str(),
+                    Done::query("trash", 1, Some(&post.id.to_string()))
+                )
+            } else {
+                format!(
+                    "/admin/posts/{}?{}",
+                    post.id,
+                    Done::query("restore", 1, None)
+                )
+            };
+            return Ok(Redirect::to(&site.root().join(&back)).into_response());
         }
         _ => {}
     }
@@ -799,11 +900,10 @@ async fn save_to(
             let current = *current;
             fields.version = current.version;
             let problems = Problems {
-                notice: Some(
+                notice: Some(Notice::problem(
                     "Someone else saved this post while you were editing. Their version is shown below and yours is \
-                     still in the form: nothing was saved. Merge what you need, then save again to replace theirs."
-                        .into(),
-                ),
+                     still in the form: nothing was saved. Merge what you need, then save again to replace theirs.",
+                )),
                 conflict: Some(current.clone()),
                 ..Problems::default()
             };
@@ -882,9 +982,30 @@ async fn show_editor(
     ]
     .into_iter()
     .filter(|(value, _)| role.can_publish() || matches!(*value, "draft" | "pending"))
+    .chain(trashed.then_some(("trash", "In the trash")))
     .collect();
+    let mut layout = state
+        .dashboard_layout(
+            site,
+            &title,
+            signed_in,
+            if kind == PostKind::Page {
+                Section::Pages
+            } else {
+                Section::Posts
+            },
+        )
+        .await?;
+    layout.notice = problems.notice.or_else(|| {
+        trashed.then(|| {
+            Notice::problem(format!(
+                "This {} is in the trash: readers cannot see it. Restore it to bring it back.",
+                kind.as_str()
+            ))
+        })
+    });
     let view = EditorPage {
-        layout: state.layout(site, Some(&title), Some(signed_in)).await?,
+        layout,
         heading: title,
         action: match id {
             Some(id) => site.root().join(&format!("/admin/posts/{id}")),
@@ -926,7 +1047,6 @@ async fn show_editor(
             .collect(),
         title_error: problems.title,
         date_error: problems.date,
-        notice: problems.notice,
         offer_publish_now: problems.offer_publish_now,
         conflict: problems.conflict.map(|post| (post.title, post.source)),
         autosave: problems.autosave,
@@ -1014,7 +1134,7 @@ pub async fn revisions(
         .collect();
     let view = RevisionsPage {
         layout: state
-            .layout(&site, Some("Revisions"), Some(&signed_in))
+            .dashboard_layout(&site, "Revisions", &signed_in, Section::Posts)
             .await?,
         post: Link {
             href: site.root().join(&format!("/admin/posts/{}", post.id)),

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod editor;
+pub mod menu;
 pub mod participation;
 pub mod sites;
 

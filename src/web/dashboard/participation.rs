@@ -19,8 +19,8 @@ use crate::{
 };
 
 use crate::web::{
-    error::WebError, respond::private, respond::render, session::Staff, site_scope::Scoped,
-    views::Layout,
+    dashboard::menu::Section, error::WebError, respond::private, respond::render, session::Staff,
+    site_scope::Scoped, views::Layout,
 };
 
 /// The filters, as the form sends them.
@@ -290,7 +290,7 @@ pub async fn page(
         .map(|term| (term.slug, term.name))
         .collect();
     let layout = state
-        .layout(&site, Some("Participation"), Some(&staff))
+        .dashboard_layout(&site, "Participation", &staff, Section::Participation)
         .await?;
     let (selection, problem) = match select(&state, &site, &filters).await? {
         Ok(selection) => (selection, None),

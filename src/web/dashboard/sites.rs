@@ -22,6 +22,7 @@ use crate::{
 };
 
 use crate::web::{
+    dashboard::menu::Section,
     error::WebError,
     form::StrictForm,
     respond::{private, render},
@@ -187,7 +188,9 @@ async fn show(
         })
         .collect();
     let page = SitesPage {
-        layout: state.layout(&site, Some("Sites"), Some(admin)).await?,
+        layout: state
+            .dashboard_layout(&site, "Sites", admin, Section::Sites)
+            .await?,
         csrf: admin.csrf.clone(),
         notice,
         problem: (status == StatusCode::UNPROCESSABLE_ENTITY)

@@ -26,6 +26,7 @@ use crate::{
 };
 
 use crate::web::{
+    dashboard::menu::Section,
     error::WebError,
     form::StrictForm,
     public::posts::{DiscussionSetup, discussion, fresh_form},
@@ -564,7 +565,9 @@ pub async fn admin_list(state: Scoped, Staff(staff): Staff) -> Result<Response, 
     let site = state.site().clone();
     let readings = state.store.readings(site.id).await?;
     let page = AdminReadingsPage {
-        layout: state.layout(&site, Some("Readings"), Some(&staff)).await?,
+        layout: state
+            .dashboard_layout(&site, "Readings", &staff, Section::Readings)
+            .await?,
         readings: readings
             .iter()
             .map(|reading| {
@@ -595,7 +598,9 @@ async fn show_form(
         None => "Add a reading".to_owned(),
     };
     let page = ReadingForm {
-        layout: state.layout(&site, Some(&heading), Some(staff)).await?,
+        layout: state
+            .dashboard_layout(&site, &heading, staff, Section::Readings)
+            .await?,
         heading,
         action: existing.map_or_else(
             || site.root().join("/admin/readings/new"),
