@@ -1215,7 +1215,7 @@ async fn writing_on_a_second_site_autosaves_previews_and_publishes_there() {
 }
 
 /// The pages a person meets, as (path, needs a signed-in instructor).
-const PAGES: [(&str, bool); 14] = [
+const PAGES: [(&str, bool); 22] = [
     ("/", false),
     ("POST", false),
     ("/category/responses/", false),
@@ -1225,11 +1225,19 @@ const PAGES: [(&str, bool); 14] = [
     ("/readings/the-long-telegram/page/2/", false),
     ("/login", false),
     ("/admin/", true),
+    ("/admin/posts", true),
+    ("/admin/posts?type=page", true),
     ("/admin/posts/new", true),
     ("/admin/comments", true),
+    ("/admin/categories", true),
+    ("/admin/readings", true),
     ("/admin/readings/new", true),
     ("/admin/participation", true),
+    ("/admin/members", true),
+    ("/admin/settings", true),
+    ("/admin/outbox", true),
     ("/admin/sites", true),
+    ("/account", true),
 ];
 
 impl Browser {
@@ -1289,6 +1297,60 @@ async fn pages_fit_a_phone_and_a_wide_screen_without_scrolling_sideways() {
         "pages that scroll sideways:\n{}",
         wide.join("\n")
     );
+}
+
+#[tokio::test]
+async fn the_participation_tables_names_stay_in_view_while_its_weeks_scroll() {
+    let course = course().await;
+    let app = &course.app;
+    app.set("term_start", "2026-01-05").await;
+    app.set("term_weeks", "30").await;
+    let Some(browser) = Browser::open(app, 1280, 900).await else {
+        return;
+    };
+    browser
+        .sign_in(&course.instructor_email, &course.instructor_password)
+        .await;
+    for (width, height) in [(1280, 900), (360, 740)] {
+        browser.resize(width, height).await;
+        browser.goto("/admin/participation").await;
+        browser
+            .wait("table.participation tbody th[scope=row]")
+            .await;
+        let (fits, measure) = browser.fits_its_width().await;
+        assert!(
+            fits,
+            "the page itself does not scroll sideways at {width} px: {measure}"
+        );
+        let seen = browser
+            .run(
+                "const region = document.querySelector('table.participation').closest('.table-scroll');
+                 const scrolls = region.scrollWidth > region.clientWidth;
+                 region.scrollLeft = region.scrollWidth;
+                 const box = region.getBoundingClientRect();
+                 const names = [...document.querySelectorAll('table.participation tbody th[scope=row], table.participation thead th:first-child')];
+                 const hidden = names.filter((name) => {
+                   window.scrollTo(0, window.scrollY + name.getBoundingClientRect().top - 100);
+                   const cell = name.getBoundingClientRect();
+                   const x = Math.min(cell.left + 5, box.right - 1);
+                   const shown = document.elementFromPoint(x, cell.top + cell.height / 2);
+                   return cell.left < box.left - 1 || !(shown && name.contains(shown));
+                 }).map((name) => name.textContent.trim());
+                 return [scrolls, region.scrollLeft, hidden];",
+            )
+            .await;
+        assert_eq!(
+            seen[0],
+            Value::Bool(true),
+            "the table is wider than its place at {width} px, so it scrolls (else this test shows nothing): {seen}"
+        );
+        assert!(seen[1].as_f64().unwrap_or_default() > 0.0, "{seen}");
+        assert_eq!(
+            seen[2],
+            json!([]),
+            "names scrolled out of view or under other cells at {width} px"
+        );
+    }
 }
 
 #[tokio::test]
