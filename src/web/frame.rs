@@ -3,7 +3,7 @@
 
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{HeaderMap, HeaderValue, header},
+    http::{HeaderValue, header},
     middleware::Next,
     response::Response,
 };
@@ -13,7 +13,7 @@ use crate::{
     web::{
         error::{ErrorPage, WebError},
         respond::render,
-        session, site_scope,
+        site_scope,
         state::AppState,
         views::MessagePage,
     },
@@ -82,7 +82,6 @@ pub async fn themed_errors(
         .extensions()
         .get::<site_scope::CurrentSite>()
         .map(|current| current.0.clone());
-    let cookies = cookies_of(request.headers());
     let response = next.run(request).await;
     let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;
@@ -93,13 +92,8 @@ pub async fn themed_errors(
             Some(site) => site,
             None => state.store.site_by_slug(MAIN_SITE).await?,
         };
-        let viewer = match &cookies {
-            Some(cookies) => session::resolve(cookies, &state, &site).await?,
-            None => None,
-        };
-        let layout = state
-            .layout(&site, Some(page.heading), viewer.as_ref())
-            .await?;
+        let layout = state.layout(&site, Some(page.heading), None).await?;
+        let names_its_reader = layout.viewer.is_some();
         let mut themed = render(
             status,
             &MessagePage {
@@ -108,7 +102,7 @@ pub async fn themed_errors(
                 message: page.message.clone(),
             },
         )?;
-        if viewer.is_some() {
+        if names_its_reader {
             // The page names the person and holds their log-out form's token.
             themed.headers_mut().insert(
                 header::CACHE_CONTROL,
@@ -132,15 +126,6 @@ pub async fn themed_errors(
             response
         }
     }
-}
-
-/// The request's cookies, kept for its error page (which shows who is signed in), if it sent any.
-fn cookies_of(headers: &HeaderMap) -> Option<HeaderMap> {
-    let mut cookies = HeaderMap::new();
-    for value in headers.get_all(header::COOKIE) {
-        cookies.append(header::COOKIE, value.clone());
-    }
-    (!cookies.is_empty()).then_some(cookies)
 }
 
 /// The span every request runs in: its method, and the route pattern it matched (`/admin/posts/{id}`), never

@@ -4,8 +4,10 @@
 //! request and a stolen database does not yield live sessions.
 
 use axum::{
-    extract::{FromRequestParts, OptionalFromRequestParts},
-    http::{HeaderMap, request::Parts},
+    extract::{FromRequestParts, OptionalFromRequestParts, Request},
+    http::{HeaderMap, header, request::Parts},
+    middleware::Next,
+    response::Response,
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
@@ -32,6 +34,47 @@ const SESSION_DAYS: i64 = 14;
 /// A session already looked up for this request (by the members-only gate), so handlers do not ask again.
 #[derive(Clone)]
 pub struct ResolvedSession(pub Option<SignedIn>);
+
+tokio::task_local! {
+    /// The cookies of the request being answered, for the page frame of handlers that did not look for the
+    /// person themselves (error pages, pages reached by a mailed link): every page's header says who is
+    /// signed in.
+    static REQUEST_COOKIES: Option<HeaderMap>;
+}
+
+/// Keeps the request's cookies (only ours) within reach of `viewer_of_this_request` while it is answered.
+pub async fn keep_cookies(request: Request, next: Next) -> Response {
+    let ours: Vec<_> = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter(|value| {
+            value
+                .to_str()
+                .is_ok_and(|value| value.contains(SESSION_COOKIE))
+        })
+        .cloned()
+        .collect();
+    let cookies = (!ours.is_empty()).then(|| {
+        let mut cookies = HeaderMap::new();
+        for value in ours {
+            cookies.append(header::COOKIE, value);
+        }
+        cookies
+    });
+    REQUEST_COOKIES.scope(cookies, next.run(request)).await
+}
+
+/// The person signed in on the request being answered, looked up only when a page frame asks.
+pub(crate) async fn viewer_of_this_request(
+    state: &AppState,
+    site: &Site,
+) -> Result<Option<SignedIn>, WebError> {
+    match REQUEST_COOKIES.try_with(Clone::clone).ok().flatten() {
+        Some(cookies) => resolve(&cookies, state, site).await,
+        None => Ok(None),
+    }
+}
 
 /// Looks up the session a request's cookie names, and the person's role on the site.
 pub async fn resolve(

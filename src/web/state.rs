@@ -111,13 +111,22 @@ impl AppState {
         format!("{}{}", self.base_url, site.root())
     }
 
-    /// The frame of a page: site title and navigation.
+    /// The frame of a page: site title and navigation, and who is signed in (when the handler did not look,
+    /// the request's session is looked up here).
     pub(crate) async fn layout(
         &self,
         site: &Site,
         title: Option<&str>,
         viewer: Option<&SignedIn>,
     ) -> Result<Layout, WebError> {
+        let looked_up;
+        let viewer = match viewer {
+            Some(viewer) => Some(viewer),
+            None => {
+                looked_up = crate::web::session::viewer_of_this_request(self, site).await?;
+                looked_up.as_ref()
+            }
+        };
         let visibility = site.settings.visibility;
         let reveal = visibility != Visibility::MembersOnly
             || viewer.is_some_and(|viewer| viewer.role.is_some());

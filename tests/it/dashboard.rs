@@ -627,6 +627,19 @@ async fn error_pages_and_the_pages_after_signing_out_and_joining_say_who_is_sign
             texts(&nowhere, ".account-links span").join(""),
             "Signed in as Dana Admin"
         );
+        for reached_by_mail in ["/follow/stop/no-such-token", "/login/forgot"] {
+            let page = admin
+                .get(&app, &format!("{root}{reached_by_mail}"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(
+                texts(&page, ".account-links span").join(""),
+                "Signed in as Dana Admin",
+                "{root}{reached_by_mail}"
+            );
+        }
         let stranger = app
             .client
             .get(app.url(&format!("{root}/no/such/page/")))
