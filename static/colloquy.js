@@ -64,9 +64,13 @@
     });
   }
 
-  // Drafts: one per post, in local storage; a submission is remembered in session storage so that the
-  // page the form leads to can tell that the comment arrived (it shows #comment-N and no error).
-  const draftKey = "colloquy:comment-draft:" + location.pathname.replace(/\/comment-page-\d+\/?$/, "/") + ":" + (postField ? postField.value : "");
+  // Drafts: one per post, in local storage, under the post's id and not the page's address: a form sent back
+  // with errors is the page at /comments, and a draft kept there under another name outlived the comment,
+  // which the post's page then "restored" on every visit. A submission is remembered in session storage so
+  // that the page the form leads to can tell that the comment arrived (it shows #comment-N and no error).
+  const postId = postField ? postField.value : "";
+  const draftPrefix = "colloquy:comment-draft:";
+  const draftKey = draftPrefix + "post-" + postId;
   const sentKey = "colloquy:comment-sent";
   const storage = (() => {
     try {
@@ -79,6 +83,17 @@
     }
   })();
   if (!storage || !textarea) return;
+
+  // Drafts kept by earlier versions under the page's address ("colloquy:comment-draft:/path/:ID") are read no
+  // more; the post's own are let go.
+  try {
+    for (let index = storage.local.length - 1; index >= 0; index -= 1) {
+      const key = storage.local.key(index);
+      if (key && key.startsWith(draftPrefix + "/") && key.endsWith(":" + postId)) storage.local.removeItem(key);
+    }
+  } catch {
+    // Storage that cannot be listed keeps them; nothing reads them.
+  }
 
   const status = document.createElement("p");
   status.className = "draft-status";

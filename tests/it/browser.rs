@@ -322,14 +322,14 @@ impl Browser {
 }
 
 /// A site with what the pages under test show: a post with a threaded discussion, categories, a staff member.
-struct Course {
-    app: TestApp,
-    post_path: String,
-    instructor_email: String,
-    instructor_password: String,
+pub(crate) struct Course {
+    pub(crate) app: TestApp,
+    pub(crate) post_path: String,
+    pub(crate) instructor_email: String,
+    pub(crate) instructor_password: String,
 }
 
-async fn course() -> Course {
+pub(crate) async fn course() -> Course {
     let app = spawn_app().await;
     app.set("comment_previously_approved", "off").await;
     app.set("comment_flood_interval", "0").await;
