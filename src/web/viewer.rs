@@ -33,6 +33,7 @@ impl SignedIn {
     pub fn view(&self) -> ViewerView {
         ViewerView {
             name: self.user.name.clone(),
+            publishes_as: self.user.pseudonym.clone(),
             is_staff: self.is_staff(),
             can_write: self.role.is_some_and(|role| role != Role::Subscriber),
             csrf: self.csrf.clone(),

@@ -67,7 +67,10 @@ pub struct RecentComment {
 /// The signed-in person as the page frame shows them.
 #[derive(Clone, Debug)]
 pub struct ViewerView {
+    /// The person's own name, which only they see on these pages.
     pub name: String,
+    /// The pseudonym their posts and comments appear under, when they have one.
+    pub publishes_as: Option<String>,
     pub is_staff: bool,
     pub can_write: bool,
     pub csrf: String,

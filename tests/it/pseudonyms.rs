@@ -225,3 +225,43 @@ async fn a_pseudonym_tells_no_one_whose_real_name_it_is() {
     assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(own.text().await.unwrap().contains("your own name"));
 }
+
+#[tokio::test]
+async fn a_pseudonymous_member_is_told_that_her_comments_appear_under_her_pseudonym() {
+    let app = spawn_app().await;
+    let post = app.publish_post("Week 2: containment").await;
+    let address = app.permalink(&post);
+    let maya = sign_in(&app, "maya@example.edu", "Maya Chen", Role::Author).await;
+
+    // Without a pseudonym she is told her name only.
+    let page = maya.get(&app, &address).await.text().await.unwrap();
+    assert_eq!(
+        texts(&page, ".logged-in-as"),
+        vec!["Logged in as Maya Chen."]
+    );
+    assert_eq!(
+        texts(&page, ".account-links > span"),
+        vec!["Signed in as Maya Chen"]
+    );
+
+    assert_eq!(
+        set_pseudonym(&app, &maya, "M. C.").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    for path in [address.as_str(), "/", "/admin/posts"] {
+        let page = maya.get(&app, path).await.text().await.unwrap();
+        assert_eq!(
+            texts(&page, ".account-links > span"),
+            vec!["Signed in as Maya Chen, publishing as “M. C.”"],
+            "{path}"
+        );
+    }
+    let page = maya.get(&app, &address).await.text().await.unwrap();
+    assert_eq!(
+        texts(&page, ".logged-in-as"),
+        vec!["Logged in as Maya Chen. Your comments appear as “M. C.”."]
+    );
+    // Her real name there is for her eyes: the page is not kept for anyone else.
+    let (_, public) = app.page(&address).await;
+    assert!(!public.contains("Maya Chen"));
+}
