@@ -10,6 +10,7 @@
 mod accounts;
 mod backup;
 mod browser;
+mod browser_charts;
 mod browser_comments;
 mod cache;
 mod cli;
