@@ -318,10 +318,6 @@ pub fn count_links(html: &SafeHtml) -> usize {
 
 /// The readable text of some HTML: tags dropped, the common entities decoded, white space folded.
 pub fn html_to_text(html: &str) -> String {
-    const INLINE: &[&str] = &[
-        "a", "abbr", "b", "cite", "code", "del", "em", "i", "q", "s", "small", "span", "strong",
-        "sub", "sup",
-    ];
     let mut text = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = rest.find('<') {
@@ -333,20 +329,113 @@ pub fn html_to_text(html: &str) -> String {
             .chars()
             .take_while(char::is_ascii_alphanumeric)
             .collect();
-        if !INLINE.contains(&name.to_ascii_lowercase().as_str()) {
+        if !HTML_INLINE.contains(&name.to_ascii_lowercase().as_str()) {
             text.push(' ');
         }
         rest = &tag[end.min(tag.len())..];
     }
     text.push_str(rest);
-    let decoded = text
-        .replace("&lt;", "<")
+    decode_entities(&text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The tags that join the words around them; any other tag stands between words.
+const HTML_INLINE: &[&str] = &[
+    "a", "abbr", "b", "cite", "code", "del", "em", "i", "q", "s", "small", "span", "strong", "sub",
+    "sup",
+];
+
+/// Text with the entities that the sanitizer writes decoded.
+fn decode_entities(text: &str) -> String {
+    text.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&nbsp;", " ")
-        .replace("&amp;", "&");
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+        .replace("&amp;", "&")
+}
+
+/// The text of a post's sanitized HTML as its excerpt reads it: tags dropped and blocks joined with a space
+/// (as WordPress's `wp_trim_excerpt` does), footnote marks and the footnote list left out (a mark read as a
+/// word glued "instruction.1" onto the sentence), and a block quote set off in quotation marks unless its
+/// words already open with one, so that quoted words never read as the writer's own sentence.
+pub fn excerpt_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    // While inside a footnote mark or the footnote list: the name of the tag and how deep it nests.
+    let mut skipping: Option<(String, usize)> = None;
+    // Where the outermost block quote's text starts in `text`, and how many are open.
+    let mut quote_start = 0;
+    let mut quotes_open = 0usize;
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        if skipping.is_none() {
+            text.push_str(&decode_entities(&rest[..start]));
+        }
+        let tag = &rest[start + 1..];
+        let end = tag.find('>').map_or(tag.len(), |end| end + 1);
+        let inside = &tag[..end.saturating_sub(1)];
+        rest = &tag[end.min(tag.len())..];
+        let closing = inside.starts_with('/');
+        let name = inside
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if let Some((skipped, depth)) = &mut skipping {
+            if *skipped == name && !inside.ends_with('/') {
+                if closing {
+                    *depth -= 1;
+                } else {
+                    *depth += 1;
+                }
+                if *depth == 0 {
+                    skipping = None;
+                    text.push(' ');
+                }
+            }
+            continue;
+        }
+        if !closing
+            && ((name == "sup" && inside.contains("footnote-ref"))
+                || (name == "div" && inside.contains("class=\"footnote\"")))
+        {
+            skipping = Some((name, 1));
+            continue;
+        }
+        if name == "blockquote" {
+            text.push(' ');
+            if !closing {
+                if quotes_open == 0 {
+                    quote_start = text.len();
+                }
+                quotes_open += 1;
+            } else if quotes_open > 0 {
+                quotes_open -= 1;
+                if quotes_open == 0 {
+                    let quoted = text[quote_start..].trim().to_owned();
+                    text.truncate(quote_start);
+                    if !quoted.is_empty() {
+                        let marked = quoted.starts_with(['"', '“', '«', '‘', '\'']);
+                        text.push_str(if marked { "" } else { "“" });
+                        text.push_str(&quoted);
+                        text.push_str(if marked { "" } else { "”" });
+                    }
+                    text.push(' ');
+                }
+            }
+            continue;
+        }
+        if !HTML_INLINE.contains(&name.as_str()) {
+            text.push(' ');
+        }
+    }
+    if skipping.is_none() {
+        text.push_str(&decode_entities(rest));
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The first `words` words of a text, with an ellipsis when it was cut (WordPress cuts at 55).
@@ -472,6 +561,42 @@ mod tests {
         assert_eq!(text, "Fish & chips are good.");
         assert_eq!(excerpt(&text, 3), "Fish & chips […]");
         assert_eq!(excerpt(&text, 55), "Fish & chips are good.");
+    }
+
+    #[test]
+    fn an_excerpt_leaves_out_footnotes_and_sets_a_block_quote_apart() {
+        let html = markdown_to_html(
+            "Kennan wrote the telegram as instruction.[^1]\n\n> it is not a question of\n> sympathy\n\nWe read it twice.[^note]\n\n[^1]: Dept's 284.\n\n[^note]: In week 3.\n",
+        );
+        assert_eq!(
+            excerpt_text(html.as_str()),
+            "Kennan wrote the telegram as instruction. “it is not a question of sympathy” We read it twice."
+        );
+    }
+
+    #[test]
+    fn an_excerpt_keeps_a_space_between_blocks_and_the_quotation_marks_a_quote_has() {
+        let html = markdown_to_html(
+            "Lists:\n\n- one\n- two\n\n> \"Would it not be better?\" (2)\n\n> outer\n>\n> > inner\n\n## Heading\nend",
+        );
+        assert_eq!(
+            excerpt_text(html.as_str()),
+            "Lists: one two \"Would it not be better?\" (2) “outer inner” Heading end"
+        );
+        assert_eq!(
+            excerpt_text("<p>First</p><p>second<sup>2</sup> &amp; third</p>"),
+            "First second2 & third",
+            "only the marks that footnotes make are left out"
+        );
+        assert_eq!(
+            crate::domain::post::render_body(
+                "One.[^a]\n\n> two\n\n[^a]: three",
+                crate::domain::post::SourceFormat::Markdown,
+                ""
+            )
+            .summary,
+            "One. “two”"
+        );
     }
 
     #[test]

@@ -193,7 +193,7 @@ pub fn render_body(source: &str, format: SourceFormat, excerpt: &str) -> Rendere
         SourceFormat::Html => markup::wordpress_to_html(source),
     };
     let summary = if excerpt.trim().is_empty() {
-        markup::excerpt(&markup::html_to_text(html.as_str()), EXCERPT_WORDS)
+        markup::excerpt(&markup::excerpt_text(html.as_str()), EXCERPT_WORDS)
     } else {
         excerpt.trim().to_owned()
     };

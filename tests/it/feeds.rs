@@ -399,3 +399,37 @@ async fn a_public_site_has_a_sitemap_of_its_posts_pages_and_categories() {
     );
     assert!(!app.page("/robots.txt").await.1.contains("Sitemap"));
 }
+
+#[tokio::test]
+async fn excerpts_on_the_home_page_and_in_the_feed_leave_out_footnote_marks_and_set_quotes_apart() {
+    let app = spawn_app().await;
+    app.publish(PostSpec {
+        body: "Kennan wrote the telegram as instruction.[^1]\n\n> it is not a question of sympathy\n\nWe read it twice.\n\n[^1]: An answer to Dept's 284.\n",
+        ..PostSpec::post("The telegram as a lesson")
+    })
+    .await;
+    let expected = "Kennan wrote the telegram as instruction. “it is not a question of sympathy” We read it twice.";
+
+    let (status, home) = app.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    let summaries = crate::helpers::texts(&home, ".entry-summary");
+    assert!(
+        summaries.iter().any(|summary| summary == expected),
+        "{summaries:?}"
+    );
+
+    let response = app.get("/feed/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let channel = rss::Channel::read_from(&response.bytes().await.unwrap()[..]).unwrap();
+    let description = channel
+        .items()
+        .iter()
+        .find(|item| item.title() == Some("The telegram as a lesson"))
+        .and_then(|item| item.description())
+        .unwrap();
+    assert_eq!(description, expected);
+    for text in [home.as_str(), description] {
+        assert!(!text.contains("instruction.1"));
+        assert!(!text.contains("Dept"), "the footnote's words are left out");
+    }
+}
