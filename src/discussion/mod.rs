@@ -353,7 +353,7 @@ impl Discussion {
         );
 
         // Citations of the readings are linked after classifying, so that they never count as links.
-        let (linked, cited) = self.link_citations(post, &valid.text, &rendered).await?;
+        let (linked, cited) = self.link_citations(post, &rendered).await?;
 
         // 4, 5 and 7: duplicate, flood, then stored durably before answering.
         let user_agent: String = writer.user_agent.chars().take(255).collect();
@@ -546,7 +546,7 @@ impl Discussion {
         };
         let rendered = rendered_comment(&valid.text).await;
         let (linked, cited) = match self.store.post_by_id(site.id, original.post_id).await? {
-            Some(post) => self.link_citations(&post, &valid.text, &rendered).await?,
+            Some(post) => self.link_citations(&post, &rendered).await?,
             None => (rendered, Vec::new()),
         };
         let stored = self
@@ -590,10 +590,11 @@ impl Discussion {
     async fn link_citations(
         &self,
         post: &Post,
-        text: &str,
         rendered: &markup::SafeHtml,
     ) -> DiscussionResult<(markup::SafeHtml, Vec<citation::Cited>)> {
-        if citation::find(text).is_empty() {
+        // The rendered text is read, not the typed one: a `<blockquote>` ending with its page cites it too.
+        let (_, found) = citation::link_in_html(rendered.as_str(), |_| None);
+        if found.is_empty() {
             return Ok((rendered.clone(), Vec::new()));
         }
         let citable = self.store.citable(post.site_id, post.reading_id).await?;

@@ -1,6 +1,7 @@
 //! Citations of a reading by page: a quotation followed by a parenthesised page, `"…" (5)`, `“…” (5–6)`,
 //! `(p. 5)`, `(pp. 125–27)` or with the reading's label, `(Khrushchev 1956, 5)`. A parenthesis that is not
-//! right after a quotation, or that holds anything else (a year, "(5 students)"), is not a citation.
+//! right after a quotation, or that holds anything else (a year, "(5 students)"), is not a citation. In HTML,
+//! a block quote whose words end with such a parenthesis (Markdown's `> … (2)`) is a quotation of that page too.
 
 use std::ops::Range;
 
@@ -413,14 +414,25 @@ pub fn review(
 }
 
 /// Links every citation in sanitized HTML whose reading `resolve` knows: the locator inside the parentheses
-/// becomes `<a class="citation" href="…#page-N">`. Returns the HTML and the citations found (linked or not).
-/// The locator must sit in one text node; a quotation may run across inline tags.
+/// becomes `<a class="citation" href="…#page-N">`. Returns the HTML and the citations found (linked or not):
+/// quotations in quotation marks, and block quotes that end with their page. The locator must sit in one text
+/// node; a quotation may run across inline tags.
 pub fn link_in_html(
     html: &str,
     mut resolve: impl FnMut(&Citation) -> Option<String>,
 ) -> (String, Vec<Citation>) {
-    let (plain, offsets) = text_of(html);
+    let (plain, offsets, block_quotes) = text_of(html);
     let mut citations = find(&plain);
+    for quoted in &block_quotes {
+        if let Some(citation) = block_quote_citation(&plain, quoted.clone())
+            && !citations
+                .iter()
+                .any(|found| found.locator == citation.locator)
+        {
+            citations.push(citation);
+        }
+    }
+    citations.sort_by_key(|citation| citation.locator.start);
     let mut out = String::with_capacity(html.len() + citations.len() * 64);
     let mut copied = 0;
     for citation in &mut citations {
@@ -446,10 +458,40 @@ pub fn link_in_html(
     (out, citations)
 }
 
-/// The text nodes of HTML joined, and for each byte of that text its offset in the HTML.
-fn text_of(html: &str) -> (String, Vec<usize>) {
+/// A block quote whose words end with a locator, `<blockquote><p>words … (2)</p></blockquote>`: its words are
+/// the quotation. `quoted` is where the block quote's text stands in `plain`. A locator that follows a
+/// quotation in quotation marks is `find`'s, which the caller keeps.
+fn block_quote_citation(plain: &str, quoted: Range<usize>) -> Option<Citation> {
+    let inside = &plain[quoted.clone()];
+    let trimmed = inside.trim_end_matches(char::is_whitespace);
+    let before_close = trimmed.strip_suffix(')')?;
+    // Only as far back as a locator can reach, so that nested quotes are not read again from their start.
+    let mut reach = before_close.len().saturating_sub(LONGEST_LOCATOR + 1);
+    while !before_close.is_char_boundary(reach) {
+        reach += 1;
+    }
+    let open = reach + before_close[reach..].rfind('(')?;
+    let (label, first_page, last_page) = read_locator(&before_close[open + 1..])?;
+    let quote = fold_spaces(&before_close[..open]);
+    if !quote.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    Some(Citation {
+        quote,
+        label,
+        first_page,
+        last_page,
+        locator: quoted.start + open + 1..quoted.start + before_close.len(),
+    })
+}
+
+/// The text nodes of HTML joined; for each byte of that text its offset in the HTML; and where each block
+/// quote's text stands in that text, inner ones before the quotes that hold them.
+fn text_of(html: &str) -> (String, Vec<usize>, Vec<Range<usize>>) {
     let mut plain = String::with_capacity(html.len());
     let mut offsets = Vec::with_capacity(html.len());
+    let mut open_quotes: Vec<usize> = Vec::new();
+    let mut block_quotes = Vec::new();
     let bytes = html.as_bytes();
     let mut index = 0;
     while index < bytes.len() {
@@ -475,6 +517,13 @@ fn text_of(html: &str) -> (String, Vec<usize>) {
                 .chars()
                 .take_while(char::is_ascii_alphanumeric)
                 .collect();
+            if name.eq_ignore_ascii_case("blockquote") {
+                if !tag.starts_with('/') {
+                    open_quotes.push(plain.len());
+                } else if let Some(start) = open_quotes.pop() {
+                    block_quotes.push(start..plain.len());
+                }
+            }
             // Inline tags join the words around them; any other tag ends a block, where a quotation ends too.
             if !INLINE_TAGS.contains(&name.to_ascii_lowercase().as_str()) {
                 plain.push(BLOCK_BREAK);
@@ -487,7 +536,7 @@ fn text_of(html: &str) -> (String, Vec<usize>) {
         offsets.extend(index..index + ch_len);
         index += ch_len;
     }
-    (plain, offsets)
+    (plain, offsets, block_quotes)
 }
 
 const INLINE_TAGS: &[&str] = &[
@@ -706,6 +755,74 @@ mod tests {
         let (linked, found) = link_in_html(html, |_| Some("/r/#page-3".into()));
         assert_eq!(found.len(), 1);
         assert!(linked.contains(r#"(<a class="citation" href="/r/#page-3">3</a>)"#));
+    }
+
+    #[test]
+    fn a_block_quote_ending_with_its_page_is_a_citation_of_that_page() {
+        let html = "<p>Kennan begins:</p>\n<blockquote>\n<p>At bottom of Kremlin&#39;s neurotic view\nof world affairs (2)</p>\n</blockquote>\n<blockquote><p>Answer to <em>Dept&#39;s</em> 284</p><p>(Kennan 1946, p. 1)</p></blockquote><p>after (3)</p>";
+        let (linked, found) = link_in_html(html, |citation| {
+            Some(format!("/readings/r/#page-{}", citation.first_page))
+        });
+        assert_eq!(
+            found
+                .iter()
+                .map(|citation| (
+                    citation.quote.as_str(),
+                    citation.label.as_deref(),
+                    citation.first_page
+                ))
+                .collect::<Vec<_>>(),
+            vec![
+                (
+                    "At bottom of Kremlin's neurotic view of world affairs",
+                    None,
+                    2
+                ),
+                ("Answer to Dept's 284", Some("Kennan 1946"), 1),
+            ]
+        );
+        assert!(
+            linked.contains(
+                "of world affairs (<a class=\"citation\" href=\"/readings/r/#page-2\">2</a>)</p>"
+            ),
+            "{linked}"
+        );
+        assert!(
+            linked.contains(
+                "<p>(<a class=\"citation\" href=\"/readings/r/#page-1\">Kennan 1946, p. 1</a>)</p></blockquote>"
+            ),
+            "{linked}"
+        );
+        assert!(linked.ends_with("<p>after (3)</p>"), "{linked}");
+    }
+
+    #[test]
+    fn a_block_quote_is_not_a_citation_unless_it_ends_with_a_page() {
+        for html in [
+            "<blockquote><p>Words of 1946 (1946)</p></blockquote>",
+            "<blockquote><p>Words (2) and more words</p></blockquote>",
+            "<blockquote><p>We were (5 students)</p></blockquote>",
+            "<blockquote><p>(2)</p></blockquote>",
+            "<p>Not quoted (2)</p><blockquote><p>quoted</p></blockquote>",
+        ] {
+            let (linked, found) = link_in_html(html, |_| Some("/r/#page-2".into()));
+            assert_eq!(found, Vec::new(), "{html}");
+            assert_eq!(linked, html);
+        }
+        // A quotation in marks at a block quote's end is cited once, as the words in the marks.
+        let (_, found) = link_in_html(
+            "<blockquote><p>He asked, \"Would it not be better?\" (2)</p></blockquote>",
+            |_| None,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].quote, "Would it not be better?");
+        // Nested block quotes ending with one page are one citation, of the inner quote's words.
+        let (_, found) = link_in_html(
+            "<blockquote><blockquote><p>inner words (4)</p></blockquote></blockquote>",
+            |_| None,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].quote, "inner words");
     }
 
     #[test]

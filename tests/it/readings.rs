@@ -520,3 +520,130 @@ async fn the_command_line_adds_a_reading_and_refuses_bad_ones() {
         "Khrushchev 1956\t/readings/on-the-cult-of-personality/\tOn the Cult of Personality"
     );
 }
+
+#[tokio::test]
+async fn a_block_quote_ending_with_its_page_is_linked_and_checked_like_a_quotation() {
+    let app = spawn_app().await;
+    let telegram = app
+        .store
+        .create_reading(
+            app.site.id,
+            &ReadingDetails {
+                title: "The Long Telegram".into(),
+                author: "George F. Kennan".into(),
+                year: Some(1946),
+                label: "Kennan 1946".into(),
+                source: "[page 1]\nAnswer to Dept's 284 involves questions so intricate.\n\n[page 2]\nAt bottom of Kremlin's neurotic view of world affairs is traditional and instinctive Russian sense of insecurity.".into(),
+                members_only: false,
+            },
+            calendar::now(),
+        )
+        .await
+        .unwrap();
+    let body = "Kennan starts from fear:\n\n> At bottom of Kremlin's neurotic view of world affairs\n> is traditional and instinctive Russian sense of insecurity. (2)\n\nand from the cable itself:\n\n> Answer to Dept's 284 involves questions so intricate (Kennan 1946, p. 1)\n\nWhat follows from it?";
+    let post = app
+        .publish(PostSpec {
+            body,
+            reading_id: Some(telegram.id),
+            ..PostSpec::post("Insecurity, quoted at length")
+        })
+        .await;
+    let (_, page) = app.page(&app.permalink(&post)).await;
+    let links: Vec<(String, String)> = select(&page, ".entry-content blockquote a.citation")
+        .iter()
+        .map(|link| {
+            (
+                texts(link, "a").concat(),
+                attribute(link, "a", "href").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        links,
+        vec![
+            (
+                "2".to_owned(),
+                "/readings/the-long-telegram/#page-2".to_owned()
+            ),
+            (
+                "Kennan 1946, p. 1".to_owned(),
+                "/readings/the-long-telegram/#page-1".to_owned()
+            ),
+        ]
+    );
+    // A comment's <blockquote> ending with its page is a citation too.
+    let reply = TestApp::reply_fields(
+        &post,
+        "Ana Visitor",
+        "<blockquote>traditional and instinctive Russian sense of insecurity (2)</blockquote> Is it fear, then?",
+    );
+    let comment_id = comment_id_of(&app.leave_reply("198.51.100.7", &reply).await);
+    app.store
+        .moderate_comment(
+            app.site.id,
+            comment_id,
+            Moderation::Approve,
+            calendar::now(),
+        )
+        .await
+        .unwrap();
+    let (_, page) = app.page(&app.permalink(&post)).await;
+    let comment = select(
+        &page,
+        &format!("#comment-{comment_id} .comment-content a.citation"),
+    );
+    assert_eq!(comment.len(), 1, "{page}");
+    assert_eq!(
+        attribute(&comment[0], "a", "href").as_deref(),
+        Some("/readings/the-long-telegram/#page-2")
+    );
+    // The reading's margin counts the post on both pages, and the comment on page 2.
+    let (_, reading_page) = app.page("/readings/the-long-telegram/").await;
+    assert_eq!(
+        texts(&reading_page, "#page-1 .page-discussion"),
+        vec!["discussed in 1 post"]
+    );
+    assert_eq!(
+        texts(&reading_page, "#page-2 .page-discussion"),
+        vec!["discussed in 1 post, 1 comment"]
+    );
+
+    // The editor's preview checks a block quote's words against its page as it checks quotations in marks.
+    let student = app.sign_in_as(Role::Author).await;
+    let csrf = student.csrf(&app).await;
+    let reading_id = telegram.id.to_string();
+    let misquoted = "> Answer to Dept's 284 involves questions so intricate (2)\n\n\
+                     > The Kremlin is a happy and confident place (2)\n\n\
+                     > He calls it a \"neurotic view of world affairs\" (1)";
+    let preview = student
+        .post_form(
+            &app,
+            "/admin/preview",
+            &[
+                ("csrf", csrf.as_str()),
+                ("body", misquoted),
+                ("reading", reading_id.as_str()),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let problems = texts(&preview, ".citation-review li");
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(
+        problems[0].contains("not on page 2 of Kennan 1946: it is on page 1"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].contains("The Kremlin is a happy and confident place")
+            && problems[1].contains("nor anywhere else"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[2].starts_with("neurotic view of world affairs (1)")
+            && problems[2].contains("it is on page 2"),
+        "the quotation in marks is the citation, once: {problems:?}"
+    );
+    assert!(preview.contains("3 citations of a reading; 3 need a look"));
+}
