@@ -34,6 +34,26 @@ pub struct SiteSettings {
     pub grade_letters: bool,
     /// The most points a grade gives, on the points scale.
     pub grade_points: u32,
+    /// What becomes of a member's posts and comments when they leave the site.
+    pub leavers_writing: LeaversWriting,
+}
+
+/// What becomes of the writing of a member who leaves a site (#18 point 6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaversWriting {
+    /// Their posts and comments stay, shown as by "former student".
+    Keep,
+    /// Their posts and comments go to the trash, where staff can restore them.
+    Trash,
+}
+
+impl LeaversWriting {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Keep => "keep",
+            Self::Trash => "trash",
+        }
+    }
 }
 
 /// Who may read a site (PRODUCT.md §7).
@@ -77,6 +97,7 @@ impl Default for SiteSettings {
             term_weeks: 15,
             grade_letters: true,
             grade_points: 100,
+            leavers_writing: LeaversWriting::Keep,
         }
     }
 }
@@ -114,6 +135,7 @@ pub const KEYS: &[&str] = &[
     "term_weeks",
     "grade_scale",
     "grade_points",
+    "leavers_writing",
 ];
 
 impl SiteSettings {
@@ -213,6 +235,17 @@ impl SiteSettings {
             "grade_points" => {
                 self.grade_points = number(1, 10_000, "is a number of points from 1 to 10000")?
             }
+            "leavers_writing" => {
+                self.leavers_writing = match value.trim() {
+                    "keep" => LeaversWriting::Keep,
+                    "trash" => LeaversWriting::Trash,
+                    _ => {
+                        return Err(bad(
+                            "is keep (shown as by \"former student\") or trash (staff can restore it)",
+                        ));
+                    }
+                };
+            }
             _ => return Err(SettingError::UnknownKey(key.into())),
         }
         Ok(self.get(key).unwrap_or_default())
@@ -244,6 +277,7 @@ impl SiteSettings {
             }
             .to_owned(),
             "grade_points" => self.grade_points.to_string(),
+            "leavers_writing" => self.leavers_writing.as_str().to_owned(),
             _ => return None,
         })
     }
@@ -344,6 +378,19 @@ mod tests {
         assert_eq!(settings.grade_scale(), GradeScale::Points { max: 20 });
         assert!(settings.set("grade_scale", "stars").is_err());
         assert!(settings.set("grade_points", "0").is_err());
+    }
+
+    #[test]
+    fn a_leavers_writing_is_kept_unless_the_site_says_trash() {
+        let mut settings = SiteSettings::default();
+        assert_eq!(settings.leavers_writing, LeaversWriting::Keep);
+        assert_eq!(
+            settings.set("leavers_writing", " trash "),
+            Ok("trash".into())
+        );
+        assert_eq!(settings.leavers_writing, LeaversWriting::Trash);
+        assert!(settings.set("leavers_writing", "delete").is_err());
+        assert_eq!(settings.leavers_writing, LeaversWriting::Trash);
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub enum FollowStart {
 
 const FOLLOW_COLUMNS: &str = "id, site_id, post_id, email, token, confirmed_at";
 
-fn email_key(email: &str) -> String {
+pub(super) fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
@@ -118,8 +118,8 @@ impl Store {
     }
 
     /// Who hears of a newly approved comment, in one question: the post's author `author_id` if their address
-    /// is confirmed (`None` when the comment is theirs), and the discussion's confirmed followers but the
-    /// comment's writer.
+    /// is confirmed and they are still a member of the site (`None` when the comment is theirs), and the
+    /// discussion's confirmed followers but the comment's writer.
     pub async fn audience(
         &self,
         post_id: i64,
@@ -132,7 +132,9 @@ impl Store {
                 "SELECT email, token FROM follows
                  WHERE post_id = $1 AND confirmed_at IS NOT NULL AND email_key <> $2
                  UNION ALL
-                 SELECT email, NULL FROM users WHERE id = $3 AND email_confirmed_at IS NOT NULL",
+                 SELECT email, NULL FROM users u WHERE u.id = $3 AND u.email_confirmed_at IS NOT NULL
+                   AND EXISTS (SELECT 1 FROM posts p JOIN memberships m ON m.site_id = p.site_id
+                               WHERE p.id = $1 AND m.user_id = u.id)",
             )
             .bind(post_id)
             .bind(email_key(except_email))

@@ -13,6 +13,7 @@ mod comments;
 mod follows;
 mod imports;
 mod integrity;
+mod leaving;
 mod members;
 mod outbox;
 mod participation;
@@ -38,6 +39,7 @@ pub use comments::{
 };
 pub use follows::{Audience, Follow, FollowStart, Follower};
 pub use imports::{ImportedAuthor, ImportedComment, ImportedPost, ItemOutcome};
+pub use leaving::WritingRecords;
 pub use members::{FormerMember, JoinRequest, Membership, NewJoinRequest};
 pub use outbox::{NewMail, OutboxMail};
 pub use posts::{
@@ -66,6 +68,8 @@ pub enum Conflict {
     NotInTrash,
     /// The site has a category of that name.
     CategoryExists,
+    /// The member is the site's only administrator: they may not leave it.
+    LastAdministrator,
     /// A unique key the store has no more particular kind for (a site's slug, a write that raced another).
     Duplicate,
 }

@@ -3,10 +3,12 @@
 use crate::domain::{
     citation::{Citable, Cited},
     markup::html_to_text,
+    permalink::{ArchiveKind, archive_path},
     post::{
         DEFAULT_CATEGORY, Post, PostKind, PostStatus, RenderedBody, SourceFormat, Taxonomy, Term,
         render_body_citing,
     },
+    site::SiteRoot,
     slug,
 };
 
@@ -201,9 +203,18 @@ enum CardKey<'a> {
 pub struct PostCard {
     pub post: Post,
     pub author_name: String,
+    /// Empty for a post kept on a site its writer left: no author page then.
     pub author_nicename: String,
     pub comment_count: i64,
     pub terms: Vec<Term>,
+}
+
+impl PostCard {
+    /// The address of the author's archive on a site at `root`; `None` for a post by a former member.
+    pub fn author_archive(&self, root: &SiteRoot) -> Option<String> {
+        (!self.author_nicename.is_empty())
+            .then(|| root.join(&archive_path(ArchiveKind::Author, &self.author_nicename)))
+    }
 }
 
 /// One page of a listing and the size of the whole listing.
@@ -252,7 +263,9 @@ impl ListFilter {
     }
 }
 
-const CARD_SELECT: &str = "COALESCE(u.pseudonym, u.name) AS author_name, u.nicename AS author_nicename, \
+/// A post kept on a site its writer left shows `domain::leaving::FORMER_MEMBER` and no author page.
+const CARD_SELECT: &str = "CASE WHEN p.by_former_member THEN 'former student' ELSE COALESCE(u.pseudonym, u.name) END \
+     AS author_name, CASE WHEN p.by_former_member THEN '' ELSE u.nicename END AS author_nicename, \
      (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'approved' AND c.is_private = FALSE) \
      AS comment_count \
      FROM posts p JOIN users u ON u.id = p.author_id";

@@ -35,6 +35,9 @@ pub enum WebError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Render(#[from] askama::Error),
+    /// A zip that could not be written (in memory, so only a bug makes one).
+    #[error(transparent)]
+    Zip(#[from] zip::result::ZipError),
     /// Too much password work is waiting already: come back in a few seconds.
     #[error("busy")]
     Busy,
@@ -96,7 +99,7 @@ impl IntoResponse for WebError {
                 "Temporarily unavailable",
                 "The site cannot reach its database just now. Please try again in a moment.".to_owned(),
             ),
-            Self::Store(_) | Self::Render(_) | Self::Panicked => {
+            Self::Store(_) | Self::Render(_) | Self::Zip(_) | Self::Panicked => {
                 tracing::error!(error = ?anyhow::Error::from(self), "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,

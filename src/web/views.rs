@@ -16,6 +16,13 @@ pub struct Link {
     pub text: String,
 }
 
+/// A post's author as its byline shows them: a link to their archive, or (a former member) the name alone.
+#[derive(Clone, Debug)]
+pub struct Byline {
+    pub text: String,
+    pub href: Option<String>,
+}
+
 /// What every page's frame shows: site title, tagline, navigation.
 #[derive(Clone, Debug)]
 pub struct Layout {
@@ -82,7 +89,7 @@ pub struct PostSummaryView {
     pub permalink: String,
     pub date: String,
     pub date_iso: String,
-    pub author: Link,
+    pub author: Byline,
     pub summary: String,
     pub categories: Vec<Link>,
     pub comments: Link,
@@ -204,7 +211,7 @@ pub struct PostPage {
     pub is_page: bool,
     pub title: String,
     pub permalink: String,
-    pub author: Link,
+    pub author: Byline,
     pub date: String,
     pub date_iso: String,
     pub content_html: SafeHtml,
@@ -363,6 +370,7 @@ impl SettingField {
                 | (FieldKind::GradeScale, "grade_scale")
                 | (FieldKind::Zone, "zone")
                 | (FieldKind::Date, "date")
+                | (FieldKind::LeaversWriting, "leavers_writing")
         )
     }
 }
@@ -522,6 +530,22 @@ pub struct AccountPage {
     pub email_error: Option<String>,
     pub password_error: Option<String>,
     pub new_password_error: Option<String>,
+    /// The course whose account page this is, and whether the person is a member of it.
+    pub course: String,
+    pub member: bool,
+    /// The account pages of the person's other courses.
+    pub other_courses: Vec<Link>,
+}
+
+#[derive(Template)]
+#[template(path = "account_leave.html")]
+pub struct LeavePage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub course: String,
+    pub what_happens: &'static str,
+    /// Why the person may not leave; no button then.
+    pub refusal: Option<String>,
 }
 
 /// A member as the members page lists them.
@@ -653,6 +677,8 @@ pub enum FieldKind {
     Zone,
     /// A day, with the browser's date picker.
     Date,
+    /// What happens to a leaving member's writing: kept or trashed.
+    LeaversWriting,
 }
 
 /// The editor's fields as typed.

@@ -16,9 +16,9 @@ use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, comment_id_of, say, spawn_app_with};
 
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     maildir: tempfile::TempDir,
 }
 
@@ -30,7 +30,7 @@ impl Drop for SmtpServer {
 }
 
 /// Starts aiosmtpd, or says why the mail tests are skipped.
-async fn smtp_server() -> Option<SmtpServer> {
+pub(crate) async fn smtp_server() -> Option<SmtpServer> {
     let available = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
         .stderr(Stdio::null())
@@ -89,7 +89,7 @@ impl SmtpServer {
             .unwrap_or_default()
     }
 
-    async fn wait_for(&self, count: usize) -> Vec<String> {
+    pub(crate) async fn wait_for(&self, count: usize) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let received = self.received();

@@ -26,6 +26,7 @@ mod follows;
 mod fuzzing;
 mod helpers;
 mod hostile;
+mod leaving;
 mod mail;
 mod pages;
 mod participation;

@@ -6,9 +6,10 @@ use colloquy::{
         client::ClientGroup,
         comment::{CommentStatus, Moderation},
         post::{PostKind, PostStatus},
+        settings::LeaversWriting,
         user::Role,
     },
-    store::{ListFilter, NewUser, StoreError},
+    store::{Conflict, ListFilter, NewUser, StoreError},
 };
 
 use crate::helpers::{PostSpec, TestApp, comment_id_of, spawn_app};
@@ -1117,4 +1118,195 @@ async fn student_ids_assignments_and_grades_read_back() {
         .await
         .unwrap();
     assert_eq!(grades[0].assignment, None);
+}
+
+#[tokio::test]
+async fn a_members_writing_reads_back_and_leaving_keeps_or_trashes_it_but_never_the_last_administrator()
+ {
+    let app = spawn_app().await;
+    let now = calendar::now();
+    let author = app.author().await;
+    let post = app.publish_post("Theirs").await;
+    let draft = app
+        .publish(PostSpec {
+            status: PostStatus::Draft,
+            tags: vec!["draft-tag".into()],
+            ..PostSpec::post("Their draft")
+        })
+        .await;
+    let (admin, _) = app
+        .account("admin@example.edu", "Ada Admin", Some(Role::Administrator))
+        .await;
+    let comment = |user_id: Option<i64>, name: &'static str, text: &'static str, private: bool| {
+        let store = app.store.clone();
+        let (site_id, post_id) = (app.site.id, post.id);
+        async move {
+            match store
+                .submit_comment(
+                    &colloquy::store::NewComment {
+                        site_id,
+                        post_id,
+                        parent_id: None,
+                        user_id,
+                        author_name: name,
+                        author_email: "someone@example.edu",
+                        author_url: Some("https://example.org/me"),
+                        author_ip: "192.0.2.9",
+                        user_agent: "test",
+                        content: text,
+                        content_html: text,
+                        status: CommentStatus::Approved,
+                        created_at: now,
+                        cited: &[],
+                        is_private: private,
+                        grade: private.then_some("A"),
+                        passage: None,
+                    },
+                    0,
+                )
+                .await
+                .unwrap()
+            {
+                colloquy::store::Submitted::Stored { comment, .. } => comment.id,
+                other => panic!("not stored: {other:?}"),
+            }
+        }
+    };
+    let own = comment(Some(author.id), "Wren Writer", "Mine", false).await;
+    comment(Some(admin.id), "Ada Admin", "Feedback", true).await;
+    comment(None, "A visitor", "Not theirs", false).await;
+
+    let writing = app.store.writing_of(app.site.id, author.id).await.unwrap();
+    let titles: Vec<&str> = writing.posts.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles.len(), 2);
+    assert!(titles.contains(&"Theirs") && titles.contains(&"Their draft"));
+    assert!(
+        writing
+            .terms
+            .iter()
+            .any(|(id, term)| *id == draft.id && term.name == "draft-tag")
+    );
+    assert_eq!(
+        writing.comments.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [own]
+    );
+    assert_eq!(
+        writing.commented.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [post.id]
+    );
+    assert_eq!(writing.feedback.len(), 1);
+    assert_eq!(writing.feedback[0].grade.as_deref(), Some("A"));
+
+    assert!(matches!(
+        app.store
+            .leave_site(app.site.id, admin.id, LeaversWriting::Keep, now)
+            .await,
+        Err(StoreError::Conflict(Conflict::LastAdministrator))
+    ));
+    assert_eq!(
+        app.store.role_on(app.site.id, admin.id).await.unwrap(),
+        Some(Role::Administrator)
+    );
+    app.store
+        .follow(app.site.id, post.id, &author.email, "token-1", true, now)
+        .await
+        .unwrap();
+    let left = app
+        .store
+        .leave_site(app.site.id, author.id, LeaversWriting::Keep, now)
+        .await
+        .unwrap();
+    assert_eq!((left.posts, left.comments), (2, 1));
+    assert_eq!(
+        app.store.role_on(app.site.id, author.id).await.unwrap(),
+        None
+    );
+    assert!(
+        app.store
+            .follow_by_token(app.site.id, "token-1")
+            .await
+            .unwrap()
+            .is_none(),
+        "their follows end"
+    );
+    let card = app
+        .store
+        .card_by_id(app.site.id, post.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(card.author_name, "former student");
+    assert_eq!(card.author_archive(&app.site.root()), None);
+    let kept = app
+        .store
+        .comment_by_id(app.site.id, own)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            kept.author_name.as_str(),
+            kept.author_email.as_str(),
+            kept.author_url,
+            kept.user_id
+        ),
+        ("former student", "", None, None)
+    );
+    assert!(matches!(
+        app.store
+            .leave_site(app.site.id, author.id, LeaversWriting::Keep, now)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    let (student, _) = app
+        .account("sam@example.edu", "Sam", Some(Role::Contributor))
+        .await;
+    let mut spec = PostSpec::post("Sam's");
+    spec.status = PostStatus::Pending;
+    let sams = app
+        .store
+        .create_post(
+            &colloquy::store::NewPost {
+                site_id: app.site.id,
+                author_id: student.id,
+                kind: PostKind::Post,
+                status: spec.status,
+                title: spec.title,
+                source: spec.body,
+                format: colloquy::domain::post::SourceFormat::Markdown,
+                excerpt: "",
+                slug: None,
+                parent_id: None,
+                comments_open: true,
+                published_at: spec.published_at,
+                categories: &[],
+                tags: &[],
+                sticky: false,
+                password: None,
+                reading_id: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let left = app
+        .store
+        .leave_site(app.site.id, student.id, LeaversWriting::Trash, now)
+        .await
+        .unwrap();
+    assert_eq!((left.posts, left.comments), (1, 0));
+    let trashed = app
+        .store
+        .post_by_id(app.site.id, sams.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(trashed.status, PostStatus::Trash);
+    let restored = app
+        .store
+        .set_trashed(app.site.id, sams.id, false, now)
+        .await
+        .unwrap();
+    assert_eq!(restored.status, PostStatus::Pending);
 }

@@ -590,7 +590,7 @@ async fn every_role_gets_exactly_its_rights() {
     const OK: u16 = 200;
     const SEE_OTHER: u16 = 303;
     const FORBIDDEN: u16 = 403;
-    let table: [(&str, [u16; 6]); 8] = [
+    let table: [(&str, [u16; 6]); 10] = [
         (
             "GET /admin/",
             [SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
@@ -620,6 +620,8 @@ async fn every_role_gets_exactly_its_rights() {
             "GET /admin/posts/OTHER",
             [SEE_OTHER, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK],
         ),
+        ("GET /account/writing.zip", [SEE_OTHER, OK, OK, OK, OK, OK]),
+        ("GET /account/leave", [SEE_OTHER, OK, OK, OK, OK, OK]),
     ];
     let mut members = Vec::new();
     for role in roles {

@@ -38,7 +38,8 @@ use crate::web::{
     session::{self, Administrator, SignedIn, hash_token, new_token},
     site_scope::Scoped,
     views::{
-        AccountPage, ConfirmPage, FinishJoinPage, JoinPage, MemberRow, MembersPage, MessagePage,
+        AccountPage, ConfirmPage, FinishJoinPage, JoinPage, Link, MemberRow, MembersPage,
+        MessagePage,
     },
 };
 
@@ -541,6 +542,17 @@ async fn show_account(
             .find(|(name, _)| *name == field)
             .map(|(_, message)| message.clone())
     };
+    let other_courses = state
+        .store
+        .sites_of_user(signed_in.user.id)
+        .await?
+        .into_iter()
+        .filter(|(other, _)| other.id != site.id)
+        .map(|(other, _)| Link {
+            href: other.root().join("/account"),
+            text: other.settings.title,
+        })
+        .collect();
     let page = AccountPage {
         layout: state
             .layout(&site, Some("Your account"), Some(signed_in))
@@ -556,6 +568,9 @@ async fn show_account(
         email_error: error("email"),
         password_error: error("current_password"),
         new_password_error: error("new_password"),
+        course: site.settings.title.clone(),
+        member: signed_in.role.is_some(),
+        other_courses,
     };
     private(render(status, &page))
 }

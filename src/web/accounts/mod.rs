@@ -1,8 +1,9 @@
 //! People's own doors: signing in and out, mailed sign-in and reset links, joining a course by its link, one's
-//! own account and the confirmation of its email address.
+//! own account and the confirmation of its email address, one's own writing on a site (its zip) and leaving it.
 
 pub mod auth;
 pub mod enrolment;
+pub mod writing;
 
 use axum::{
     Router,
@@ -47,6 +48,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/account",
             get(enrolment::account_page).post(enrolment::save_account),
+        )
+        .route("/account/writing.zip", get(writing::download))
+        .route(
+            "/account/leave",
+            get(writing::leave_page).post(writing::leave),
         )
         .merge(by_secret_link)
 }

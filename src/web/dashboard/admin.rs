@@ -490,6 +490,12 @@ const SETTING_FIELDS: &[(&str, &str, FieldKind, &str)] = &[
         "",
     ),
     (
+        "leavers_writing",
+        "When a member leaves the course, their posts and comments",
+        FieldKind::LeaversWriting,
+        "Members leave from their account page; the administrators are mailed each time.",
+    ),
+    (
         "comment_moderation",
         "Hold every comment for moderation",
         FieldKind::Checkbox,

@@ -26,7 +26,7 @@ use crate::web::{
     respond::render,
     session::SignedIn,
     site_scope::Scoped,
-    views::{CommentFormView, Link, ListPage, Pagination, PostSummaryView},
+    views::{Byline, CommentFormView, Link, ListPage, Pagination, PostSummaryView},
     visitor::Visitor,
 };
 
@@ -450,6 +450,10 @@ async fn listing(
         .into_iter()
         .zip(links)
         .map(|(card, link)| PostSummaryView {
+            author: Byline {
+                href: card.author_archive(&root),
+                text: card.author_name.clone(),
+            },
             comments: Link {
                 href: format!(
                     "{link}#{}",
@@ -469,10 +473,6 @@ async fn listing(
             permalink: link,
             date: zone.long_date(card.post.published_at),
             date_iso: zone.iso(card.post.published_at),
-            author: Link {
-                href: root.join(&archive_path(ArchiveKind::Author, &card.author_nicename)),
-                text: card.author_name,
-            },
             summary: if card.post.password.is_some() {
                 "There is no excerpt because this is a protected post.".to_owned()
             } else {

@@ -30,8 +30,8 @@ use crate::web::{
     session::SignedIn,
     site_scope::Scoped,
     views::{
-        CommentFormView, CommentView, DiscussionView, FieldView, Link, Pagination, PassageChoice,
-        PassageNote, PostPage,
+        Byline, CommentFormView, CommentView, DiscussionView, FieldView, Link, Pagination,
+        PassageChoice, PassageNote, PostPage,
     },
     visitor::Visitor,
 };
@@ -176,10 +176,8 @@ pub async fn render_post(state: &Scoped, view: PostView<'_>) -> Result<Response,
         id: post.id,
         is_page: post.kind == PostKind::Page,
         title: post.title.clone(),
-        author: Link {
-            href: site
-                .root()
-                .join(&archive_path(ArchiveKind::Author, &card.author_nicename)),
+        author: Byline {
+            href: card.author_archive(&site.root()),
             text: card.author_name.clone(),
         },
         date: zone.long_date(post.published_at),
