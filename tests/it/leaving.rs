@@ -432,6 +432,15 @@ async fn a_student_with_writing(app: &TestApp, staff: &Member) -> Leaver {
     }
 }
 
+/// The mail that told `staff` who left.
+async fn mail_about_leaving(app: &TestApp, staff: &Member) -> colloquy::store::OutboxMail {
+    app.outbox()
+        .await
+        .into_iter()
+        .find(|mail| mail.recipient == staff.user.email && mail.subject.contains(" left "))
+        .expect("the administrator is mailed")
+}
+
 async fn leave(app: &TestApp, member: &Member) -> reqwest::Response {
     let csrf = member.csrf(app).await;
     member
@@ -540,12 +549,7 @@ async fn a_student_who_leaves_is_shown_as_former_student_and_the_staff_are_maile
     let again = student.get(&app, "/account/writing.zip").await;
     assert_eq!(again.status(), StatusCode::FORBIDDEN);
 
-    let mail = app
-        .outbox()
-        .await
-        .into_iter()
-        .find(|mail| mail.recipient == staff.user.email)
-        .expect("the administrator is mailed");
+    let mail = mail_about_leaving(&app, &staff).await;
     assert!(mail.subject.contains(name.as_str()), "{}", mail.subject);
     assert!(
         mail.body.contains("1 post and 1 comment stay"),
@@ -554,12 +558,13 @@ async fn a_student_who_leaves_is_shown_as_former_student_and_the_staff_are_maile
     );
     assert!(mail.body.contains("former student"), "{}", mail.body);
     if let Some(smtp) = smtp {
-        let received = smtp.wait_for(1).await;
+        // The staff's two mails: the new comment on their post, then who left.
+        let received = smtp.wait_for(2).await;
         assert!(
-            received
-                .iter()
-                .any(|raw| raw.contains(&format!("To: {}", staff.user.email))
-                    && raw.contains("left")),
+            received.iter().any(|raw| {
+                raw.contains(&format!("To: {}", staff.user.email))
+                    && raw.contains(&format!("Subject: {name} left"))
+            }),
             "{received:?}"
         );
     }
@@ -646,12 +651,7 @@ async fn with_the_trash_setting_a_leavers_writing_goes_to_the_trash_where_staff_
         .await
         .unwrap();
     assert_eq!(comments.len(), 1, "the comment is in the trash");
-    let mail = app
-        .outbox()
-        .await
-        .into_iter()
-        .find(|mail| mail.recipient == staff.user.email)
-        .expect("the administrator is mailed");
+    let mail = mail_about_leaving(&app, &staff).await;
     assert!(mail.body.contains("went to the trash"), "{}", mail.body);
 
     let restored = app

@@ -305,8 +305,8 @@ fn is_address_attribute(name: &str) -> bool {
     matches!(name, "href" | "src" | "action" | "formaction" | "poster") || name.starts_with("data-")
 }
 
-/// Why an element's addresses may name another site: the dashboard's site switcher lists the person's other
-/// sites, and what an author wrote in a post or comment is served as written.
+/// Why an element's addresses may name another site: a site switcher (the dashboard's, the account page's)
+/// lists the person's other sites, and what an author wrote in a post or comment is served as written.
 fn exempt(element: &ElementRef<'_>) -> Option<&'static str> {
     let mut in_actions = false;
     let mut node = Some(**element);
