@@ -654,6 +654,14 @@ async fn with_the_trash_setting_a_leavers_writing_goes_to_the_trash_where_staff_
     let mail = mail_about_leaving(&app, &staff).await;
     assert!(mail.body.contains("went to the trash"), "{}", mail.body);
 
+    app.set("visibility", "members").await;
+    assert_eq!(
+        student.get(&app, "/").await.status(),
+        StatusCode::FORBIDDEN,
+        "a members-only course is closed to them now"
+    );
+    assert_eq!(staff.get(&app, "/").await.status(), StatusCode::OK);
+
     let restored = app
         .store
         .set_trashed(app.site.id, post.id, false, calendar::now())
