@@ -1,6 +1,8 @@
 // The post editor's enhancements. Without this file the editor is a plain form with a Preview button; with it:
 // - EasyMDE puts a toolbar (bold, italic, heading, quote, lists, link) over the Markdown text, and its preview
 //   and side-by-side views show the text as colloquy itself renders it (the server's /admin/preview);
+// - the keyboard goes in and out: Tab leaves the text box, and the toolbar is one Tab stop along which the arrow
+//   keys move (WAI-ARIA's toolbar pattern);
 // - the text is autosaved to the server 30 seconds after typing starts and whenever the page is left (a new
 //   post becomes a draft on its first autosave), and Ctrl+S / Cmd+S saves the post at once;
 // - every change is also kept in this browser's local storage, so a lost connection loses nothing: the editor
@@ -64,6 +66,10 @@
       ],
       shortcuts: { toggleFullScreen: null },
       previewRender(markdown, preview) {
+        // The preview scrolls: a region that the keyboard can reach and scroll too.
+        preview.tabIndex = 0;
+        preview.setAttribute("role", "region");
+        preview.setAttribute("aria-label", "Preview");
         clearTimeout(previewTimer);
         previewTimer = setTimeout(() => {
           const body = new URLSearchParams({ csrf: csrfField.value, body: markdown });
@@ -81,12 +87,77 @@
         return lastPreview || "<p><em>Rendering the preview…</em></p>";
       },
     });
-    const input = editor.codemirror.getInputField();
+    const codemirror = editor.codemirror;
+    // Tab and Shift+Tab move the focus on, as in every other field, instead of typing a tab (which turns the
+    // paragraph into a code block); a list item is indented and outdented with CodeMirror's own Ctrl+] and
+    // Ctrl+[ (⌘] and ⌘[), which the hint names.
+    codemirror.setOption("extraKeys", Object.assign({}, codemirror.getOption("extraKeys"), { Tab: false, "Shift-Tab": false }));
+    const input = codemirror.getInputField();
+    input.id = "body-text";
     input.setAttribute("aria-label", "Text (Markdown)");
     input.setAttribute("aria-describedby", "body-hint");
-    for (const button of form.querySelectorAll(".editor-toolbar button")) {
+    const label = form.querySelector('label[for="body"]');
+    if (label) label.htmlFor = input.id;
+    // One text box and its toolbar, not an application: screen readers keep their usual keys.
+    const container = form.querySelector(".EasyMDEContainer");
+    if (container) container.removeAttribute("role");
+    if (editor.toolbar_div) toolbarByKeyboard(editor.toolbar_div, input);
+  }
+
+  // The toolbar as WAI-ARIA's toolbar pattern has it: one Tab stop (the button last used), Left and Right arrows
+  // move along it (wrapping), Home and End go to its ends, Enter and Space press the button. Toggles say whether
+  // they are on; the buttons the preview disables say so.
+  function toolbarByKeyboard(toolbar, text) {
+    toolbar.setAttribute("aria-label", "Formatting");
+    toolbar.setAttribute("aria-controls", text.id);
+    const all = () => [...toolbar.querySelectorAll("button")];
+    const shown = () => all().filter((button) => button.getClientRects().length > 0);
+    for (const button of all()) {
       if (!button.getAttribute("aria-label") && button.title) button.setAttribute("aria-label", button.title.replace(/ \(.*\)$/, ""));
     }
+    function rove(to) {
+      for (const button of all()) button.tabIndex = button === to ? 0 : -1;
+    }
+    for (const separator of toolbar.querySelectorAll(".separator")) separator.setAttribute("role", "separator");
+    rove(shown()[0] || all()[0]);
+    toolbar.addEventListener("focusin", (event) => {
+      const button = event.target.closest("button");
+      if (button && toolbar.contains(button)) rove(button);
+    });
+    toolbar.addEventListener("keydown", (event) => {
+      if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      const buttons = shown();
+      const at = buttons.indexOf(document.activeElement);
+      if (at < 0) return;
+      const to = {
+        ArrowRight: buttons[(at + 1) % buttons.length],
+        ArrowLeft: buttons[(at - 1 + buttons.length) % buttons.length],
+        Home: buttons[0],
+        End: buttons[buttons.length - 1],
+      }[event.key];
+      if (to) {
+        event.preventDefault();
+        rove(to);
+        to.focus();
+      } else if ((event.key === "Enter" || event.key === " ") && document.activeElement.getAttribute("aria-disabled") === "true") {
+        event.preventDefault();
+      }
+    });
+    const toggles = ["bold", "italic", "quote", "unordered-list", "ordered-list", "preview", "side-by-side", "fullscreen"];
+    function sayStates() {
+      const previewing = toolbar.classList.contains("disabled-for-preview");
+      for (const button of all()) {
+        const pressed = String(button.classList.contains("active"));
+        if (toggles.some((name) => button.classList.contains(name)) && button.getAttribute("aria-pressed") !== pressed) {
+          button.setAttribute("aria-pressed", pressed);
+        }
+        const disabled = previewing && !button.classList.contains("no-disable");
+        if (disabled) button.setAttribute("aria-disabled", "true");
+        else button.removeAttribute("aria-disabled");
+      }
+    }
+    sayStates();
+    new MutationObserver(sayStates).observe(toolbar, { attributes: true, attributeFilter: ["class"], subtree: true });
   }
 
   const text = () => (editor ? editor.value() : textarea.value);

@@ -27,7 +27,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 static BROWSERS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(2));
 static SKIPPED: Once = Once::new();
 
-fn frontend_tool(path: &str) -> PathBuf {
+pub(crate) fn frontend_tool(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("frontend/node_modules")
         .join(path)
@@ -50,7 +50,7 @@ impl Drop for Driver {
 
 /// One Chromium window, with a fresh profile.
 pub struct Browser {
-    client: Client,
+    pub(crate) client: Client,
     base: String,
     _driver: Driver,
     _profile: tempfile::TempDir,
@@ -794,7 +794,7 @@ const AUTOSAVE_ANSWERED: &str = "const said = document.getElementById('editor-st
 impl Browser {
     /// Autosaves the editor's unsaved text at once instead of 30 s after typing (the editor autosaves what is
     /// unsaved when the connection comes back); returns what the editor then says, and where it sent the text.
-    async fn autosave_now(&self) -> (String, String) {
+    pub(crate) async fn autosave_now(&self) -> (String, String) {
         let address = self
             .run("const form = document.getElementById('editor'); document.getElementById('editor-status').textContent = ''; window.dispatchEvent(new Event('online')); return form.dataset.autosave;")
             .await;
