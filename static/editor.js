@@ -282,7 +282,12 @@
   });
 
   // After a save, the local copy has done its work; otherwise a local copy newer than the saved text (same
-  // version) comes back into the form.
+  // version) comes back into the form. A new post's copy is the text of the editing session that was left: it
+  // comes back when that page is reloaded or returned to (Back), never into a New post opened afresh, which is a
+  // session (and a draft) of its own.
+  const navigation = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  const returned = !navigation || navigation.type === "reload" || navigation.type === "back_forward";
+  const afresh = /\/new-(post|page)$/.test(form.dataset.draftKey) && !returned;
   try {
     const submitted = sessionStorage.getItem(submittedKey);
     sessionStorage.removeItem(submittedKey);
@@ -291,7 +296,7 @@
       localStorage.removeItem(draftKey);
       return;
     }
-    const kept = JSON.parse(localStorage.getItem(draftKey) || "null");
+    const kept = afresh ? null : JSON.parse(localStorage.getItem(draftKey) || "null");
     if (kept && typeof kept.body === "string" && kept.version === (versionField ? versionField.value : "")) {
       const differs = kept.body !== text() || (titleField && kept.title !== titleField.value) || (excerptField && kept.excerpt !== excerptField.value);
       if (differs && !form.querySelector(".field-error")) {

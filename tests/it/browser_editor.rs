@@ -1,6 +1,10 @@
-//! The post editor in a real browser (issue 18): used by keyboard alone, and found clean by axe in light and
-//! dark.
+//! The post editor in a real browser (issue 18): used by keyboard alone, found clean by axe in light and dark,
+//! and its drafts: an autosave-started post published days later, and one draft for one editing session however
+//! the editor is left and entered again.
 
+use std::time::{Duration, Instant};
+
+use colloquy::domain::post::PostStatus;
 use fantoccini::{
     actions::{InputSource, KeyAction, KeyActions},
     key::Key,
@@ -9,6 +13,9 @@ use serde_json::{Value, json};
 
 use crate::browser::{Browser, Course, course, frontend_tool};
 use crate::helpers::say;
+
+/// The text box EasyMDE puts in place of the form's textarea (CodeMirror's own input).
+const TEXT_INPUT: &str = ".EasyMDEContainer .CodeMirror textarea";
 
 /// What has the focus: its id, accessible name, whether it is in the toolbar or the text box, and its outline.
 const FOCUSED: &str = "const element = document.activeElement;
@@ -331,4 +338,248 @@ async fn axe_finds_nothing_on_the_editor_light_and_dark_with_its_toolbar_and_pre
         }
     }
     assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
+}
+
+/// Waits (polling, up to 10 s) until `check` holds of the store.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !check().await {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "waited 10 s for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The drafts (not in the trash) titled `title` on the course's site.
+async fn drafts_titled(course: &Course, title: &str) -> Vec<colloquy::domain::post::Post> {
+    course
+        .app
+        .store
+        .all_posts(course.app.site.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|post| post.title == title && post.status == PostStatus::Draft)
+        .collect()
+}
+
+impl Browser {
+    /// The titles of the autosave-only drafts the Posts list shows apart.
+    async fn autosaved_drafts_listed(&self) -> Vec<String> {
+        self.goto("/admin/posts").await;
+        self.wait("main#content").await;
+        let titles = self
+            .run("return [...document.querySelectorAll('.autosaved-drafts li a')].map((link) => link.textContent.trim());")
+            .await;
+        serde_json::from_value(titles).unwrap()
+    }
+
+    /// Opens the autosave-only draft titled `title` from the Posts list.
+    async fn open_listed_draft(&self, title: &str) {
+        self.goto("/admin/posts").await;
+        let href = self
+            .run(&format!(
+                "const link = [...document.querySelectorAll('.autosaved-drafts li a')].find((link) => link.textContent.trim() === {});
+                 return link ? link.getAttribute('href') : null;",
+                json!(title)
+            ))
+            .await;
+        let href = href
+            .as_str()
+            .unwrap_or_else(|| panic!("the Posts list offers the draft {title:?}"));
+        self.click(&format!(".autosaved-drafts li a[href='{href}']"))
+            .await;
+        self.wait(".EasyMDEContainer .CodeMirror").await;
+    }
+
+    /// Types `text` at the end of the editor's text.
+    async fn add_to_text(&self, text: &str) {
+        self.click(".EasyMDEContainer .CodeMirror").await;
+        self.type_into(TEXT_INPUT, &format!("{}{text}", Key::End))
+            .await;
+    }
+}
+
+/// Issue 18 point 1, in the browser: a post begun on Monday and only autosaved, published on Wednesday, has its
+/// discussion open, the categories and tags picked before the autosave, and Wednesday's date.
+#[tokio::test]
+async fn an_autosave_started_post_published_two_days_later_is_dated_then_with_open_comments_and_its_categories()
+ {
+    let course = course().await;
+    let app = &course.app;
+    let Some(browser) = instructor_browser(&course, 1280, &[]).await else {
+        return;
+    };
+    let title = "Containment, reconsidered";
+    browser.open_new_post().await;
+    browser.type_into("#title", title).await;
+    browser
+        .add_to_text("Kennan wanted patience, not armies.")
+        .await;
+    browser
+        .click("input[name=category][value='Responses']")
+        .await;
+    browser.type_into("#tags", "containment, patience").await;
+    let (said, sent_to) = browser.autosave_now().await;
+    assert!(
+        said.contains("Draft autosaved"),
+        "the autosave (POST {sent_to}) answers; the editor says {said:?}"
+    );
+    let monday = app.clock.now();
+    let drafts = drafts_titled(&course, title).await;
+    assert_eq!(drafts.len(), 1, "the autosave made a draft");
+    assert!(drafts[0].autosaved_only);
+
+    app.clock.advance(2 * 86_400);
+    browser.open_listed_draft(title).await;
+    assert_eq!(browser.value("#title").await, title);
+    assert_eq!(
+        browser.value("#body").await,
+        "Kennan wanted patience, not armies."
+    );
+    browser
+        .wait("#status")
+        .await
+        .select_by_value("publish")
+        .await
+        .unwrap();
+    browser.click("button[name=action][value=save]").await;
+    browser.wait(".form-notice").await;
+    assert!(browser.path().await.ends_with("?saved=1"));
+    let wednesday = app.clock.now();
+
+    let view = browser
+        .run("const link = [...document.querySelectorAll('main a')].find((link) => link.textContent.trim() === 'View it on the site');
+              return link ? link.getAttribute('href') : null;")
+        .await;
+    browser
+        .goto(view.as_str().expect("a link to the published post"))
+        .await;
+    assert_eq!(browser.text("h1.entry-title").await, title);
+    assert_eq!(
+        browser
+            .run("const form = document.querySelector('#respond form #comment') && document.getElementById('reply-title-text');
+                  return form ? form.textContent : document.querySelector('main').textContent.replace(/\\s+/g, ' ').slice(-200);")
+            .await,
+        json!("Leave a Reply"),
+        "the discussion is open: the page has the Leave a Reply form"
+    );
+    let terms = browser
+        .run("return [...document.querySelectorAll('.entry-footer a[rel~=category], .entry-footer a[rel=tag]')].map((link) => link.textContent.trim());")
+        .await;
+    assert_eq!(
+        terms,
+        json!(["Responses", "containment", "patience"]),
+        "the category and tags picked before the autosave"
+    );
+    assert!(
+        !browser
+            .text(".entry-footer")
+            .await
+            .contains("Uncategorized"),
+        "not filed under Uncategorized"
+    );
+    let zone = app.site.settings.zone();
+    let shown = browser.text(".entry-meta time").await;
+    assert_eq!(
+        shown,
+        zone.long_date(wednesday),
+        "dated when published, not when autosaved ({})",
+        zone.long_date(monday)
+    );
+    assert_ne!(shown, zone.long_date(monday));
+}
+
+/// Issue 18 point 1, in the browser: a new post's editing session makes one draft, left and entered again by
+/// Back or from the Posts list; "New post" again is a fresh session that brings back none of the old text.
+#[tokio::test]
+async fn leaving_and_reentering_the_editor_makes_one_draft_and_a_new_post_starts_afresh() {
+    let course = course().await;
+    let Some(browser) = instructor_browser(&course, 1280, &[]).await else {
+        return;
+    };
+    let first = "One session, one draft";
+    browser.open_new_post().await;
+    let session = browser.value("input[name=session]").await;
+    browser.type_into("#title", first).await;
+    browser.add_to_text("First words.").await;
+
+    // Left: the autosave on leaving makes the draft.
+    browser.goto("/admin/posts").await;
+    eventually("the autosave on leaving to make the draft", || async {
+        drafts_titled(&course, first).await.len() == 1
+    })
+    .await;
+
+    // Back: the same session goes on, and its autosave is of the same draft.
+    browser.client.back().await.unwrap();
+    browser.wait(".EasyMDEContainer .CodeMirror").await;
+    assert_eq!(browser.value("#title").await, first);
+    assert_eq!(browser.value("#body").await, "First words.");
+    assert_eq!(
+        browser.value("input[name=session]").await,
+        session,
+        "Back returns to the same editing session"
+    );
+    browser.add_to_text(" Second words.").await;
+    let (said, _) = browser.autosave_now().await;
+    assert!(said.contains("Draft autosaved"), "{said:?}");
+    let drafts = drafts_titled(&course, first).await;
+    assert_eq!(drafts.len(), 1, "one draft after going back: {drafts:?}");
+    let id = drafts[0].id;
+    assert_eq!(browser.path().await, format!("/admin/posts/{id}"));
+
+    // Reopened from the list: still the one draft.
+    browser.open_listed_draft(first).await;
+    assert_eq!(browser.path().await, format!("/admin/posts/{id}"));
+    browser.add_to_text(" Third words.").await;
+    let (said, _) = browser.autosave_now().await;
+    assert!(said.contains("Draft autosaved"), "{said:?}");
+    assert_eq!(
+        drafts_titled(&course, first).await.len(),
+        1,
+        "one draft after reopening it from the list"
+    );
+
+    // New post again, twice: each a fresh session, with none of the text left in the browser before.
+    let second = "A second post";
+    for round in ["after the first draft", "after leaving the second"] {
+        browser.open_new_post().await;
+        assert_eq!(
+            (
+                browser.value("#title").await,
+                browser.value("#body").await,
+                browser.text("#editor-status").await
+            ),
+            (String::new(), String::new(), String::new()),
+            "New post {round} restores nothing"
+        );
+        let fresh = browser.value("input[name=session]").await;
+        assert_ne!(fresh, session, "New post {round} is a session of its own");
+        if round == "after the first draft" {
+            browser.type_into("#title", second).await;
+            browser.add_to_text("Other words.").await;
+            // Left without an autosave answered in the page: the one on leaving makes the second draft.
+            browser.goto("/admin/posts").await;
+            eventually("the second draft", || async {
+                drafts_titled(&course, second).await.len() == 1
+            })
+            .await;
+        }
+    }
+    assert_eq!(drafts_titled(&course, first).await.len(), 1);
+    assert_eq!(drafts_titled(&course, second).await.len(), 1);
+    let mut listed = browser.autosaved_drafts_listed().await;
+    listed.sort();
+    assert_eq!(
+        listed,
+        [second, first],
+        "the Posts list shows the two drafts apart"
+    );
 }
