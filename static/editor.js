@@ -105,8 +105,8 @@
   }
 
   // The toolbar as WAI-ARIA's toolbar pattern has it: one Tab stop (the button last used), Left and Right arrows
-  // move along it (wrapping), Home and End go to its ends, Enter and Space press the button. Toggles say whether
-  // they are on; the buttons the preview disables say so.
+  // move along it (wrapping), Home and End go to its ends, Enter and Space press the button (a button's own keys).
+  // Toggles say whether they are on; the buttons the preview disables (EasyMDE ignores them then) say so.
   function toolbarByKeyboard(toolbar, text) {
     toolbar.setAttribute("aria-label", "Formatting");
     toolbar.setAttribute("aria-controls", text.id);
@@ -139,8 +139,6 @@
         event.preventDefault();
         rove(to);
         to.focus();
-      } else if ((event.key === "Enter" || event.key === " ") && document.activeElement.getAttribute("aria-disabled") === "true") {
-        event.preventDefault();
       }
     });
     const toggles = ["bold", "italic", "quote", "unordered-list", "ordered-list", "preview", "side-by-side", "fullscreen"];

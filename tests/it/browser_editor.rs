@@ -226,6 +226,39 @@ async fn the_editor_is_written_in_by_keyboard_alone_at_360_and_1280_pixels() {
                 .contains("Ctrl+] (⌘]) indents"),
             "{width} px: the hint names the keys"
         );
+
+        // Space presses a button too: Preview, which disables the formatting buttons for the keyboard as well.
+        browser.press(&[Key::Shift, Key::Tab]).await;
+        browser.press(&[Key::End]).await;
+        browser.press(&[Key::Left]).await;
+        browser.press(&[Key::Left]).await;
+        assert_eq!(
+            browser.focused_toolbar_button("End, Left, Left").await,
+            "Preview"
+        );
+        browser.press(&[Key::Space]).await;
+        browser
+            .wait_until(
+                "Space to open the preview",
+                "return !!document.querySelector('.editor-preview-active') && document.activeElement.getAttribute('aria-pressed') === 'true';",
+            )
+            .await;
+        browser.press(&[Key::Home]).await;
+        assert_eq!(browser.focused_toolbar_button("Home").await, "Bold");
+        browser.press(&[Key::Enter]).await;
+        assert_eq!(
+            (
+                browser
+                    .run("return document.activeElement.getAttribute('aria-disabled');")
+                    .await,
+                browser.value("#body").await
+            ),
+            (
+                json!("true"),
+                "Kennan wrote the **telegram**\n\n- containment\n\t- patience".to_owned()
+            ),
+            "{width} px: during the preview, Bold says it is disabled and Enter does nothing"
+        );
     }
 }
 
