@@ -228,6 +228,7 @@
       })
       .then((answer) => {
         if (answer && answer.id) adopt(answer);
+        else if (answer && answer.version !== undefined && versionField) versionField.value = String(answer.version);
         if (answer) say("Draft autosaved " + answer.saved + ".");
       })
       .catch(() => {

@@ -723,6 +723,13 @@ pub struct PostEdit<'a> {
     pub date_chosen: bool,
 }
 
+/// What writes a post: the writer's save, or an autosave of a draft nobody has saved yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Writing {
+    Save,
+    AutosaveOfDraft,
+}
+
 /// The outcome of a save.
 #[derive(Debug)]
 pub enum Saved {
@@ -771,6 +778,53 @@ impl Store {
         edit: &PostEdit<'_>,
         now: i64,
     ) -> StoreResult<Saved> {
+        self.write_post(
+            site_id,
+            post_id,
+            expected_version,
+            editor_id,
+            edit,
+            now,
+            Writing::Save,
+        )
+        .await
+    }
+
+    /// An autosave of a draft nobody has saved yet writes the draft itself (text, categories, tags, reading,
+    /// discussion), keeping it an autosave-only draft and leaving no revision; `Saved::Conflict` when the post
+    /// is no longer such a draft or moved on from `expected_version` (the autosave then goes aside).
+    pub async fn autosave_draft(
+        &self,
+        site_id: i64,
+        post_id: i64,
+        expected_version: i64,
+        editor_id: i64,
+        edit: &PostEdit<'_>,
+        now: i64,
+    ) -> StoreResult<Saved> {
+        self.write_post(
+            site_id,
+            post_id,
+            expected_version,
+            editor_id,
+            edit,
+            now,
+            Writing::AutosaveOfDraft,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write_post(
+        &self,
+        site_id: i64,
+        post_id: i64,
+        expected_version: i64,
+        editor_id: i64,
+        edit: &PostEdit<'_>,
+        now: i64,
+        writing: Writing,
+    ) -> StoreResult<Saved> {
         let current = self
             .post_by_id(site_id, post_id)
             .await?
@@ -782,13 +836,18 @@ impl Store {
         let search_text = html_to_text(body.html.as_str());
         let saved: bool = with_pool!(self, writer, |pool, dialect| {
             let mut tx = pool.begin_with(dialect.begin).await?;
-            let updated = sqlx::query(
-                "UPDATE posts SET title = $1, source = $2, content_html = $3, excerpt = $4, summary = $5, status = $6,
-                        published_at = $7, comments_open = $8, sticky = $9, password = $10, parent_id = $11,
-                        modified_at = $12, version = version + 1, reading_id = $16, date_chosen = $17,
-                        autosaved_only = FALSE
+            let updated = sqlx::query(match writing {
+                Writing::Save => "UPDATE posts SET title = $1, source = $2, content_html = $3, excerpt = $4, summary = $5,
+                        status = $6, published_at = $7, comments_open = $8, sticky = $9, password = $10,
+                        parent_id = $11, modified_at = $12, version = version + 1, reading_id = $16,
+                        date_chosen = $17, autosaved_only = FALSE
                  WHERE site_id = $13 AND id = $14 AND version = $15",
-            )
+                Writing::AutosaveOfDraft => "UPDATE posts SET title = $1, source = $2, content_html = $3, excerpt = $4,
+                        summary = $5, status = $6, published_at = $7, comments_open = $8, sticky = $9,
+                        password = $10, parent_id = $11, modified_at = $12, version = version + 1,
+                        reading_id = $16, date_chosen = $17
+                 WHERE site_id = $13 AND id = $14 AND version = $15 AND autosaved_only AND status = 'draft'",
+            })
             .bind(edit.title)
             .bind(edit.source)
             .bind(body.html.as_str())
@@ -816,16 +875,18 @@ impl Store {
                     .await?;
                 attach_terms!(&mut *tx, site_id, post_id, &terms);
                 index_post!(&mut *tx, dialect, post_id, edit.title, &search_text);
-                insert_revision!(
-                    &mut *tx,
-                    site_id,
-                    post_id,
-                    Some(editor_id),
-                    edit.title,
-                    edit.source,
-                    edit.excerpt.trim(),
-                    now
-                );
+                if writing == Writing::Save {
+                    insert_revision!(
+                        &mut *tx,
+                        site_id,
+                        post_id,
+                        Some(editor_id),
+                        edit.title,
+                        edit.source,
+                        edit.excerpt.trim(),
+                        now
+                    );
+                }
                 tx.commit().await?;
                 true
             } else {

@@ -74,7 +74,7 @@ pub fn router(state: AppState, benchmark_baseline: bool) -> Router {
             privacy::members_only,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), themed_errors))
-        .layer(middleware::from_fn(session::keep_cookies))
+        .layer(middleware::from_fn(viewer::keep_cookies))
         .layer(CatchPanicLayer::custom(|_panic| {
             WebError::Panicked.into_response()
         }))

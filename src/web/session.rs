@@ -4,12 +4,10 @@
 //! request and a stolen database does not yield live sessions.
 
 use axum::{
-    extract::{FromRequestParts, OptionalFromRequestParts, Request},
-    http::{HeaderMap, header, request::Parts},
-    middleware::Next,
-    response::Response,
+    extract::{FromRequestParts, OptionalFromRequestParts},
+    http::{HeaderMap, request::Parts},
 };
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use crate::{
     domain::{
@@ -25,9 +23,8 @@ pub use crate::{
     web::viewer::{SignedIn, same_secret},
 };
 
-use crate::web::{error::WebError, state::AppState};
+use crate::web::{error::WebError, state::AppState, viewer::SESSION_COOKIE};
 
-const SESSION_COOKIE: &str = "colloquy_session";
 /// How long a sign-in lasts.
 const SESSION_DAYS: i64 = 14;
 
@@ -35,71 +32,13 @@ const SESSION_DAYS: i64 = 14;
 #[derive(Clone)]
 pub struct ResolvedSession(pub Option<SignedIn>);
 
-tokio::task_local! {
-    /// The cookies of the request being answered, for the page frame of handlers that did not look for the
-    /// person themselves (error pages, pages reached by a mailed link): every page's header says who is
-    /// signed in.
-    static REQUEST_COOKIES: Option<HeaderMap>;
-}
-
-/// Keeps the request's cookies (only ours) within reach of `viewer_of_this_request` while it is answered.
-pub async fn keep_cookies(request: Request, next: Next) -> Response {
-    let ours: Vec<_> = request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter(|value| {
-            value
-                .to_str()
-                .is_ok_and(|value| value.contains(SESSION_COOKIE))
-        })
-        .cloned()
-        .collect();
-    let cookies = (!ours.is_empty()).then(|| {
-        let mut cookies = HeaderMap::new();
-        for value in ours {
-            cookies.append(header::COOKIE, value);
-        }
-        cookies
-    });
-    REQUEST_COOKIES.scope(cookies, next.run(request)).await
-}
-
-/// The person signed in on the request being answered, looked up only when a page frame asks.
-pub(crate) async fn viewer_of_this_request(
-    state: &AppState,
-    site: &Site,
-) -> Result<Option<SignedIn>, WebError> {
-    match REQUEST_COOKIES.try_with(Clone::clone).ok().flatten() {
-        Some(cookies) => resolve(&cookies, state, site).await,
-        None => Ok(None),
-    }
-}
-
 /// Looks up the session a request's cookie names, and the person's role on the site.
 pub async fn resolve(
     headers: &HeaderMap,
     state: &AppState,
     site: &Site,
 ) -> Result<Option<SignedIn>, WebError> {
-    let jar = CookieJar::from_headers(headers);
-    let Some(token) = jar
-        .get(SESSION_COOKIE)
-        .map(|cookie| cookie.value().to_owned())
-    else {
-        return Ok(None);
-    };
-    let token_hash = hash_token(&token);
-    let Some(session) = state.store.session(&token_hash, calendar::now()).await? else {
-        return Ok(None);
-    };
-    let role = state.store.role_on(site.id, session.user.id).await?;
-    Ok(Some(SignedIn {
-        user: session.user,
-        role,
-        csrf: session.csrf_token,
-        token_hash,
-    }))
+    state.signed_in(headers, site).await
 }
 
 /// The visitor's session, if they are signed in. Extract `Option<SignedIn>` for pages anyone may see.

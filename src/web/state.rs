@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::FromRef;
-use axum_extra::extract::cookie::Key;
+use axum::{extract::FromRef, http::HeaderMap};
+use axum_extra::extract::cookie::{CookieJar, Key};
 
 use crate::{
     address,
@@ -21,7 +21,7 @@ use crate::{
         error::WebError,
         memo::PerVersion,
         passwords::Passwords,
-        viewer::SignedIn,
+        viewer::{self, SignedIn},
         views::{Layout, Link, RecentComment},
         visitor,
     },
@@ -106,6 +106,36 @@ impl AppState {
         self
     }
 
+    /// The person whose session a request's cookie names, with their role on the site.
+    pub(crate) async fn signed_in(
+        &self,
+        headers: &HeaderMap,
+        site: &Site,
+    ) -> Result<Option<SignedIn>, WebError> {
+        let jar = CookieJar::from_headers(headers);
+        let Some(token) = jar
+            .get(viewer::SESSION_COOKIE)
+            .map(|cookie| cookie.value().to_owned())
+        else {
+            return Ok(None);
+        };
+        let token_hash = crate::domain::user::hash_token(&token);
+        let Some(session) = self
+            .store
+            .session(&token_hash, crate::domain::calendar::now())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let role = self.store.role_on(site.id, session.user.id).await?;
+        Ok(Some(SignedIn {
+            user: session.user,
+            role,
+            csrf: session.csrf_token,
+            token_hash,
+        }))
+    }
+
     /// The public address of a site's root, for mails and links that cross from one site to another.
     pub fn site_url(&self, site: &Site) -> String {
         format!("{}{}", self.base_url, site.root())
@@ -123,7 +153,10 @@ impl AppState {
         let viewer = match viewer {
             Some(viewer) => Some(viewer),
             None => {
-                looked_up = crate::web::session::viewer_of_this_request(self, site).await?;
+                looked_up = match viewer::cookies_of_this_request() {
+                    Some(cookies) => self.signed_in(&cookies, site).await?,
+                    None => None,
+                };
                 looked_up.as_ref()
             }
         };

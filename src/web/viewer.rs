@@ -1,11 +1,56 @@
 //! The signed-in person as handlers and the page frame see them: their account, their role on the site, and the
 //! CSRF token their forms carry. `session` finds them from the request's cookie.
 
+use axum::{
+    extract::Request,
+    http::{HeaderMap, header},
+    middleware::Next,
+    response::Response,
+};
+
 use crate::{
     discussion::Member,
     domain::user::{Role, User},
     web::{error::WebError, views::ViewerView},
 };
+
+/// The cookie that carries a session's token.
+pub(crate) const SESSION_COOKIE: &str = "colloquy_session";
+
+tokio::task_local! {
+    /// The session cookie of the request being answered, for the page frame of handlers that did not look for
+    /// the person themselves (error pages, pages reached by a mailed link): every page's header says who is
+    /// signed in.
+    static REQUEST_COOKIES: Option<HeaderMap>;
+}
+
+/// Keeps the request's session cookie within reach of `cookies_of_this_request` while it is answered.
+pub async fn keep_cookies(request: Request, next: Next) -> Response {
+    let ours: Vec<_> = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter(|value| {
+            value
+                .to_str()
+                .is_ok_and(|value| value.contains(SESSION_COOKIE))
+        })
+        .cloned()
+        .collect();
+    let cookies = (!ours.is_empty()).then(|| {
+        let mut cookies = HeaderMap::new();
+        for value in ours {
+            cookies.append(header::COOKIE, value);
+        }
+        cookies
+    });
+    REQUEST_COOKIES.scope(cookies, next.run(request)).await
+}
+
+/// The cookies `keep_cookies` kept for the request being answered, if it sent a session's.
+pub(crate) fn cookies_of_this_request() -> Option<HeaderMap> {
+    REQUEST_COOKIES.try_with(Clone::clone).ok().flatten()
+}
 
 /// A signed-in person: their account, their role on the site (if any), and their forms' CSRF token.
 #[derive(Clone, Debug)]

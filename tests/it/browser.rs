@@ -325,6 +325,8 @@ impl Browser {
 pub(crate) struct Course {
     pub(crate) app: TestApp,
     pub(crate) post_path: String,
+    /// The dashboard's pages of one post, comment and reading (its editor, revisions, correction, edit form).
+    pub(crate) edit_paths: [String; 4],
     pub(crate) instructor_email: String,
     pub(crate) instructor_password: String,
 }
@@ -401,6 +403,12 @@ pub(crate) async fn course() -> Course {
     Course {
         app,
         post_path,
+        edit_paths: [
+            format!("/admin/posts/{}", post.id),
+            format!("/admin/posts/{}/revisions", post.id),
+            format!("/admin/comments/{first_id}"),
+            format!("/admin/readings/{}", reading.id),
+        ],
         instructor_email: "instructor@example.edu".into(),
         instructor_password,
     }
@@ -662,6 +670,26 @@ async fn a_student_joins_writes_with_the_toolbar_and_publishes() {
         .unwrap();
     browser.click("button[name=action][value=save]").await;
     browser.wait(".notice-success").await;
+    let looks = browser
+        .run(
+            "const notice = getComputedStyle(document.querySelector('.notice-success'));
+             const probe = document.createElement('p'); probe.className = 'field-error'; document.body.append(probe);
+             const error = getComputedStyle(probe).color; probe.remove();
+             return [notice.color, notice.borderLeftColor, error, document.querySelector('.notice-success').textContent.trim()];",
+        )
+        .await;
+    assert_ne!(
+        looks[0], looks[2],
+        "“Published” is not written in the error colour: {looks}"
+    );
+    assert_ne!(looks[1], looks[2], "nor marked with it: {looks}");
+    assert!(
+        looks[3]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Published"),
+        "{looks}"
+    );
     assert!(browser.path().await.ends_with("?saved=1"));
 
     browser.goto("/").await;
@@ -1215,7 +1243,7 @@ async fn writing_on_a_second_site_autosaves_previews_and_publishes_there() {
 }
 
 /// The pages a person meets, as (path, needs a signed-in instructor).
-const PAGES: [(&str, bool); 22] = [
+const PAGES: [(&str, bool); 27] = [
     ("/", false),
     ("POST", false),
     ("/category/responses/", false),
@@ -1237,7 +1265,12 @@ const PAGES: [(&str, bool); 22] = [
     ("/admin/settings", true),
     ("/admin/outbox", true),
     ("/admin/sites", true),
+    ("EDIT:0", true),
+    ("EDIT:1", true),
+    ("EDIT:2", true),
+    ("EDIT:3", true),
     ("/account", true),
+    ("/account/leave", true),
 ];
 
 impl Browser {
@@ -1255,19 +1288,20 @@ impl Browser {
                 .await;
             *signed_in = true;
         }
-        self.goto(page_path(course, path)).await;
+        self.goto(&page_path(course, path)).await;
         self.wait("main#content").await;
-        if path == "/admin/posts/new" {
+        if path == "/admin/posts/new" || path == "EDIT:0" {
             self.wait(".EasyMDEContainer").await;
         }
     }
 }
 
-fn page_path<'a>(course: &'a Course, path: &'a str) -> &'a str {
-    if path == "POST" {
-        &course.post_path
-    } else {
-        path
+/// A page of `PAGES` as an address: `POST` is the course's post, `EDIT:N` the Nth of its `edit_paths`.
+fn page_path(course: &Course, path: &str) -> String {
+    match path.strip_prefix("EDIT:") {
+        Some(index) => course.edit_paths[index.parse::<usize>().unwrap_or_default()].clone(),
+        None if path == "POST" => course.post_path.clone(),
+        None => path.to_owned(),
     }
 }
 
@@ -1439,7 +1473,7 @@ async fn the_nu_html_checker_finds_no_errors_on_the_main_pages() {
             &app.client
         };
         let response = client
-            .get(app.url(page_path(&course, path)))
+            .get(app.url(&page_path(&course, path)))
             .send()
             .await
             .unwrap();

@@ -483,7 +483,7 @@ async fn an_autosave_started_post_published_two_days_later_is_dated_then_with_op
         .await
         .unwrap();
     browser.click("button[name=action][value=save]").await;
-    browser.wait(".form-notice").await;
+    browser.wait(".notice-success").await;
     assert!(browser.path().await.ends_with("?saved=1"));
     let wednesday = app.clock.now();
 

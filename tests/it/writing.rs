@@ -1010,6 +1010,23 @@ async fn autosaves_keep_unsaved_text_without_touching_the_post_and_refuse_strang
         "a first autosave keeps a new post as a draft, never published"
     );
 
+    // Saved once, the draft is the writer's: later autosaves go aside, and the post changes only when saved.
+    let mut save = editor_form(&app, &student, "Notes", "Notes before a title.", "draft").await;
+    set(&mut save, "version", &draft.version.to_string());
+    assert_eq!(
+        student
+            .post_form(&app, &format!("/admin/posts/{id}"), &save)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let draft = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!draft.autosaved_only);
     let mut later = editor_form(
         &app,
         &student,
@@ -1217,6 +1234,158 @@ async fn the_post_lists_next_page_keeps_its_filters() {
 /// Issue #11, drafts: a post first stored by an autosave has what was typed (its discussion open, its new
 /// category and tags), is one post however often its editing session autosaves or saves, and is dated when it is
 /// published, not when the autosave stored it.
+/// The names of a post's categories and tags.
+async fn term_names(app: &TestApp, id: i64) -> Vec<String> {
+    let mut names: Vec<String> = app
+        .store
+        .terms_of_posts(&[id])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, term)| term.name)
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn later_autosaves_write_a_draft_nobody_saved_with_its_categories_tags_and_reading_as_last_typed()
+ {
+    let app = spawn_app().await;
+    let reading = app
+        .store
+        .create_reading(
+            app.site.id,
+            &colloquy::domain::reading::ReadingDetails {
+                title: "The Long Telegram".into(),
+                author: "George F. Kennan".into(),
+                year: Some(1946),
+                label: "Kennan 1946".into(),
+                source: "[page 1]\nAnswer to Dept's 284.".into(),
+                members_only: false,
+            },
+            colloquy::domain::calendar::now(),
+        )
+        .await
+        .unwrap();
+    let student = app.sign_in_as(Role::Author).await;
+    let page = student
+        .get(&app, "/admin/posts/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let session = attribute(&page, "input[name=session]", "value").unwrap();
+    let mut form = editor_form(&app, &student, "Half a thought", "Begun.", "draft").await;
+    form.push(("session".into(), session));
+    let first = student
+        .post_form(&app, "/admin/posts/new/autosave", &form)
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let id = first["id"].as_i64().unwrap();
+    let path = format!("/admin/posts/{id}");
+    let revisions = app.store.revisions(app.site.id, id).await.unwrap().len();
+
+    // The editor goes on with the draft: the writer ticks a new category, types tags, picks the reading and
+    // closes the discussion, and the next autosave goes to the draft's own address.
+    set(&mut form, "version", &first["version"].to_string());
+    set(&mut form, "title", "A whole thought");
+    set(&mut form, "body", "Begun, and finished.");
+    set(&mut form, "new_categories", "Week three");
+    set(&mut form, "tags", "telegram, containment");
+    set(&mut form, "reading", &reading.id.to_string());
+    form.retain(|(name, _)| name != "comments_open");
+    let later = student
+        .post_form(&app, &format!("{path}/autosave"), &form)
+        .await;
+    assert_eq!(later.status(), StatusCode::OK);
+    let answer = later.json::<serde_json::Value>().await.unwrap();
+    let draft = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        answer["version"].as_i64(),
+        Some(draft.version),
+        "the script is told the new version"
+    );
+    assert_eq!(draft.title, "A whole thought");
+    assert_eq!(draft.source, "Begun, and finished.");
+    assert_eq!(draft.reading_id, Some(reading.id));
+    assert!(!draft.comments_open);
+    assert!(draft.autosaved_only && draft.status == PostStatus::Draft);
+    assert_eq!(
+        term_names(&app, id).await,
+        ["Week three", "containment", "telegram"]
+    );
+    assert_eq!(
+        app.store.revisions(app.site.id, id).await.unwrap().len(),
+        revisions,
+        "an autosave leaves no revision"
+    );
+
+    // A stale version (another tab) does not overwrite the draft: it goes aside as an autosave.
+    set(&mut form, "body", "From an old tab.");
+    set(&mut form, "version", &first["version"].to_string());
+    let stale = student
+        .post_form(&app, &format!("{path}/autosave"), &form)
+        .await;
+    assert_eq!(stale.status(), StatusCode::OK);
+    let kept = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.source, "Begun, and finished.");
+
+    // Saved with the version the script was given, it is saved, not a conflict; autosaves then go aside.
+    set(&mut form, "version", &draft.version.to_string());
+    set(&mut form, "body", "Begun, and finished.");
+    let saved = student.post_form(&app, &path, &form).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let saved = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!saved.autosaved_only);
+    set(&mut form, "version", &saved.version.to_string());
+    set(&mut form, "body", "Typed after saving.");
+    set(&mut form, "tags", "");
+    student
+        .post_form(&app, &format!("{path}/autosave"), &form)
+        .await;
+    let after = app
+        .store
+        .post_by_id(app.site.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after.source, "Begun, and finished.",
+        "a saved draft changes only when saved"
+    );
+    assert_eq!(
+        term_names(&app, id).await,
+        ["Week three", "containment", "telegram"]
+    );
+    assert_eq!(
+        app.store
+            .autosave_of(id, student.user.id)
+            .await
+            .unwrap()
+            .map(|kept| kept.source)
+            .as_deref(),
+        Some("Typed after saving.")
+    );
+}
+
 #[tokio::test]
 async fn an_autosaved_draft_keeps_what_was_typed_and_is_dated_when_published() {
     let app = spawn_app().await;

@@ -1229,23 +1229,98 @@ pub async fn autosave(
     let site = state.site().clone();
     let post = editable(&state, &site, &signed_in, id).await?;
     let now = state.clock.now();
-    state
-        .store
-        .put_autosave(
-            post.id,
-            signed_in.user.id,
-            &Autosave {
-                title: fields.title,
-                source: fields.body,
-                excerpt: fields.excerpt,
-                saved_at: now,
-            },
-        )
-        .await?;
+    let version = match autosave_into_draft(&state, &site, &signed_in, &post, &fields, now).await? {
+        Some(draft) => draft.version,
+        None => {
+            state
+                .store
+                .put_autosave(
+                    post.id,
+                    signed_in.user.id,
+                    &Autosave {
+                        title: fields.title,
+                        source: fields.body,
+                        excerpt: fields.excerpt,
+                        saved_at: now,
+                    },
+                )
+                .await?;
+            post.version
+        }
+    };
     private(Ok(Json(serde_json::json!({
         "saved": site.settings.zone().long_date_time(now),
+        "version": version,
     }))
     .into_response()))
+}
+
+/// While nobody has saved a draft that autosave made, its writer's autosaves write the draft itself, with the
+/// categories, tags, reading and discussion as last typed (WordPress does the same for a draft's own author);
+/// `None` when the post is past that (saved, published, someone else's, or moved on since the form's version).
+async fn autosave_into_draft(
+    state: &Scoped,
+    site: &Site,
+    signed_in: &SignedIn,
+    post: &Post,
+    fields: &EditorFields,
+    now: i64,
+) -> Result<Option<Post>, WebError> {
+    if !post.autosaved_only
+        || post.status != PostStatus::Draft
+        || post.author_id != signed_in.user.id
+    {
+        return Ok(None);
+    }
+    let title = match fields.title.trim() {
+        "" => UNTITLED,
+        title if title_problem(title).is_some() => UNTITLED,
+        title => title,
+    };
+    let (categories, tags) = fields.terms();
+    let reading_id = chosen_reading(state, site, &fields.reading)
+        .await?
+        .filter(|_| post.kind == PostKind::Post);
+    let parent_id = match fields.parent.trim().parse::<i64>() {
+        Ok(id) => state
+            .store
+            .post_by_id(site.id, id)
+            .await?
+            .filter(|parent| parent.kind == PostKind::Page && parent.id != post.id)
+            .map(|parent| parent.id),
+        Err(_) => None,
+    };
+    let password = Some(fields.password.trim()).filter(|password| !password.is_empty());
+    let edit = PostEdit {
+        reading_id,
+        title,
+        source: &fields.body,
+        excerpt: &fields.excerpt,
+        status: PostStatus::Draft,
+        published_at: post.published_at,
+        comments_open: fields.comments_open,
+        sticky: post.sticky,
+        password,
+        parent_id: parent_id.filter(|_| post.kind == PostKind::Page),
+        categories: &categories,
+        tags: &tags,
+        date_chosen: post.date_chosen,
+    };
+    match state
+        .store
+        .autosave_draft(
+            site.id,
+            post.id,
+            fields.version,
+            signed_in.user.id,
+            &edit,
+            now,
+        )
+        .await?
+    {
+        Saved::Saved(draft) => Ok(Some(*draft)),
+        Saved::Conflict(_) => Ok(None),
+    }
 }
 
 /// The title a draft autosaved before it had one is stored under.
@@ -1271,20 +1346,29 @@ pub async fn autosave_new(
     // Left and opened again, the editor goes on with its session's draft rather than making another.
     let post = match post_of_session(&state, &site, &signed_in, &fields).await? {
         Some(made) => {
-            state
-                .store
-                .put_autosave(
-                    made.id,
-                    signed_in.user.id,
-                    &Autosave {
-                        title: fields.title.clone(),
-                        source: fields.body.clone(),
-                        excerpt: fields.excerpt.clone(),
-                        saved_at: now,
-                    },
-                )
-                .await?;
-            made
+            let fields = EditorFields {
+                version: made.version,
+                ..fields.clone()
+            };
+            match autosave_into_draft(&state, &site, &signed_in, &made, &fields, now).await? {
+                Some(draft) => draft,
+                None => {
+                    state
+                        .store
+                        .put_autosave(
+                            made.id,
+                            signed_in.user.id,
+                            &Autosave {
+                                title: fields.title.clone(),
+                                source: fields.body.clone(),
+                                excerpt: fields.excerpt.clone(),
+                                saved_at: now,
+                            },
+                        )
+                        .await?;
+                    made
+                }
+            }
         }
         None => {
             let title = match fields.title.trim() {
