@@ -44,6 +44,7 @@ pub use members::{FormerMember, JoinRequest, Membership, NewJoinRequest};
 pub use outbox::{NewMail, OutboxMail};
 pub use posts::{
     AdminFilter, Drafting, ListFilter, NewPost, PostCard, PostEdit, PostPage, Revision, Saved,
+    Writing,
 };
 pub use readings::CitationRecord;
 pub use search::SEARCH_CANDIDATES;

@@ -725,7 +725,7 @@ pub struct PostEdit<'a> {
 
 /// What writes a post: the writer's save, or an autosave of a draft nobody has saved yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Writing {
+pub enum Writing {
     Save,
     AutosaveOfDraft,
 }
@@ -768,54 +768,12 @@ enum Value {
 }
 
 impl Store {
-    /// Saves an edit if the post is still at `expected_version`, keeping a revision; replaces its terms.
-    pub async fn update_post(
-        &self,
-        site_id: i64,
-        post_id: i64,
-        expected_version: i64,
-        editor_id: i64,
-        edit: &PostEdit<'_>,
-        now: i64,
-    ) -> StoreResult<Saved> {
-        self.write_post(
-            site_id,
-            post_id,
-            expected_version,
-            editor_id,
-            edit,
-            now,
-            Writing::Save,
-        )
-        .await
-    }
-
-    /// An autosave of a draft nobody has saved yet writes the draft itself (text, categories, tags, reading,
-    /// discussion), keeping it an autosave-only draft and leaving no revision; `Saved::Conflict` when the post
-    /// is no longer such a draft or moved on from `expected_version` (the autosave then goes aside).
-    pub async fn autosave_draft(
-        &self,
-        site_id: i64,
-        post_id: i64,
-        expected_version: i64,
-        editor_id: i64,
-        edit: &PostEdit<'_>,
-        now: i64,
-    ) -> StoreResult<Saved> {
-        self.write_post(
-            site_id,
-            post_id,
-            expected_version,
-            editor_id,
-            edit,
-            now,
-            Writing::AutosaveOfDraft,
-        )
-        .await
-    }
-
+    /// Writes an edit if the post is still at `expected_version`, and replaces its terms. A save keeps a
+    /// revision and makes the post saved; an autosave of a draft nobody has saved yet writes the draft itself
+    /// (text, categories, tags, reading, discussion), keeps it autosave-only and leaves no revision, and is a
+    /// `Saved::Conflict` when the post is no longer such a draft (the autosave then goes aside).
     #[allow(clippy::too_many_arguments)]
-    async fn write_post(
+    pub async fn update_post(
         &self,
         site_id: i64,
         post_id: i64,

@@ -336,6 +336,7 @@ async fn protected_posts_keep_their_text_out_of_feeds() {
             author.id,
             &editor,
             colloquy::domain::calendar::now(),
+            colloquy::store::Writing::Save,
         )
         .await
         .unwrap();

@@ -332,6 +332,7 @@ impl TestApp {
                     date_chosen: true,
                 },
                 calendar::now(),
+                colloquy::store::Writing::Save,
             )
             .await
             .expect("save the edit");

@@ -25,6 +25,7 @@ use crate::{
     },
     store::{
         AdminFilter, Autosave, Conflict, Drafting, NewPost, PostEdit, Saved, Site, StoreError,
+        Writing,
     },
 };
 
@@ -875,6 +876,7 @@ async fn save_to(
             signed_in.user.id,
             &edit,
             now,
+            Writing::Save,
         )
         .await?
     {
@@ -1200,6 +1202,7 @@ pub async fn restore_revision(
             signed_in.user.id,
             &edit,
             state.clock.now(),
+            Writing::Save,
         )
         .await?
     {
@@ -1308,13 +1311,14 @@ async fn autosave_into_draft(
     };
     match state
         .store
-        .autosave_draft(
+        .update_post(
             site.id,
             post.id,
             fields.version,
             signed_in.user.id,
             &edit,
             now,
+            Writing::AutosaveOfDraft,
         )
         .await?
     {
