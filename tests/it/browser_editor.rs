@@ -30,7 +30,7 @@ const FOCUSED: &str = "const element = document.activeElement;
 
 impl Browser {
     /// Presses `chord` (modifiers first) on the keyboard, which types into whatever has the focus.
-    async fn press(&self, chord: &[Key]) {
+    pub(crate) async fn press(&self, chord: &[Key]) {
         let mut keys = KeyActions::new("keyboard".into());
         for key in chord {
             keys = keys.then(KeyAction::Down {

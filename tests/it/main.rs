@@ -12,6 +12,7 @@ mod backup;
 mod browser;
 mod browser_charts;
 mod browser_comments;
+mod browser_dashboard;
 mod browser_editor;
 mod cache;
 mod cli;
