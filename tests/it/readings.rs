@@ -105,8 +105,17 @@ async fn staff_add_a_reading_and_everyone_reads_it_page_by_page() {
         )
         .await;
     assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    let location = added.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(location, "/readings/on-the-cult-of-personality/");
+    let saved = added.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        saved.starts_with("/admin/readings?done=saved&id="),
+        "{saved}"
+    );
+    let listed = instructor.get(&app, &saved).await.text().await.unwrap();
+    assert_eq!(
+        texts(&listed, ".notice-success p").join(""),
+        "“On the Cult of Personality” is saved; readers find it at /readings/on-the-cult-of-personality/."
+    );
+    let location = "/readings/on-the-cult-of-personality/".to_owned();
 
     // A second reading with the same label (case and spacing aside) is refused, the form kept.
     let clash = instructor

@@ -29,6 +29,7 @@ use crate::web::{
     dashboard::menu::Section,
     error::WebError,
     form::StrictForm,
+    notice::{Done, Notice},
     public::posts::{DiscussionSetup, discussion, fresh_form},
     respond::private,
     respond::render,
@@ -561,13 +562,28 @@ impl ReadingFields {
     }
 }
 
-pub async fn admin_list(state: Scoped, Staff(staff): Staff) -> Result<Response, WebError> {
+pub async fn admin_list(
+    state: Scoped,
+    Staff(staff): Staff,
+    Query(done): Query<Done>,
+) -> Result<Response, WebError> {
     let site = state.site().clone();
     let readings = state.store.readings(site.id).await?;
+    let mut layout = state
+        .dashboard_layout(&site, "Readings", &staff, Section::Readings)
+        .await?;
+    layout.notice = readings
+        .iter()
+        .find(|reading| done.what() == Some("saved") && done.id == Some(reading.id))
+        .map(|reading| {
+            Notice::success(format!(
+                "“{}” is saved; readers find it at {}.",
+                reading.title,
+                reading_href(&site, reading)
+            ))
+        });
     let page = AdminReadingsPage {
-        layout: state
-            .dashboard_layout(&site, "Readings", &staff, Section::Readings)
-            .await?,
+        layout,
         readings: readings
             .iter()
             .map(|reading| {
@@ -704,7 +720,11 @@ async fn save(
         None => state.store.create_reading(site_id, &details, now).await,
     };
     match saved {
-        Ok(reading) => Ok(Redirect::to(&reading_href(state.site(), &reading)).into_response()),
+        Ok(reading) => Ok(Redirect::to(&state.site().root().join(&format!(
+            "/admin/readings?{}",
+            Done::about("saved", reading.id)
+        )))
+        .into_response()),
         Err(StoreError::Conflict(_)) => {
             let problems = vec![ReadingProblem {
                 field: "label",
