@@ -224,6 +224,13 @@ impl Store {
                 "links of sites other than the main one put under their site's root, each post with a revision"
             );
         }
+        let now = crate::domain::calendar::now();
+        if let Some(redrawn) = self.redraw_quotes_and_footnotes(now).await? {
+            tracing::info!(
+                posts = redrawn,
+                "posts with footnotes or quotations drawn again: excerpts without footnote marks, quoted pages cited"
+            );
+        }
         Ok(rooted)
     }
 

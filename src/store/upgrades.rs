@@ -104,18 +104,55 @@ impl Store {
     /// Draws a post again from its source as it is (what colloquy adds to it, such as citation links, changed).
     async fn redraw(&self, post: &Post) -> StoreResult<()> {
         let citable = self.citable(post.site_id, post.reading_id).await?;
-        let (body, _) =
+        let (body, cited) =
             render_body_citing(&post.source, post.source_format, &post.excerpt, &citable);
-        with_pool!(self, writer, |pool| {
-            sqlx::query("UPDATE posts SET content_html = $1 WHERE site_id = $2 AND id = $3")
-                .bind(body.html.as_str())
-                .bind(post.site_id)
-                .bind(post.id)
-                .execute(pool)
-                .await
-                .map(|_| ())
+        with_pool!(self, writer, |pool, dialect| {
+            let mut tx = pool.begin_with(dialect.begin).await?;
+            sqlx::query(
+                "UPDATE posts SET content_html = $1, summary = $2 WHERE site_id = $3 AND id = $4",
+            )
+            .bind(body.html.as_str())
+            .bind(&body.summary)
+            .bind(post.site_id)
+            .bind(post.id)
+            .execute(&mut *tx)
+            .await?;
+            replace_citations!(&mut *tx, post.site_id, post.id, None, &cited);
+            tx.commit().await
         })?;
         Ok(())
+    }
+
+    /// Excerpts used to glue footnote marks and block quotes into the sentence, and a block quote ending with
+    /// its page (`> … (2)`) was no citation: every post whose source may hold a footnote or a quotation is drawn
+    /// again once, its source as it is (no revision). How many, or `None` when this was done before.
+    pub async fn redraw_quotes_and_footnotes(&self, now: i64) -> StoreResult<Option<usize>> {
+        let claimed = with_pool!(self, writer, |pool| {
+            sqlx::query(
+                "INSERT INTO data_upgrades (name, done_at) VALUES ('quotes-and-footnotes', $1)
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        if claimed == 0 {
+            return Ok(None);
+        }
+        let posts: Vec<(i64, i64)> = with_pool!(self, reader, |pool| {
+            sqlx::query_as(
+                "SELECT site_id, id FROM posts WHERE source LIKE '%[^%' OR source LIKE '%>%' ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        for (site_id, id) in &posts {
+            if let Some(post) = self.post_by_id(*site_id, *id).await? {
+                self.redraw(&post).await?;
+            }
+        }
+        Ok(Some(posts.len()))
     }
 
     /// Stores a new source for a post, drawn again, with a revision by no one; the rest of the post stays.

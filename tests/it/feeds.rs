@@ -434,3 +434,111 @@ async fn excerpts_on_the_home_page_and_in_the_feed_leave_out_footnote_marks_and_
         assert!(!text.contains("Dept"), "the footnote's words are left out");
     }
 }
+
+#[tokio::test]
+async fn posts_stored_before_the_fix_are_drawn_again_once_with_clean_excerpts_and_quoted_pages_cited()
+ {
+    let app = spawn_app().await;
+    let reading = app
+        .store
+        .create_reading(
+            app.site.id,
+            &colloquy::domain::reading::ReadingDetails {
+                title: "The Long Telegram".into(),
+                author: "George F. Kennan".into(),
+                year: Some(1946),
+                label: "Kennan 1946".into(),
+                source: "[page 1]\nIt is not a question of sympathy but of patience.".into(),
+                members_only: false,
+            },
+            colloquy::domain::calendar::now(),
+        )
+        .await
+        .unwrap();
+    let post = app
+        .publish(PostSpec {
+            body: "Kennan wrote the telegram as instruction.[^1]\n\n> It is not a question of sympathy but of patience. (1)\n\nWe read it twice.\n\n[^1]: An answer to Dept's 284.\n",
+            reading_id: Some(reading.id),
+            ..PostSpec::post("The telegram, stored long ago")
+        })
+        .await;
+    let fresh = app
+        .store
+        .post_by_id(app.site.id, post.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        fresh
+            .content_html
+            .as_str()
+            .contains("/readings/the-long-telegram/#page-1")
+    );
+    // The post as an earlier version stored it: the excerpt glued, the quoted page not cited.
+    let stale = format!(
+        "UPDATE posts SET summary = 'Kennan wrote the telegram as instruction.1 It is not a question', \
+         content_html = '<p>Kennan wrote the telegram as instruction.</p>' WHERE id = {}",
+        post.id
+    );
+    assert_eq!(crate::subsites::execute_sql(&app, &stale).await, 1);
+    crate::subsites::execute_sql(
+        &app,
+        &format!("DELETE FROM citations WHERE post_id = {}", post.id),
+    )
+    .await;
+    assert_eq!(
+        crate::subsites::execute_sql(
+            &app,
+            "DELETE FROM data_upgrades WHERE name = 'quotes-and-footnotes'"
+        )
+        .await,
+        1,
+        "every database built by this version has the upgrade done"
+    );
+
+    crate::helpers::stdout(&crate::helpers::colloquy(&app, &["migrate"], ""));
+    let redrawn = app
+        .store
+        .post_by_id(app.site.id, post.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(redrawn.content_html.as_str(), fresh.content_html.as_str());
+    assert_eq!(
+        redrawn.version, post.version,
+        "the source is as it was: no new version"
+    );
+    assert!(
+        app.store
+            .revisions(app.site.id, post.id)
+            .await
+            .unwrap()
+            .len()
+            <= 1
+    );
+    let (_, home) = app.page("/").await;
+    let summaries = crate::helpers::texts(&home, ".entry-summary");
+    assert!(
+        summaries.iter().any(|summary| summary
+            == "Kennan wrote the telegram as instruction. “It is not a question of sympathy but of patience. (1)” We read it twice."),
+        "{summaries:?}"
+    );
+    assert!(!home.contains("instruction.1"));
+    let (_, reading_page) = app.page("/readings/the-long-telegram/").await;
+    assert!(
+        reading_page.contains("The telegram, stored long ago"),
+        "the reading lists the post citing it again"
+    );
+
+    crate::helpers::stdout(&crate::helpers::colloquy(&app, &["migrate"], ""));
+    assert_eq!(
+        app.store
+            .post_by_id(app.site.id, post.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        post.version,
+        "done once"
+    );
+}

@@ -1608,7 +1608,7 @@ async fn one_discussion_through_three_doors_stores_mails_and_counts_alike() {
 }
 
 /// Runs one statement on the test database behind the server's back; how many rows it touched.
-async fn execute_sql(app: &TestApp, sql: &str) -> u64 {
+pub(crate) async fn execute_sql(app: &TestApp, sql: &str) -> u64 {
     if app.database_url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
         let done = sqlx::query(sql).execute(&pool).await.unwrap();
