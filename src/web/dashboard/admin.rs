@@ -372,7 +372,12 @@ fn moderation_notice(site: &crate::store::Site, status: &str, done: &Done) -> Op
                 ("status", status.to_owned()),
                 ("undo", undo.to_owned()),
             ],
-            what: format!("({})", done.what().unwrap_or_default()),
+            what: match done.what() {
+                Some("trash") => "(take the comments out of the trash)",
+                Some("spam") => "(they are not spam)",
+                _ => "(show the comments again)",
+            }
+            .to_owned(),
         });
     }
     Some(notice)
