@@ -4,8 +4,14 @@
 //! does, so any instance can say it, a reload says it again without repeating the action, and nothing is kept
 //! between requests. The words come from a closed list here, never from the address; the address gives only
 //! a count and what Undo sends back, which the action's own handler checks again like any other form.
+//!
+//! An Undo carries a tag made with the session's CSRF token (`undo_tag`): a page offers, and a handler carries
+//! out, only an Undo that this session was given, never one an address made up (#18 review: a crafted link to
+//! the members page offered an Undo that made a stranger administrator).
 
+use hmac::{Hmac, Mac};
 use serde::Deserialize;
+use sha2::Sha256;
 
 /// How a notice looks: success in the theme's success colour, a problem in its error colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +87,9 @@ pub struct Done {
     /// The one thing it was done to, when the notice names it.
     #[serde(default)]
     pub id: Option<i64>,
+    /// `undo_tag` of `undo` for the session that did it.
+    #[serde(default)]
+    pub tag: Option<String>,
 }
 
 impl Done {
@@ -92,6 +101,15 @@ impl Done {
             query.push_str(&percent_encoding::utf8_percent_encode(undo, QUERY_VALUE).to_string());
         }
         query
+    }
+
+    /// `?done=WHAT&n=COUNT&undo=UNDO&tag=TAG`: an Undo only the session whose CSRF token is `secret` is offered.
+    pub fn signed_query(what: &str, count: usize, undo: &str, secret: &str) -> String {
+        format!(
+            "{}&tag={}",
+            Self::query(what, count, Some(undo)),
+            undo_tag(secret, undo)
+        )
     }
 
     /// `?done=WHAT&id=ID`: done to one thing, which the notice names.
@@ -110,6 +128,38 @@ impl Done {
     pub fn undo(&self) -> Option<&str> {
         self.undo.as_deref().filter(|undo| !undo.is_empty())
     }
+
+    /// The Undo, with its tag, when it was made for the session whose CSRF token is `secret`.
+    pub fn undo_for(&self, secret: &str) -> Option<(&str, &str)> {
+        let (undo, tag) = (self.undo()?, self.tag.as_deref()?);
+        is_ours(secret, undo, tag).then_some((undo, tag))
+    }
+}
+
+/// The bytes of a tag kept (of SHA-256's 32).
+const TAG_BYTES: usize = 16;
+
+fn undo_mac(secret: &str, undo: &str) -> Option<Hmac<Sha256>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(b"undo:");
+    mac.update(undo.as_bytes());
+    Some(mac)
+}
+
+/// The tag of an Undo for one session: an HMAC of what it sends back, keyed with the session's CSRF token.
+pub fn undo_tag(secret: &str, undo: &str) -> String {
+    undo_mac(secret, undo).map_or_else(String::new, |mac| {
+        hex::encode(&mac.finalize().into_bytes()[..TAG_BYTES])
+    })
+}
+
+/// Whether `tag` is the tag of `undo` for the session whose CSRF token is `secret` (compared in constant time).
+pub fn is_ours(secret: &str, undo: &str, tag: &str) -> bool {
+    let Ok(tag) = hex::decode(tag) else {
+        return false;
+    };
+    tag.len() == TAG_BYTES
+        && undo_mac(secret, undo).is_some_and(|mac| mac.verify_truncated_left(&tag).is_ok())
 }
 
 const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -142,6 +192,26 @@ mod tests {
         assert_eq!(done.undo(), Some("4:approved,5:pending"));
         let odd: Done = serde_urlencoded::from_str(&Done::query("x", 1, Some("a&b=c"))).unwrap();
         assert_eq!(odd.undo(), Some("a&b=c"));
+    }
+
+    #[test]
+    fn an_undo_is_offered_only_to_the_session_it_was_made_for() {
+        let query = Done::signed_query("remove", 1, "7:administrator:0:", "csrf-a");
+        let done: Done = serde_urlencoded::from_str(&query).unwrap();
+        assert_eq!(
+            done.undo_for("csrf-a").map(|(undo, _)| undo),
+            Some("7:administrator:0:")
+        );
+        assert_eq!(done.undo_for("csrf-b"), None);
+        let unsigned: Done =
+            serde_urlencoded::from_str(&Done::query("remove", 1, Some("7:administrator:0:")))
+                .unwrap();
+        assert_eq!(unsigned.undo_for("csrf-a"), None);
+        assert!(!is_ours(
+            "csrf-a",
+            "7:author:0:",
+            &undo_tag("csrf-a", "7:administrator:0:")
+        ));
     }
 
     #[test]

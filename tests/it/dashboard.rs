@@ -705,3 +705,103 @@ async fn error_pages_and_the_pages_after_signing_out_and_joining_say_who_is_sign
         );
     }
 }
+
+/// #18 review: an Undo is what this session was just given, never what an address says. A link to the members
+/// page that names someone as "removed" must not offer (nor may a forged form carry out) an Undo that makes a
+/// person who never was a member of the site its administrator; a forged Undo of the moderation queue must not
+/// approve comments either.
+#[tokio::test]
+async fn an_undo_named_by_a_crafted_address_is_neither_offered_nor_carried_out() {
+    let app = spawn_app().await;
+    for (site, root, admin) in two_sites(&app).await {
+        let (mallory, _) = app
+            .account(
+                &format!("mallory{}@example.edu", site.id),
+                "Mallory Evil",
+                None,
+            )
+            .await;
+        let members = format!("{root}/admin/members");
+        let crafted = admin
+            .get(
+                &app,
+                &format!(
+                    "{members}?done=remove&n=1&undo={}%3Aadministrator%3A0%3A",
+                    mallory.id
+                ),
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            select(&crafted, ".notice form.undo").is_empty(),
+            "a crafted address offers an Undo: {}",
+            notice(&crafted)
+        );
+        let csrf = csrf_on(&app, &admin, &root).await;
+        let forged = admin
+            .post_form(
+                &app,
+                &members,
+                &[
+                    ("csrf", csrf.clone()),
+                    ("action", "return".into()),
+                    ("former", format!("{}:administrator:0:", mallory.id)),
+                ],
+            )
+            .await;
+        assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            app.store.role_on(site.id, mallory.id).await.unwrap(),
+            None,
+            "a forged Undo made someone a member"
+        );
+
+        let post = app
+            .publish_on(site.id, PostSpec::post("Held comments"))
+            .await;
+        app.store
+            .save_setting(site.id, "comment_moderation", "true")
+            .await
+            .unwrap();
+        let held = comment_id_of(
+            &client()
+                .post(app.url(&format!("{root}/comments")))
+                .header("x-forwarded-for", "198.51.100.77")
+                .form(&TestApp::reply_fields(&post, "Spammer", "Buy cheap essays"))
+                .send()
+                .await
+                .unwrap(),
+        );
+        assert_eq!(status_of(&app, &site, held).await, CommentStatus::Pending);
+        let queue = format!("{root}/admin/comments");
+        let crafted = admin
+            .get(
+                &app,
+                &format!("{queue}?status=all&done=trash&n=1&undo={held}%3Aapproved"),
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            select(&crafted, ".notice form.undo").is_empty(),
+            "a crafted address offers an Undo: {}",
+            notice(&crafted)
+        );
+        let forged = admin
+            .post_form(
+                &app,
+                &queue,
+                &[
+                    ("csrf", csrf.clone()),
+                    ("action", "undo".into()),
+                    ("undo", format!("{held}:approved")),
+                ],
+            )
+            .await;
+        assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+        assert_ne!(status_of(&app, &site, held).await, CommentStatus::Approved);
+    }
+}

@@ -767,12 +767,16 @@ pub async fn members(
     Administrator(admin): Administrator,
     Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
-    let notice = members_notice(&state, &done).await?;
+    let notice = members_notice(&state, &done, &admin.csrf).await?;
     show_members(&state, &admin, notice, Vec::new()).await
 }
 
 /// What the members page says after an action.
-async fn members_notice(state: &Scoped, done: &Done) -> Result<Option<Notice>, WebError> {
+async fn members_notice(
+    state: &Scoped,
+    done: &Done,
+    secret: &str,
+) -> Result<Option<Notice>, WebError> {
     let site = state.site();
     let Some(what) = done.what() else {
         return Ok(None);
@@ -783,7 +787,10 @@ async fn members_notice(state: &Scoped, done: &Done) -> Result<Option<Notice>, W
         )));
     }
     if what == "remove" {
-        let Some(former) = done.undo().and_then(read_former_member) else {
+        let Some((undo, tag)) = done.undo_for(secret) else {
+            return Ok(None);
+        };
+        let Some(former) = read_former_member(undo) else {
             return Ok(None);
         };
         let Some(user) = account(state, former.user_id).await? else {
@@ -799,7 +806,8 @@ async fn members_notice(state: &Scoped, done: &Done) -> Result<Option<Notice>, W
                 action: site.root().join("/admin/members"),
                 fields: vec![
                     ("action", "return".to_owned()),
-                    ("former", done.undo().unwrap_or_default().to_owned()),
+                    ("former", undo.to_owned()),
+                    ("tag", tag.to_owned()),
                 ],
                 what: format!("(make {} a member again)", user.name),
             })
@@ -986,9 +994,14 @@ pub async fn manage_members(
                 return Err(WebError::NotFound);
             };
             tracing::info!(member = id, by = admin.user.id, "member removed");
-            Done::query("remove", 1, Some(&write_former_member(&former)))
+            Done::signed_query("remove", 1, &write_former_member(&former), &admin.csrf)
         }
         "return" => {
+            if !crate::web::notice::is_ours(&admin.csrf, &field("former"), &field("tag")) {
+                return Err(WebError::BadRequest(
+                    "This Undo was not made on this page for you; nothing was changed.".into(),
+                ));
+            }
             let former = read_former_member(&field("former")).ok_or_else(|| {
                 WebError::BadRequest("This Undo cannot be read; nothing was changed.".into())
             })?;

@@ -180,7 +180,7 @@ pub async fn comments(
     let mut layout = state
         .dashboard_layout(&site, "Comments", &staff, Section::Comments)
         .await?;
-    layout.notice = moderation_notice(&site, &status_text, &done);
+    layout.notice = moderation_notice(&site, &status_text, &done, &staff.csrf);
     let view = AdminCommentsPage {
         layout,
         tabs,
@@ -241,8 +241,14 @@ pub async fn moderate(
         .into_response()
     };
     if field("action") == Some("undo") {
+        let undo = field("undo").unwrap_or_default();
+        if !crate::web::notice::is_ours(&staff.csrf, undo, field("tag").unwrap_or_default()) {
+            return Err(WebError::BadRequest(
+                "This Undo was not made on this page for you; nothing was changed.".into(),
+            ));
+        }
         let mut undone = 0;
-        for (id, before) in read_undo(field("undo").unwrap_or_default())? {
+        for (id, before) in read_undo(undo)? {
             let Some(now) = state.store.comment_by_id(site.id, id).await? else {
                 continue;
             };
@@ -292,7 +298,10 @@ pub async fn moderate(
     )
     .then(|| moved.join(","))
     .filter(|undo| !undo.is_empty());
-    Ok(back(Done::query(action_name, moved.len(), undo.as_deref())))
+    Ok(back(match undo {
+        Some(undo) => Done::signed_query(action_name, moved.len(), &undo, &staff.csrf),
+        None => Done::query(action_name, moved.len(), None),
+    }))
 }
 
 /// One comment moderated; the status it had, or `None` when the action no longer applied.
@@ -335,7 +344,12 @@ fn read_undo(text: &str) -> Result<Vec<(i64, CommentStatus)>, WebError> {
 }
 
 /// What the moderation queue says after an action.
-fn moderation_notice(site: &crate::store::Site, status: &str, done: &Done) -> Option<Notice> {
+fn moderation_notice(
+    site: &crate::store::Site,
+    status: &str,
+    done: &Done,
+    secret: &str,
+) -> Option<Notice> {
     let count = done.count();
     let comments = counted(count, "comment", "comments");
     let text = match done.what()? {
@@ -364,13 +378,14 @@ fn moderation_notice(site: &crate::store::Site, status: &str, done: &Done) -> Op
         _ => return None,
     };
     let mut notice = Notice::success(text);
-    if let Some(undo) = done.undo() {
+    if let Some((undo, tag)) = done.undo_for(secret) {
         notice = notice.with_undo(Undo {
             action: site.root().join("/admin/comments"),
             fields: vec![
                 ("action", "undo".to_owned()),
                 ("status", status.to_owned()),
                 ("undo", undo.to_owned()),
+                ("tag", tag.to_owned()),
             ],
             what: match done.what() {
                 Some("trash") => "(take the comments out of the trash)",
