@@ -256,13 +256,20 @@ impl PageCache {
     }
 }
 
+/// Whether the request sends one of colloquy's cookies, read as the cookie jar reads it: names are
+/// percent-decoded there, so `colloquy%5Fsession` signs its sender in and is ours too (#18 review).
 fn carries_our_cookie(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
-        .any(|pair| pair.trim_start().starts_with("colloquy_"))
+        .any(|pair| {
+            let name = pair.split('=').next().unwrap_or_default().trim();
+            percent_encoding::percent_decode_str(name)
+                .decode_utf8_lossy()
+                .starts_with("colloquy_")
+        })
 }
 
 fn may_keep(response: &Response) -> bool {
@@ -440,6 +447,10 @@ mod tests {
             HeaderValue::from_static("_ga=1; colloquy_session=abc"),
         );
         assert!(carries_our_cookie(&headers));
+        for encoded in ["colloquy%5Fsession=abc", "x=1;%63olloquy_session=abc"] {
+            headers.insert(header::COOKIE, HeaderValue::from_static(encoded));
+            assert!(carries_our_cookie(&headers), "{encoded}");
+        }
     }
 
     #[test]

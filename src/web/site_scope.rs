@@ -14,7 +14,7 @@ use axum::{
 };
 
 use crate::{
-    domain::{site::MAIN_SITE, slug},
+    domain::{settings::Visibility, site::MAIN_SITE, slug},
     store::Site,
 };
 
@@ -80,7 +80,13 @@ pub async fn mount(State(state): State<AppState>, request: Request, next: Next) 
         Err(error) => return WebError::from(error).into_response(),
     };
     let version = site.content_version;
-    let shared = state.pages.key_for(site.id, &request);
+    // A members-only site's pages are for its members: none is kept for anyone else, whatever the request
+    // looks like (the members-only gate runs after this).
+    let shared = if site.settings.visibility == Visibility::MembersOnly {
+        None
+    } else {
+        state.pages.key_for(site.id, &request)
+    };
     let mut drawing = None;
     if let Some((key, conditions)) = &shared {
         if let Some(kept) = state.pages.lookup(key, version, conditions) {

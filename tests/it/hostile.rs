@@ -1707,3 +1707,91 @@ async fn every_answer_of_a_secret_link_page_is_private_whatever_its_status() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// A session token as a browser would be given it: signing in with a client that keeps no cookies.
+async fn session_token(app: &TestApp, email: &str, password: &str) -> String {
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed = app
+        .sign_in_with(&bare, email, password, "203.0.113.9")
+        .await;
+    signed
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|value| value.strip_prefix("colloquy_session="))
+        .and_then(|value| value.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+/// #18 review: the cookie jar reads a cookie's name percent-decoded, so `colloquy%5Fsession` signs its sender
+/// in; the shared page cache must see it as a session too. Otherwise a member primes the cache with a page
+/// drawn for them (their name, their CSRF token) that every stranger is then served, and with the feed and
+/// search results of a members-only site, which strangers may not read.
+#[tokio::test]
+async fn a_session_cookie_with_an_encoded_name_puts_nothing_personal_or_members_only_in_the_shared_cache()
+ {
+    let app = spawn_app().await;
+    let site = app
+        .store
+        .create_site("hist", "History", calendar::now())
+        .await
+        .unwrap();
+    app.store
+        .save_setting(site.id, "visibility", "members")
+        .await
+        .unwrap();
+    let email = "mallory@example.edu";
+    let (user, password) = app.account(email, "Mallory Member", None).await;
+    for site_id in [app.site.id, site.id] {
+        app.store
+            .set_role(site_id, user.id, Role::Author, calendar::now())
+            .await
+            .unwrap();
+    }
+    app.publish_on(
+        site.id,
+        crate::helpers::PostSpec::post("Members only exam answers"),
+    )
+    .await;
+    let token = session_token(&app, email, &password).await;
+    let stranger = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in ["/hist/feed/", "/hist/search/?q=exam", "/search/?q=anything"] {
+        let primed = stranger
+            .get(app.url(path))
+            .header(
+                reqwest::header::COOKIE,
+                format!("colloquy%5Fsession={token}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            primed.status(),
+            StatusCode::OK,
+            "{path}: the member reads it"
+        );
+        let answer = stranger.get(app.url(path)).send().await.unwrap();
+        let status = answer.status();
+        let body = answer.text().await.unwrap();
+        assert!(
+            !body.contains("Mallory") && !body.contains("name=\"csrf\""),
+            "{path}: a stranger is served the member's page"
+        );
+        if path.starts_with("/hist/") {
+            assert_ne!(
+                status,
+                StatusCode::OK,
+                "{path}: a stranger reads a members-only site"
+            );
+            assert!(!body.contains("exam answers"), "{path}: {body}");
+        }
+    }
+}
