@@ -160,6 +160,9 @@ impl AppState {
                 looked_up.as_ref()
             }
         };
+        if viewer.is_some() {
+            viewer::page_names_its_reader();
+        }
         let visibility = site.settings.visibility;
         let reveal = visibility != Visibility::MembersOnly
             || viewer.is_some_and(|viewer| viewer.role.is_some());

@@ -1795,3 +1795,32 @@ async fn a_session_cookie_with_an_encoded_name_puts_nothing_personal_or_members_
         }
     }
 }
+
+/// #18 review: a page that names the person signed in (and holds their log-out form's token) is kept by no
+/// cache, whichever handler drew it.
+#[tokio::test]
+async fn every_page_that_names_its_reader_is_private() {
+    let app = spawn_app().await;
+    let member = app.sign_in_as(Role::Author).await;
+    for path in [
+        "/search/?q=anything",
+        "/login/forgot",
+        "/",
+        "/no-such-page/",
+    ] {
+        let answer = member.get(&app, path).await;
+        let cache_control = answer
+            .headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = answer.text().await.unwrap();
+        if body.contains(&member.user.name) {
+            assert!(
+                cache_control.contains("private") && cache_control.contains("no-store"),
+                "{path} names its reader with Cache-Control: {cache_control:?}"
+            );
+        }
+    }
+}
