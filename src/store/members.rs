@@ -5,6 +5,7 @@ use crate::domain::user::{Role, User};
 
 use super::{
     Store, StoreError, StoreResult,
+    follows::email_key,
     records::{USER_COLUMNS, UserRow},
     with_pool,
 };
@@ -220,22 +221,38 @@ impl Store {
 
     /// Takes someone off a site; their posts and comments stay.
     /// Ends a membership; what it was, so that it can be given back (`return_member`), or `None` when there
-    /// was none.
+    /// was none. Their follows of the site's discussions end with it, as when a member leaves (#18 review: a
+    /// removed member of a members-only course was still mailed its comments); an Undo does not restore them.
     pub async fn remove_member(
         &self,
         site_id: i64,
         user_id: i64,
     ) -> StoreResult<Option<FormerMember>> {
-        let removed: Option<(String, i64, Option<String>)> = with_pool!(self, writer, |pool| {
-            sqlx::query_as(
-                "DELETE FROM memberships WHERE site_id = $1 AND user_id = $2
-                 RETURNING role, created_at, student_id",
-            )
-            .bind(site_id)
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await
-        })?;
+        let removed: Option<(String, i64, Option<String>)> =
+            with_pool!(self, writer, |pool, dialect| {
+                let mut tx = pool.begin_with(dialect.begin).await?;
+                let removed: Option<(String, i64, Option<String>)> = sqlx::query_as(
+                    "DELETE FROM memberships WHERE site_id = $1 AND user_id = $2
+                     RETURNING role, created_at, student_id",
+                )
+                .bind(site_id)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if removed.is_some() {
+                    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+                        .bind(user_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM follows WHERE site_id = $1 AND email_key = $2")
+                        .bind(site_id)
+                        .bind(email_key(&email))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(removed)
+            })?;
         removed
             .map(|(role, joined_at, student_id)| {
                 Ok(FormerMember {

@@ -805,3 +805,65 @@ async fn an_undo_named_by_a_crafted_address_is_neither_offered_nor_carried_out()
         assert_ne!(status_of(&app, &site, held).await, CommentStatus::Approved);
     }
 }
+
+/// #18 review: a member the administrators remove hears no more of the site's discussions, as one who leaves
+/// hears no more: on a members-only course the follow-up mails were its comments, sent to someone who may no
+/// longer read them.
+#[tokio::test]
+async fn a_removed_member_is_mailed_no_more_comments_of_the_discussions_they_followed() {
+    let app = spawn_app().await;
+    for (site, root, admin) in two_sites(&app).await {
+        app.store
+            .save_setting(site.id, "visibility", "members")
+            .await
+            .unwrap();
+        let email = format!("sam{}@example.edu", site.id);
+        let (sam, _) = app.account(&email, "Sam Student", None).await;
+        app.store
+            .set_role(site.id, sam.id, Role::Author, calendar::now())
+            .await
+            .unwrap();
+        let post = app
+            .publish_on(site.id, PostSpec::post("Seminar notes"))
+            .await;
+        app.store
+            .follow(
+                site.id,
+                post.id,
+                &email,
+                &format!("token-{}", site.id),
+                true,
+                calendar::now(),
+            )
+            .await
+            .unwrap();
+        let followers = |audience: colloquy::store::Audience| {
+            audience
+                .followers
+                .into_iter()
+                .map(|follower| follower.email)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            followers(app.store.audience(post.id, None, "").await.unwrap()),
+            vec![email.clone()]
+        );
+        let csrf = csrf_on(&app, &admin, &root).await;
+        let removed = admin
+            .post_form(
+                &app,
+                &format!("{root}/admin/members"),
+                &[
+                    ("csrf", csrf),
+                    ("action", "remove".into()),
+                    ("member", sam.id.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+        assert!(
+            followers(app.store.audience(post.id, None, "").await.unwrap()).is_empty(),
+            "a removed member still follows the discussion"
+        );
+    }
+}
