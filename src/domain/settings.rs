@@ -219,10 +219,15 @@ impl SiteSettings {
             }
             "term_start" => {
                 let date = value.trim();
-                if !date.is_empty() && date.parse::<jiff::civil::Date>().is_err() {
-                    return Err(bad("is a date such as 2026-09-01, or empty"));
-                }
-                self.term_start = date.into();
+                // Kept as the date alone (jiff also reads "2026-09-01T00:00" as a date), the form the date
+                // picker shows.
+                self.term_start = if date.is_empty() {
+                    String::new()
+                } else {
+                    date.parse::<jiff::civil::Date>()
+                        .map_err(|_| bad("is a date such as 2026-09-01, or empty"))?
+                        .to_string()
+                };
             }
             "term_weeks" => self.term_weeks = number(1, 60, "is a number of weeks from 1 to 60")?,
             "grade_scale" => {
@@ -364,6 +369,10 @@ mod tests {
         );
         assert!(settings.set("term_start", "2026-02-30").is_err());
         assert!(settings.set("term_start", "next monday").is_err());
+        assert_eq!(
+            settings.set("term_start", "2026-09-01T00:00"),
+            Ok("2026-09-01".into())
+        );
         assert_eq!(settings.set("term_start", ""), Ok(String::new()));
         assert!(settings.set("term_weeks", "0").is_err());
         assert_eq!(settings.set("term_weeks", "12"), Ok("12".into()));

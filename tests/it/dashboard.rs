@@ -867,3 +867,32 @@ async fn a_removed_member_is_mailed_no_more_comments_of_the_discussions_they_fol
         );
     }
 }
+
+/// #18 review: the first day of the term is kept as the date picker shows it. A typed "2026-09-01T00:00"
+/// was taken and kept as typed, which `<input type="date">` shows as empty: the next save of the settings
+/// from a browser then cleared the term's start without a word.
+#[tokio::test]
+async fn the_term_start_is_kept_as_a_plain_date_that_the_date_picker_shows() {
+    let app = spawn_app().await;
+    for (_, root, admin) in two_sites(&app).await {
+        let settings = format!("{root}/admin/settings");
+        let csrf = csrf_on(&app, &admin, &root).await;
+        let saved = admin
+            .post_form(
+                &app,
+                &settings,
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("title", "A course"),
+                    ("term_start", " 2026-09-07T00:00 "),
+                    ("timezone", "UTC"),
+                ],
+            )
+            .await;
+        let page = follow(&app, &admin, saved).await;
+        assert_eq!(
+            attribute(&page, "#term_start", "value").as_deref(),
+            Some("2026-09-07")
+        );
+    }
+}
