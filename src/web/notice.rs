@@ -78,15 +78,16 @@ impl Notice {
 pub struct Done {
     #[serde(default)]
     pub done: Option<String>,
-    /// How many things it was done to.
+    /// How many things it was done to. (Read as text, like `id`: an address that does not read still shows
+    /// the page, rather than a 400 in the parser's words.)
     #[serde(default)]
-    pub n: Option<u32>,
+    pub n: Option<String>,
     /// What Undo sends back, in the form the action's handler reads.
     #[serde(default)]
     pub undo: Option<String>,
     /// The one thing it was done to, when the notice names it.
     #[serde(default)]
-    pub id: Option<i64>,
+    pub id: Option<String>,
     /// `undo_tag` of `undo` for the session that did it.
     #[serde(default)]
     pub tag: Option<String>,
@@ -122,7 +123,15 @@ impl Done {
     }
 
     pub fn count(&self) -> u32 {
-        self.n.unwrap_or(1)
+        match self.n.as_deref() {
+            None => 1,
+            Some(n) => n.parse().unwrap_or(1),
+        }
+    }
+
+    /// The one thing it was done to, when the address names it as a number.
+    pub fn id(&self) -> Option<i64> {
+        self.id.as_deref()?.parse().ok()
     }
 
     pub fn undo(&self) -> Option<&str> {

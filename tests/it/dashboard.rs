@@ -896,3 +896,24 @@ async fn the_term_start_is_kept_as_a_plain_date_that_the_date_picker_shows() {
         );
     }
 }
+
+/// #18 review: a notice's address that does not read (a count too large, an id that is no number) still
+/// shows the page, never a 400 in the parser's own words ("Failed to deserialize query string: …").
+#[tokio::test]
+async fn a_notice_address_that_does_not_read_still_shows_the_page() {
+    let app = spawn_app().await;
+    for (_, root, admin) in two_sites(&app).await {
+        for query in [
+            "/admin/comments?done=trash&n=99999999999999",
+            "/admin/comments?done=trash&n=-1",
+            "/admin/members?done=role&id=x",
+            "/admin/categories?done=add&id=99999999999999999999",
+            "/admin/posts?done=trash&n=1e9",
+        ] {
+            let answer = admin.get(&app, &format!("{root}{query}")).await;
+            assert_eq!(answer.status(), StatusCode::OK, "{query}");
+            let page = answer.text().await.unwrap();
+            assert!(!page.contains("deserialize"), "{query}: {page}");
+        }
+    }
+}

@@ -815,7 +815,7 @@ async fn members_notice(
             notice
         }));
     }
-    let Some(id) = done.id else {
+    let Some(id) = done.id() else {
         return Ok(None);
     };
     let (Some(user), Some(role)) = (

@@ -910,7 +910,7 @@ pub async fn categories(
 ) -> Result<Response, WebError> {
     let site = state.site();
     let assignments = state.store.assignment_categories(site.id).await?;
-    let named = match done.id {
+    let named = match done.id() {
         Some(id) => state.store.term_by_id(site.id, id).await?,
         None => None,
     };
