@@ -41,6 +41,9 @@ pub enum WebError {
     /// Too much password work is waiting already: come back in a few seconds.
     #[error("busy")]
     Busy,
+    /// As many zips of members' writing are being made as the machine has cores: come back in a few seconds.
+    #[error("busy making zips")]
+    BusyZipping,
     /// A handler panicked (a bug); the panic itself is already logged by the runtime.
     #[error("a handler panicked")]
     Panicked,
@@ -64,7 +67,7 @@ impl IntoResponse for WebError {
             )
                 .into_response();
         }
-        let busy = matches!(self, Self::Busy);
+        let busy = matches!(self, Self::Busy | Self::BusyZipping);
         let (status, heading, message) = match &self {
             // A row another person removed a moment ago (two moderators on one queue) is simply not there.
             Self::NotFound | Self::Store(StoreError::NotFound) => (
@@ -93,6 +96,11 @@ impl IntoResponse for WebError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Busy for a moment",
                 "Many people are signing in at once. Nothing was changed: please send the form again in a few seconds.".to_owned(),
+            ),
+            Self::BusyZipping => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy for a moment",
+                "Other members' writing is being packed right now. Please ask for your zip again in a few seconds.".to_owned(),
             ),
             Self::Store(StoreError::Unavailable(_)) => (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -34,6 +34,9 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Argon2's turns, for every door that checks or sets a password.
     pub(crate) passwords: Passwords,
+    /// Turns to make a zip of a member's writing (each holds all of it in memory): one a core, taken or
+    /// refused at once.
+    pub(crate) zips: Arc<tokio::sync::Semaphore>,
     /// Leaving, moderating and answering comments: the same for every door.
     pub discussion: Discussion,
     /// The public origin, for links in mails.
@@ -85,6 +88,9 @@ impl AppState {
         Self {
             discussion: Discussion::new(store.clone(), mailer.clone(), &base_url),
             passwords: Passwords::new(),
+            zips: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            )),
             store,
             mailer,
             secure_cookies: base_url.starts_with("https://"),

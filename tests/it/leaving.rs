@@ -720,3 +720,69 @@ async fn the_last_administrator_may_not_leave_and_nothing_changes() {
         "now the other is the last"
     );
 }
+
+#[tokio::test]
+async fn a_crowd_asking_for_zips_at_once_is_packed_a_few_at_a_time_and_the_rest_asked_to_come_back()
+{
+    let app = spawn_app().await;
+    let student = app.sign_in_as(Role::Author).await;
+    // Writing that takes a moment to pack: drafts of 1 MB of text that does not compress away.
+    for number in 0..8 {
+        let post = post_by(
+            &app,
+            app.site.id,
+            &student,
+            &format!("Long draft {number}"),
+            PostStatus::Draft,
+            "short",
+        )
+        .await;
+        let grow = if app.database_url.starts_with("postgres") {
+            format!(
+                "UPDATE posts SET source = (SELECT string_agg(md5(random()::text), ' ') \
+                 FROM generate_series(1, 30000)) WHERE id = {}",
+                post.id
+            )
+        } else {
+            format!(
+                "UPDATE posts SET source = hex(randomblob(500000)) WHERE id = {}",
+                post.id
+            )
+        };
+        assert_eq!(crate::subsites::execute_sql(&app, &grow).await, 1);
+    }
+    let mut crowd = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let member = student.client.clone();
+        let url = app.url("/account/writing.zip");
+        crowd.spawn(async move {
+            let answer = member.get(url).send().await.expect("GET the zip");
+            let status = answer.status();
+            let retry = answer.headers().get(header::RETRY_AFTER).cloned();
+            let bytes = answer.bytes().await.expect("a body").len();
+            (status, retry, bytes)
+        });
+    }
+    let answers = crowd.join_all().await;
+    let packed = answers
+        .iter()
+        .filter(|(status, _, bytes)| *status == StatusCode::OK && *bytes > 1_000_000)
+        .count();
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(status, ..)| *status == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert_eq!(
+        packed + refused.len(),
+        answers.len(),
+        "each is packed or asked to come back: {answers:?}"
+    );
+    assert!(packed >= 1, "the turns let some through: {answers:?}");
+    assert!(
+        !refused.is_empty(),
+        "twelve at once are more than the turns (one a core): {answers:?}"
+    );
+    assert!(refused.iter().all(|(_, retry, _)| retry.is_some()));
+    let later = student.get(&app, "/account/writing.zip").await;
+    assert_eq!(later.status(), StatusCode::OK, "the turns come back");
+}

@@ -2,7 +2,7 @@
 //! zip, and `/account/leave`, leaving the site. Both act on the signed-in person only: no address names
 //! anyone else.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
     http::{StatusCode, header},
@@ -41,11 +41,21 @@ pub async fn download(state: Scoped, signed_in: SignedIn) -> Result<Response, We
     if signed_in.role.is_none() {
         return Err(WebError::Forbidden(NOT_A_MEMBER));
     }
+    // Everything a member wrote is held in memory while it is packed: a crowd asking at once would hold it
+    // many times over, so the turns are few and a request beyond them is asked to come back.
+    let turn = Arc::clone(&state.zips)
+        .try_acquire_owned()
+        .map_err(|_| WebError::BusyZipping)?;
     let site = state.site().clone();
     let records = state.store.writing_of(site.id, signed_in.user.id).await?;
     let writing = gather(&state, &site, &signed_in, records).await?;
     let file_name = own_writing::download_name(&site.slug, &signed_in.user.name);
-    let bytes = crate::cpu::off_the_async_workers(move || own_writing::zip(&writing)).await?;
+    // The turn ends with the packing, also when the request was given up meanwhile.
+    let bytes = crate::cpu::off_the_async_workers(move || {
+        let _turn = turn;
+        own_writing::zip(&writing)
+    })
+    .await?;
     tracing::info!(
         user = signed_in.user.id,
         site = site.id,

@@ -574,7 +574,7 @@ pub async fn admin_list(
         .await?;
     layout.notice = readings
         .iter()
-        .find(|reading| done.what() == Some("saved") && done.id == Some(reading.id))
+        .find(|reading| done.what() == Some("saved") && done.id() == Some(reading.id))
         .map(|reading| {
             Notice::success(format!(
                 "“{}” is saved; readers find it at {}.",
