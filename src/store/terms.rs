@@ -52,6 +52,22 @@ impl Store {
         convert_all(rows)
     }
 
+    /// The categories that hold a published post (a reader finds something in them).
+    pub async fn categories_in_use(&self, site_id: i64) -> StoreResult<Vec<i64>> {
+        with_pool!(self, reader, |pool| {
+            sqlx::query_scalar(
+                "SELECT DISTINCT t.id FROM terms t
+                 JOIN post_terms pt ON pt.term_id = t.id
+                 JOIN posts p ON p.id = pt.post_id
+                 WHERE t.site_id = $1 AND t.taxonomy = 'category' AND p.status = 'publish'",
+            )
+            .bind(site_id)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(Into::into)
+    }
+
     /// The categories and tags of each of the given posts, as (post id, term) pairs ordered by name.
     pub async fn terms_of_posts(&self, post_ids: &[i64]) -> StoreResult<Vec<(i64, Term)>> {
         if post_ids.is_empty() {

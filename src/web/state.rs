@@ -281,6 +281,7 @@ impl AppState {
     async fn make_navigation(&self, site: &Site) -> Result<Arc<Navigation>, WebError> {
         let pages = self.store.top_level_pages(site.id).await?;
         let categories = self.store.categories(site.id).await?;
+        let in_use = self.store.categories_in_use(site.id).await?;
         let root = site.root();
         let newest = self
             .store
@@ -340,6 +341,7 @@ impl AppState {
             categories: categories
                 .iter()
                 .filter(|category| category.parent_id.is_none())
+                .filter(|category| holds_a_post(category.id, &categories, &in_use))
                 .map(|category| Link {
                     href: root.join(&archive_path(ArchiveKind::Category, &category.slug)),
                     text: category.name.clone(),
@@ -365,4 +367,25 @@ impl FromRef<AppState> for visitor::SecureCookies {
     fn from_ref(state: &AppState) -> Self {
         Self(state.secure_cookies)
     }
+}
+
+/// Whether a category, or one inside it, holds a published post: the menu leaves out empty ones (names an
+/// autosave or an unfinished draft made), as WordPress's category list does.
+fn holds_a_post(id: i64, categories: &[crate::domain::post::Term], in_use: &[i64]) -> bool {
+    /// Deeper than any real tree of categories; a cycle that an import made ends here.
+    const DEEPEST: usize = 32;
+    fn within(
+        id: i64,
+        categories: &[crate::domain::post::Term],
+        in_use: &[i64],
+        depth: usize,
+    ) -> bool {
+        in_use.contains(&id)
+            || (depth < DEEPEST
+                && categories
+                    .iter()
+                    .filter(|child| child.parent_id == Some(id))
+                    .any(|child| within(child.id, categories, in_use, depth + 1)))
+    }
+    within(id, categories, in_use, 0)
 }

@@ -1387,6 +1387,41 @@ async fn later_autosaves_write_a_draft_nobody_saved_with_its_categories_tags_and
 }
 
 #[tokio::test]
+async fn categories_an_autosave_made_stay_out_of_the_public_menu_until_a_post_is_published_in_them()
+{
+    let app = spawn_app().await;
+    let student = app.sign_in_as(Role::Author).await;
+    let page = student
+        .get(&app, "/admin/posts/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let session = attribute(&page, "input[name=session]", "value").unwrap();
+    let mut form = editor_form(&app, &student, "Half typed", "Begun.", "draft").await;
+    form.push(("session".into(), session));
+    form.push(("new_categories".into(), "Wee".into()));
+    let autosaved = student
+        .post_form(&app, "/admin/posts/new/autosave", &form)
+        .await;
+    assert_eq!(autosaved.status(), StatusCode::CREATED);
+    let menu = |page: &str| texts(page, ".site-nav .categories a");
+    let (_, home) = app.page("/").await;
+    assert!(
+        !menu(&home).contains(&"Wee".to_owned()),
+        "{:?}",
+        menu(&home)
+    );
+    app.publish(PostSpec {
+        categories: vec!["Wee".into()],
+        ..PostSpec::post("Now it holds a post")
+    })
+    .await;
+    let (_, home) = app.page("/").await;
+    assert!(menu(&home).contains(&"Wee".to_owned()), "{:?}", menu(&home));
+}
+
+#[tokio::test]
 async fn an_autosaved_draft_keeps_what_was_typed_and_is_dated_when_published() {
     let app = spawn_app().await;
     let student = app.sign_in_as(Role::Author).await;
