@@ -10,7 +10,7 @@ use crate::domain::{
 
 use super::{
     Conflict, Store, StoreError, StoreResult,
-    follows::email_key,
+    members::end_follows,
     records::{COMMENT_COLUMNS, CommentRow, POST_COLUMNS, PostRow, convert_all},
     with_pool,
 };
@@ -135,15 +135,7 @@ impl Store {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-            let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-                .bind(user_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM follows WHERE site_id = $1 AND email_key = $2")
-                .bind(site_id)
-                .bind(email_key(&email))
-                .execute(&mut *tx)
-                .await?;
+            end_follows!(&mut *tx, site_id, user_id);
             let (posts, comments): (i64, i64) = sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM posts WHERE site_id = $1 AND author_id = $2 AND status <> 'trash'
                                                        AND discusses_reading = FALSE),

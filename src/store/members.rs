@@ -5,7 +5,6 @@ use crate::domain::user::{Role, User};
 
 use super::{
     Store, StoreError, StoreResult,
-    follows::email_key,
     records::{USER_COLUMNS, UserRow},
     with_pool,
 };
@@ -18,6 +17,23 @@ pub struct Membership {
     /// The member's student id on this site (a university's number), set by staff.
     pub student_id: Option<String>,
 }
+
+/// Ends, inside a transaction, the follows of a site's discussions by a member's address (they left or were
+/// removed: its discussions are no longer theirs to be mailed).
+macro_rules! end_follows {
+    ($tx:expr, $site_id:expr, $user_id:expr) => {
+        let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            .bind($user_id)
+            .fetch_one($tx)
+            .await?;
+        sqlx::query("DELETE FROM follows WHERE site_id = $1 AND email_key = $2")
+            .bind($site_id)
+            .bind(super::follows::email_key(&email))
+            .execute($tx)
+            .await?;
+    };
+}
+pub(super) use end_follows;
 
 /// A membership that was ended: enough to give it back.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -240,15 +256,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 if removed.is_some() {
-                    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-                        .bind(user_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    sqlx::query("DELETE FROM follows WHERE site_id = $1 AND email_key = $2")
-                        .bind(site_id)
-                        .bind(email_key(&email))
-                        .execute(&mut *tx)
-                        .await?;
+                    end_follows!(&mut *tx, site_id, user_id);
                 }
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(removed)

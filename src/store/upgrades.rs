@@ -36,17 +36,7 @@ impl Store {
     /// revision by no one (so it can be undone), and the citation links stored in comments likewise. `None`
     /// when this was done before (by this instance or another).
     pub async fn root_sub_site_links(&self, now: i64) -> StoreResult<Option<RootedLinks>> {
-        let claimed = with_pool!(self, writer, |pool| {
-            sqlx::query(
-                "INSERT INTO data_upgrades (name, done_at) VALUES ('root-relative-links', $1)
-                 ON CONFLICT (name) DO NOTHING",
-            )
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        if claimed == 0 {
+        if !self.claim_upgrade("root-relative-links", now).await? {
             return Ok(None);
         }
         let sites: Vec<(i64, String)> = with_pool!(self, reader, |pool| {
@@ -101,6 +91,21 @@ impl Store {
         Ok(Some(done))
     }
 
+    /// Claims a one-time upgrade for this instance; `false` when it was claimed before (here or elsewhere).
+    async fn claim_upgrade(&self, name: &str, now: i64) -> StoreResult<bool> {
+        let claimed = with_pool!(self, writer, |pool| {
+            sqlx::query(
+                "INSERT INTO data_upgrades (name, done_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(claimed == 1)
+    }
+
     /// Draws a post again from its source as it is (what colloquy adds to it, such as citation links, changed).
     async fn redraw(&self, post: &Post) -> StoreResult<()> {
         let citable = self.citable(post.site_id, post.reading_id).await?;
@@ -127,17 +132,7 @@ impl Store {
     /// its page (`> … (2)`) was no citation: every post whose source may hold a footnote or a quotation is drawn
     /// again once, its source as it is (no revision). How many, or `None` when this was done before.
     pub async fn redraw_quotes_and_footnotes(&self, now: i64) -> StoreResult<Option<usize>> {
-        let claimed = with_pool!(self, writer, |pool| {
-            sqlx::query(
-                "INSERT INTO data_upgrades (name, done_at) VALUES ('quotes-and-footnotes', $1)
-                 ON CONFLICT (name) DO NOTHING",
-            )
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        if claimed == 0 {
+        if !self.claim_upgrade("quotes-and-footnotes", now).await? {
             return Ok(None);
         }
         let posts: Vec<(i64, i64)> = with_pool!(self, reader, |pool| {
