@@ -17,7 +17,7 @@ use crate::{
         comment::{Comment, CommentStatus},
         leaving::{LeaveRefusal, may_leave, staff_notice, what_happens},
         own_writing::{self, Feedback, OwnComment, OwnPost, OwnWriting},
-        post::{Post, Taxonomy},
+        post::{Post, Taxonomy, Term},
         user::Role,
     },
     store::{Conflict, Site, StoreError, WritingRecords},
@@ -82,14 +82,19 @@ async fn gather(
     records: WritingRecords,
 ) -> Result<OwnWriting, WebError> {
     let origin = &state.base_url;
+    let mut terms_of: HashMap<i64, Vec<&Term>> = HashMap::new();
+    for (post_id, term) in &records.terms {
+        terms_of.entry(*post_id).or_default().push(term);
+    }
     let mut posts = Vec::with_capacity(records.posts.len());
     for post in &records.posts {
         let terms = |taxonomy| {
-            records
-                .terms
-                .iter()
-                .filter(|(id, term)| *id == post.id && term.taxonomy == taxonomy)
-                .map(|(_, term)| term.name.clone())
+            terms_of
+                .get(&post.id)
+                .into_iter()
+                .flatten()
+                .filter(|term| term.taxonomy == taxonomy)
+                .map(|term| term.name.clone())
                 .collect()
         };
         posts.push(OwnPost {

@@ -569,13 +569,7 @@ async fn plan_save(
             PostStatus::Draft
         }
     };
-    let parent_id = match fields.parent.trim().parse::<i64>() {
-        Ok(id) => match state.store.post_by_id(site.id, id).await? {
-            Some(parent) if parent.kind == PostKind::Page => Some(parent.id),
-            _ => None,
-        },
-        Err(_) => None,
-    };
+    let parent_id = chosen_parent(state, site, &fields.parent).await?;
     let reading_id = chosen_reading(state, site, &fields.reading).await?;
     if problems.title.is_some() || problems.date.is_some() {
         problems.notice = Some(Notice::problem(
@@ -593,6 +587,28 @@ async fn plan_save(
         password,
         reading_id,
     }))
+}
+
+/// The page a form names as the parent, when it is a page of the site.
+async fn chosen_parent(state: &Scoped, site: &Site, typed: &str) -> Result<Option<i64>, WebError> {
+    Ok(match typed.trim().parse::<i64>() {
+        Ok(id) => state
+            .store
+            .post_by_id(site.id, id)
+            .await?
+            .filter(|parent| parent.kind == PostKind::Page)
+            .map(|parent| parent.id),
+        Err(_) => None,
+    })
+}
+
+/// The title an autosaved draft is stored under: the one typed, or a placeholder while it has none that reads.
+fn draft_title(fields: &EditorFields) -> &str {
+    match fields.title.trim() {
+        "" => UNTITLED,
+        title if title_problem(title).is_some() => UNTITLED,
+        title => title,
+    }
 }
 
 /// The reading a form names, when it is one of the site's (pages discuss none).
@@ -1275,24 +1291,14 @@ async fn autosave_into_draft(
     {
         return Ok(None);
     }
-    let title = match fields.title.trim() {
-        "" => UNTITLED,
-        title if title_problem(title).is_some() => UNTITLED,
-        title => title,
-    };
+    let title = draft_title(fields);
     let (categories, tags) = fields.terms();
     let reading_id = chosen_reading(state, site, &fields.reading)
         .await?
         .filter(|_| post.kind == PostKind::Post);
-    let parent_id = match fields.parent.trim().parse::<i64>() {
-        Ok(id) => state
-            .store
-            .post_by_id(site.id, id)
-            .await?
-            .filter(|parent| parent.kind == PostKind::Page && parent.id != post.id)
-            .map(|parent| parent.id),
-        Err(_) => None,
-    };
+    let parent_id = chosen_parent(state, site, &fields.parent)
+        .await?
+        .filter(|parent| *parent != post.id);
     let password = Some(fields.password.trim()).filter(|password| !password.is_empty());
     let edit = PostEdit {
         reading_id,
@@ -1375,11 +1381,7 @@ pub async fn autosave_new(
             }
         }
         None => {
-            let title = match fields.title.trim() {
-                "" => UNTITLED,
-                title if title_problem(title).is_some() => UNTITLED,
-                title => title,
-            };
+            let title = draft_title(&fields);
             let terms = fields.terms();
             let reading_id = chosen_reading(&state, &site, &fields.reading)
                 .await?
